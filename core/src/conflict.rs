@@ -1,0 +1,294 @@
+//! Concurrent edits of the same field: detect, show, resolve.
+//!
+//! Automerge merges concurrent writes of one field deterministically (every device picks the
+//! same winner), but keeps the losing values. danvan shows them: a [`Conflict`] names the field,
+//! each competing value and the device that wrote it. Resolving writes the chosen value as a new
+//! change that supersedes all of them, which clears the conflict on every device that merges it.
+
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, Value, transaction::Transactable};
+use serde::{Deserialize, Serialize};
+
+use crate::doc::{RecordDoc, device_for_actor};
+use crate::error::{CoreError, Result};
+
+/// One competing value of a conflicted field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictValue {
+    /// The value, rendered as text (`"2025-03-04"`, `"true"`, `"{…}"` for an object).
+    pub value: String,
+    /// Device that wrote it.
+    pub author: String,
+}
+
+/// A field with concurrent values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// Path of the field: `body.Mediation.summary`, `body.Mediation.parties[<id>].phone`.
+    pub path: String,
+    /// The value every device currently shows (the deterministic winner).
+    pub current: ConflictValue,
+    /// Every competing value, the winner first.
+    pub values: Vec<ConflictValue>,
+}
+
+impl RecordDoc {
+    /// Every conflicted field of the record (envelope and body; the history only grows).
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        let doc = self.automerge();
+        let mut out = Vec::new();
+        for key in ["envelope", "body"] {
+            collect(doc, &ObjId::Root, key.into(), key.to_string(), &mut out);
+        }
+        out
+    }
+
+    /// Resolve the conflict at `path` by keeping the competing value number `choice` (an index
+    /// into [`Conflict::values`]). Errors if there is no such conflict or choice.
+    pub fn resolve(&mut self, path: &str, choice: usize) -> Result<()> {
+        let (obj, prop) = locate(self.automerge(), path)
+            .ok_or_else(|| CoreError::NotFound(format!("conflict at {path}")))?;
+        let all = self.automerge().get_all(&obj, prop.clone())?;
+        if all.len() < 2 {
+            return Err(CoreError::NotFound(format!("conflict at {path}")));
+        }
+        let (value, id) = all
+            .get(choice)
+            .ok_or_else(|| CoreError::NotFound(format!("choice {choice} at {path}")))?;
+        // Copy the chosen value out before writing, so the source stays readable.
+        let chosen = match value {
+            Value::Scalar(s) => Tree::Scalar(s.clone().into_owned()),
+            Value::Object(t) => snapshot(self.automerge(), id, *t)?,
+        };
+        let doc = self.automerge_mut();
+        match chosen {
+            Tree::Scalar(s) => put_scalar(doc, &obj, prop, s)?,
+            Tree::Map(t, _) | Tree::List(t, _) => {
+                let new = put_object(doc, &obj, prop, t)?;
+                restore(doc, &new, chosen)?;
+            }
+        }
+        doc.commit_with(
+            automerge::transaction::CommitOptions::default().with_message(format!("resolve {path}")),
+        );
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+enum Prop {
+    Key(String),
+    Index(usize),
+}
+
+impl From<&str> for Prop {
+    fn from(s: &str) -> Self {
+        Prop::Key(s.to_string())
+    }
+}
+
+impl From<Prop> for automerge::Prop {
+    fn from(p: Prop) -> Self {
+        match p {
+            Prop::Key(k) => automerge::Prop::Map(k),
+            Prop::Index(i) => automerge::Prop::Seq(i),
+        }
+    }
+}
+
+fn render(doc: &automerge::AutoCommit, v: &Value<'_>, id: &ObjId) -> ConflictValue {
+    let value = match v {
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Str(s) => s.to_string(),
+            ScalarValue::Null => String::new(),
+            other => other.to_string(),
+        },
+        Value::Object(ObjType::Map) => "{…}".to_string(),
+        Value::Object(_) => "[…]".to_string(),
+    };
+    let author = match id {
+        ObjId::Id(_, actor, _) => device_for_actor(actor),
+        ObjId::Root => String::new(),
+    };
+    let _ = doc;
+    ConflictValue { value, author }
+}
+
+/// The id of a list element, if it is a map with an `id` field (our list items all have one).
+fn item_id(doc: &automerge::AutoCommit, obj: &ObjId) -> Option<String> {
+    match doc.get(obj, "id").ok().flatten() {
+        Some((Value::Scalar(s), _)) => match s.as_ref() {
+            ScalarValue::Str(s) => Some(s.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn collect(doc: &automerge::AutoCommit, parent: &ObjId, prop: Prop, path: String, out: &mut Vec<Conflict>) {
+    let Ok(all) = doc.get_all(parent, prop) else { return };
+    if all.len() > 1 {
+        let values: Vec<ConflictValue> = all.iter().map(|(v, id)| render(doc, v, id)).collect();
+        out.push(Conflict { path: path.clone(), current: values[0].clone(), values });
+    }
+    // Descend into the winning value only: that is what the record shows.
+    match all.first() {
+        Some((Value::Object(ObjType::Map), id)) => {
+            for key in doc.keys(id) {
+                let p = format!("{path}.{key}");
+                collect(doc, id, Prop::Key(key), p, out);
+            }
+        }
+        Some((Value::Object(ObjType::List), id)) => {
+            for i in 0..doc.length(id) {
+                let seg = match doc.get(id, i).ok().flatten() {
+                    Some((Value::Object(ObjType::Map), item)) => {
+                        item_id(doc, &item).unwrap_or_else(|| i.to_string())
+                    }
+                    _ => i.to_string(),
+                };
+                collect(doc, id, Prop::Index(i), format!("{path}[{seg}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Find the object and property a conflict path points at.
+fn locate(doc: &automerge::AutoCommit, path: &str) -> Option<(ObjId, Prop)> {
+    let mut obj = ObjId::Root;
+    let mut segs = split_path(path)?.into_iter().peekable();
+    while let Some(seg) = segs.next() {
+        let prop = match seg {
+            Seg::Key(k) => Prop::Key(k),
+            Seg::Item(want) => {
+                let n = doc.length(&obj);
+                let idx = (0..n).find(|&i| match doc.get(&obj, i).ok().flatten() {
+                    Some((Value::Object(ObjType::Map), item)) => {
+                        item_id(doc, &item).as_deref() == Some(want.as_str())
+                    }
+                    _ => false,
+                });
+                let idx = match idx {
+                    Some(i) => i,
+                    None => want.parse::<usize>().ok().filter(|&i| i < n)?,
+                };
+                Prop::Index(idx)
+            }
+        };
+        if segs.peek().is_none() {
+            return Some((obj, prop));
+        }
+        match doc.get(&obj, prop).ok().flatten()? {
+            (Value::Object(_), id) => obj = id,
+            _ => return None,
+        }
+    }
+    None
+}
+
+enum Seg {
+    Key(String),
+    Item(String),
+}
+
+fn split_path(path: &str) -> Option<Vec<Seg>> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let mut rest = part;
+        let key_end = rest.find('[').unwrap_or(rest.len());
+        if key_end > 0 {
+            out.push(Seg::Key(rest[..key_end].to_string()));
+        }
+        rest = &rest[key_end..];
+        while let Some(stripped) = rest.strip_prefix('[') {
+            let end = stripped.find(']')?;
+            out.push(Seg::Item(stripped[..end].to_string()));
+            rest = &stripped[end + 1..];
+        }
+    }
+    Some(out)
+}
+
+fn put_scalar(doc: &mut automerge::AutoCommit, obj: &ObjId, prop: Prop, v: ScalarValue) -> Result<()> {
+    match prop {
+        Prop::Key(k) => doc.put(obj, k, v)?,
+        Prop::Index(i) => doc.put(obj, i, v)?,
+    }
+    Ok(())
+}
+
+fn put_object(doc: &mut automerge::AutoCommit, obj: &ObjId, prop: Prop, t: ObjType) -> Result<ObjId> {
+    Ok(match prop {
+        Prop::Key(k) => doc.put_object(obj, k, t)?,
+        Prop::Index(i) => doc.put_object(obj, i, t)?,
+    })
+}
+
+/// A detached copy of an object's current (winning) content.
+enum Tree {
+    Scalar(ScalarValue),
+    Map(ObjType, Vec<(String, Tree)>),
+    List(ObjType, Vec<Tree>),
+}
+
+fn snapshot(doc: &automerge::AutoCommit, id: &ObjId, t: ObjType) -> Result<Tree> {
+    let child = |v: Value<'_>, cid: ObjId| -> Result<Tree> {
+        Ok(match v {
+            Value::Scalar(s) => Tree::Scalar(s.into_owned()),
+            Value::Object(ct) => snapshot(doc, &cid, ct)?,
+        })
+    };
+    Ok(match t {
+        ObjType::Map | ObjType::Table => {
+            let mut items = Vec::new();
+            for key in doc.keys(id) {
+                if let Some((v, cid)) = doc.get(id, key.as_str())? {
+                    items.push((key, child(v, cid)?));
+                }
+            }
+            Tree::Map(t, items)
+        }
+        ObjType::List | ObjType::Text => {
+            let mut items = Vec::new();
+            for i in 0..doc.length(id) {
+                if let Some((v, cid)) = doc.get(id, i)? {
+                    items.push(child(v, cid)?);
+                }
+            }
+            Tree::List(t, items)
+        }
+    })
+}
+
+fn restore(doc: &mut automerge::AutoCommit, target: &ObjId, tree: Tree) -> Result<()> {
+    match tree {
+        Tree::Scalar(_) => {}
+        Tree::Map(_, items) => {
+            for (k, v) in items {
+                match v {
+                    Tree::Scalar(s) => {
+                        doc.put(target, k, s)?;
+                    }
+                    Tree::Map(t, _) | Tree::List(t, _) => {
+                        let c = doc.put_object(target, k, t)?;
+                        restore(doc, &c, v)?;
+                    }
+                }
+            }
+        }
+        Tree::List(_, items) => {
+            for (i, v) in items.into_iter().enumerate() {
+                match v {
+                    Tree::Scalar(s) => {
+                        doc.insert(target, i, s)?;
+                    }
+                    Tree::Map(t, _) | Tree::List(t, _) => {
+                        let c = doc.insert_object(target, i, t)?;
+                        restore(doc, &c, v)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! A record held as an Automerge document.
+//!
+//! Every device writes with its own actor id, derived from its device id (a UUID), so the author
+//! of any operation — and of each side of a conflict — is known without extra bookkeeping.
+//! Never open the same store twice at once: two writers on one actor corrupt history.
+
+use automerge::{ActorId, AutoCommit, ChangeHash, transaction::CommitOptions};
+use uuid::Uuid;
+
+use crate::error::{CoreError, Result};
+use crate::model::common::Timestamp;
+use crate::record::Record;
+
+/// Actor id of a device: the 16 bytes of its UUID.
+pub fn actor_for_device(device: &Uuid) -> ActorId {
+    ActorId::from(device.as_bytes().as_slice())
+}
+
+/// Device id string behind an actor id (a UUID when written by danvan, hex otherwise).
+pub fn device_for_actor(actor: &ActorId) -> String {
+    match Uuid::from_slice(actor.to_bytes()) {
+        Ok(u) => u.to_string(),
+        Err(_) => actor.to_hex_string(),
+    }
+}
+
+/// A record document plus the heads last persisted, so that saving writes only what is new.
+#[derive(Debug, Clone)]
+pub struct RecordDoc {
+    doc: AutoCommit,
+    saved_heads: Vec<ChangeHash>,
+}
+
+impl RecordDoc {
+    /// Make a new document holding `record`, written by `device`.
+    pub fn create(record: &Record, device: &Uuid) -> Result<RecordDoc> {
+        let mut doc = AutoCommit::new().with_actor(actor_for_device(device));
+        autosurgeon::reconcile(&mut doc, record)?;
+        doc.commit_with(commit_options("create"));
+        Ok(RecordDoc { doc, saved_heads: Vec::new() })
+    }
+
+    /// Load a document from saved bytes (a snapshot, optionally followed by incremental chunks),
+    /// to be written by `device`.
+    pub fn load(bytes: &[u8], device: &Uuid) -> Result<RecordDoc> {
+        let mut doc =
+            AutoCommit::load(bytes).map_err(|e| CoreError::BadDocument(e.to_string()))?;
+        doc.set_actor(actor_for_device(device));
+        let saved_heads = doc.get_heads();
+        Ok(RecordDoc { doc, saved_heads })
+    }
+
+    /// Load a snapshot and then each incremental chunk.
+    pub fn load_parts<'a>(
+        snapshot: &[u8],
+        chunks: impl IntoIterator<Item = &'a [u8]>,
+        device: &Uuid,
+    ) -> Result<RecordDoc> {
+        let mut d = RecordDoc::load(snapshot, device)?;
+        for c in chunks {
+            d.doc.load_incremental(c).map_err(|e| CoreError::BadDocument(e.to_string()))?;
+        }
+        d.saved_heads = d.doc.get_heads();
+        Ok(d)
+    }
+
+    /// Read the record.
+    pub fn record(&self) -> Result<Record> {
+        Ok(autosurgeon::hydrate(&self.doc)?)
+    }
+
+    /// Write `record` into the document as one change (only the differences are recorded).
+    pub fn write(&mut self, record: &Record, message: &str) -> Result<()> {
+        autosurgeon::reconcile(&mut self.doc, record)?;
+        self.doc.commit_with(commit_options(message));
+        Ok(())
+    }
+
+    /// Hydrate, let `f` edit, and write back as one change. Returns `f`'s result.
+    pub fn update<T>(&mut self, message: &str, f: impl FnOnce(&mut Record) -> Result<T>) -> Result<T> {
+        let mut r = self.record()?;
+        let out = f(&mut r)?;
+        self.write(&r, message)?;
+        Ok(out)
+    }
+
+    /// Changes since the last save or load (empty if none) and mark them saved.
+    pub fn take_unsaved(&mut self) -> Vec<u8> {
+        let bytes = self.doc.save_after(&self.saved_heads);
+        self.saved_heads = self.doc.get_heads();
+        bytes
+    }
+
+    /// Whether there are changes since the last save or load.
+    pub fn has_unsaved(&mut self) -> bool {
+        self.doc.get_heads() != self.saved_heads
+    }
+
+    /// A compacted snapshot of the whole document (marks everything saved).
+    pub fn save(&mut self) -> Vec<u8> {
+        let bytes = self.doc.save();
+        self.saved_heads = self.doc.get_heads();
+        bytes
+    }
+
+    /// Changes made after `heads` (what a peer that has `heads` lacks).
+    pub fn changes_after(&mut self, heads: &[ChangeHash]) -> Vec<u8> {
+        self.doc.save_after(heads)
+    }
+
+    /// Apply changes received from elsewhere (a chunk, a snapshot, or several concatenated).
+    /// Duplicates are ignored. Returns the number of ops applied.
+    pub fn apply(&mut self, bytes: &[u8]) -> Result<usize> {
+        self.doc.load_incremental(bytes).map_err(|e| CoreError::BadDocument(e.to_string()))
+    }
+
+    /// Merge another copy of the same record.
+    pub fn merge(&mut self, other: &mut RecordDoc) -> Result<()> {
+        self.doc.merge(&mut other.doc)?;
+        Ok(())
+    }
+
+    /// Current heads.
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// Changes this document is missing to have `heads` (non-empty means a chunk arrived
+    /// before the changes it depends on).
+    pub fn missing_deps(&mut self, heads: &[ChangeHash]) -> Vec<ChangeHash> {
+        self.doc.get_missing_deps(heads)
+    }
+
+    /// The underlying Automerge document (read-only use: conflicts, inspection).
+    pub fn automerge(&self) -> &AutoCommit {
+        &self.doc
+    }
+
+    /// Mutable access for the conflict resolver.
+    pub(crate) fn automerge_mut(&mut self) -> &mut AutoCommit {
+        &mut self.doc
+    }
+
+    /// A copy with a different writer (for tests and simulations of a second device).
+    pub fn fork_for(&mut self, device: &Uuid) -> RecordDoc {
+        let doc = self.doc.fork().with_actor(actor_for_device(device));
+        RecordDoc { doc, saved_heads: Vec::new() }
+    }
+}
+
+fn commit_options(message: &str) -> CommitOptions {
+    CommitOptions::default().with_message(message).with_time(Timestamp::now().0 / 1000)
+}

@@ -1,0 +1,3 @@
+//! Integration tests of danvan-core: one binary, one module per concern.
+
+mod conflicts;
