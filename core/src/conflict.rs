@@ -68,7 +68,8 @@ impl RecordDoc {
             }
         }
         doc.commit_with(
-            automerge::transaction::CommitOptions::default().with_message(format!("resolve {path}")),
+            automerge::transaction::CommitOptions::default()
+                .with_message(format!("resolve {path}")),
         );
         Ok(())
     }
@@ -124,11 +125,23 @@ fn item_id(doc: &automerge::AutoCommit, obj: &ObjId) -> Option<String> {
     }
 }
 
-fn collect(doc: &automerge::AutoCommit, parent: &ObjId, prop: Prop, path: String, out: &mut Vec<Conflict>) {
-    let Ok(all) = doc.get_all(parent, prop) else { return };
+fn collect(
+    doc: &automerge::AutoCommit,
+    parent: &ObjId,
+    prop: Prop,
+    path: String,
+    out: &mut Vec<Conflict>,
+) {
+    let Ok(all) = doc.get_all(parent, prop) else {
+        return;
+    };
     if all.len() > 1 {
         let values: Vec<ConflictValue> = all.iter().map(|(v, id)| render(doc, v, id)).collect();
-        out.push(Conflict { path: path.clone(), current: values[0].clone(), values });
+        out.push(Conflict {
+            path: path.clone(),
+            current: values[0].clone(),
+            values,
+        });
     }
     // Descend into the winning value only: that is what the record shows.
     match all.first() {
@@ -209,7 +222,12 @@ fn split_path(path: &str) -> Option<Vec<Seg>> {
     Some(out)
 }
 
-fn put_scalar(doc: &mut automerge::AutoCommit, obj: &ObjId, prop: Prop, v: ScalarValue) -> Result<()> {
+fn put_scalar(
+    doc: &mut automerge::AutoCommit,
+    obj: &ObjId,
+    prop: Prop,
+    v: ScalarValue,
+) -> Result<()> {
     match prop {
         Prop::Key(k) => doc.put(obj, k, v)?,
         Prop::Index(i) => doc.put(obj, i, v)?,
@@ -217,7 +235,12 @@ fn put_scalar(doc: &mut automerge::AutoCommit, obj: &ObjId, prop: Prop, v: Scala
     Ok(())
 }
 
-fn put_object(doc: &mut automerge::AutoCommit, obj: &ObjId, prop: Prop, t: ObjType) -> Result<ObjId> {
+fn put_object(
+    doc: &mut automerge::AutoCommit,
+    obj: &ObjId,
+    prop: Prop,
+    t: ObjType,
+) -> Result<ObjId> {
     Ok(match prop {
         Prop::Key(k) => doc.put_object(obj, k, t)?,
         Prop::Index(i) => doc.put_object(obj, i, t)?,

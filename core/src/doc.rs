@@ -37,14 +37,16 @@ impl RecordDoc {
         let mut doc = AutoCommit::new().with_actor(actor_for_device(device));
         autosurgeon::reconcile(&mut doc, record)?;
         doc.commit_with(commit_options("create"));
-        Ok(RecordDoc { doc, saved_heads: Vec::new() })
+        Ok(RecordDoc {
+            doc,
+            saved_heads: Vec::new(),
+        })
     }
 
     /// Load a document from saved bytes (a snapshot, optionally followed by incremental chunks),
     /// to be written by `device`.
     pub fn load(bytes: &[u8], device: &Uuid) -> Result<RecordDoc> {
-        let mut doc =
-            AutoCommit::load(bytes).map_err(|e| CoreError::BadDocument(e.to_string()))?;
+        let mut doc = AutoCommit::load(bytes).map_err(|e| CoreError::BadDocument(e.to_string()))?;
         doc.set_actor(actor_for_device(device));
         let saved_heads = doc.get_heads();
         Ok(RecordDoc { doc, saved_heads })
@@ -58,7 +60,9 @@ impl RecordDoc {
     ) -> Result<RecordDoc> {
         let mut d = RecordDoc::load(snapshot, device)?;
         for c in chunks {
-            d.doc.load_incremental(c).map_err(|e| CoreError::BadDocument(e.to_string()))?;
+            d.doc
+                .load_incremental(c)
+                .map_err(|e| CoreError::BadDocument(e.to_string()))?;
         }
         d.saved_heads = d.doc.get_heads();
         Ok(d)
@@ -77,7 +81,11 @@ impl RecordDoc {
     }
 
     /// Hydrate, let `f` edit, and write back as one change. Returns `f`'s result.
-    pub fn update<T>(&mut self, message: &str, f: impl FnOnce(&mut Record) -> Result<T>) -> Result<T> {
+    pub fn update<T>(
+        &mut self,
+        message: &str,
+        f: impl FnOnce(&mut Record) -> Result<T>,
+    ) -> Result<T> {
         let mut r = self.record()?;
         let out = f(&mut r)?;
         self.write(&r, message)?;
@@ -111,7 +119,9 @@ impl RecordDoc {
     /// Apply changes received from elsewhere (a chunk, a snapshot, or several concatenated).
     /// Duplicates are ignored. Returns the number of ops applied.
     pub fn apply(&mut self, bytes: &[u8]) -> Result<usize> {
-        self.doc.load_incremental(bytes).map_err(|e| CoreError::BadDocument(e.to_string()))
+        self.doc
+            .load_incremental(bytes)
+            .map_err(|e| CoreError::BadDocument(e.to_string()))
     }
 
     /// Merge another copy of the same record.
@@ -144,10 +154,15 @@ impl RecordDoc {
     /// A copy with a different writer (for tests and simulations of a second device).
     pub fn fork_for(&mut self, device: &Uuid) -> RecordDoc {
         let doc = self.doc.fork().with_actor(actor_for_device(device));
-        RecordDoc { doc, saved_heads: Vec::new() }
+        RecordDoc {
+            doc,
+            saved_heads: Vec::new(),
+        }
     }
 }
 
 fn commit_options(message: &str) -> CommitOptions {
-    CommitOptions::default().with_message(message).with_time(Timestamp::now().0 / 1000)
+    CommitOptions::default()
+        .with_message(message)
+        .with_time(Timestamp::now().0 / 1000)
 }

@@ -36,6 +36,9 @@ pub enum CoreError {
         /// The code received.
         code: String,
     },
+    /// Sync with the server failed.
+    #[error("sync: {0}")]
+    Sync(Box<crate::sync::SyncError>),
     /// A record or object that does not exist.
     #[error("not found: {0}")]
     NotFound(String),

@@ -21,7 +21,11 @@ pub enum Lang {
 impl Lang {
     /// Parse `vi`/`en` (anything else falls back to Vietnamese).
     pub fn parse(s: &str) -> Lang {
-        if s.eq_ignore_ascii_case("en") { Lang::En } else { Lang::Vi }
+        if s.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::Vi
+        }
     }
 }
 

@@ -24,6 +24,7 @@ pub mod label;
 pub mod lifecycle;
 pub mod model;
 mod record;
+pub mod sync;
 pub mod validate;
 
 pub use config::RulesConfig;
@@ -32,7 +33,9 @@ pub use doc::{RecordDoc, actor_for_device, device_for_actor};
 pub use error::{CoreError, Result};
 pub use label::{Coded, Label, Lang};
 pub use lifecycle::{Lifecycle, Overdue, StatusChange};
-pub use record::{Envelope, IndexFields, KindRules, Record, RecordBody, RecordKind, SCHEMA_VERSION};
+pub use record::{
+    Envelope, IndexFields, KindRules, Record, RecordBody, RecordKind, SCHEMA_VERSION,
+};
 pub use validate::ValidationIssue;
 
 // Re-exported so that `coded_enum!` works in other crates.

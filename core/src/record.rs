@@ -142,7 +142,12 @@ impl RecordBody {
 impl Record {
     /// A new record of `body`'s kind under `unit`, created now by `device`, in its initial
     /// status (the body's status is reset to the machine's initial status).
-    pub fn new(unit: impl Into<String>, device: impl Into<String>, on: Date, mut body: RecordBody) -> Record {
+    pub fn new(
+        unit: impl Into<String>,
+        device: impl Into<String>,
+        on: Date,
+        mut body: RecordBody,
+    ) -> Record {
         let device = device.into();
         let at = Timestamp::now();
         with_body!(&mut body, b => b.apply_status(Lifecycle::initial(), on));
@@ -179,12 +184,16 @@ impl Record {
     pub fn transition(&mut self, to: &str, on: Date, by: &str, note: Option<String>) -> Result<()> {
         fn step<B: KindRules>(b: &mut B, to: &str, on: Date) -> Result<String> {
             let from = b.status();
-            let target = <B::Status as Coded>::from_code(to).ok_or_else(|| CoreError::UnknownCode {
-                what: <B::Status as Coded>::WHAT,
-                code: to.to_string(),
-            })?;
+            let target =
+                <B::Status as Coded>::from_code(to).ok_or_else(|| CoreError::UnknownCode {
+                    what: <B::Status as Coded>::WHAT,
+                    code: to.to_string(),
+                })?;
             if !from.can_move_to(target) {
-                return Err(CoreError::Transition { from: from.code().into(), to: to.into() });
+                return Err(CoreError::Transition {
+                    from: from.code().into(),
+                    to: to.into(),
+                });
             }
             b.apply_status(target, on);
             Ok(from.code().to_string())
@@ -239,7 +248,11 @@ impl Record {
             ));
         }
         if self.history.is_empty() {
-            out.push(ValidationIssue::required("history", "lịch sử trạng thái", "Status history"));
+            out.push(ValidationIssue::required(
+                "history",
+                "lịch sử trạng thái",
+                "Status history",
+            ));
         }
         with_body!(&self.body, b => b.validate(cfg, &mut out));
         out
@@ -248,7 +261,11 @@ impl Record {
     /// Ok if valid, else [`CoreError::Invalid`] with every issue.
     pub fn check(&self, cfg: &RulesConfig) -> Result<()> {
         let issues = self.validate(cfg);
-        if issues.is_empty() { Ok(()) } else { Err(CoreError::Invalid(issues)) }
+        if issues.is_empty() {
+            Ok(())
+        } else {
+            Err(CoreError::Invalid(issues))
+        }
     }
 
     /// What is overdue as of `as_of`.

@@ -28,7 +28,12 @@ impl ValidationIssue {
         vi: impl Into<String>,
         en: impl Into<String>,
     ) -> Self {
-        ValidationIssue { field: field.into(), code: code.into(), vi: vi.into(), en: en.into() }
+        ValidationIssue {
+            field: field.into(),
+            code: code.into(),
+            vi: vi.into(),
+            en: en.into(),
+        }
     }
 
     /// A required field is missing or blank.

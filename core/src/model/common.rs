@@ -36,7 +36,9 @@ impl Date {
 
     /// Days since 1970-01-01 (for compact indexes).
     pub fn epoch_days(&self) -> i64 {
-        self.0.signed_duration_since(NaiveDate::default()).num_days()
+        self.0
+            .signed_duration_since(NaiveDate::default())
+            .num_days()
     }
 }
 
@@ -62,13 +64,25 @@ impl Reconcile for Date {
 
 impl Hydrate for Date {
     fn hydrate_string(s: &'_ str) -> Result<Self, HydrateError> {
-        s.parse().map_err(|_| HydrateError::unexpected("a date YYYY-MM-DD", s.to_string()))
+        s.parse()
+            .map_err(|_| HydrateError::unexpected("a date YYYY-MM-DD", s.to_string()))
     }
 }
 
 /// An instant, as milliseconds since the Unix epoch (UTC).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Reconcile, Hydrate,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    Reconcile,
+    Hydrate,
 )]
 #[serde(transparent)]
 pub struct Timestamp(pub i64);
@@ -103,7 +117,11 @@ pub struct PersonRef {
 impl PersonRef {
     /// A person known only by name.
     pub fn named(name: impl Into<String>) -> PersonRef {
-        PersonRef { id: None, name: name.into(), role: None }
+        PersonRef {
+            id: None,
+            name: name.into(),
+            role: None,
+        }
     }
 }
 

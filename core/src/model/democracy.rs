@@ -58,6 +58,10 @@ impl KindRules for DemocracyCheck {
         Vec::new()
     }
     fn index(&self) -> IndexFields {
-        IndexFields { main_date: Some(self.start_on), summary: self.summary.clone(), ..Default::default() }
+        IndexFields {
+            main_date: Some(self.start_on),
+            summary: self.summary.clone(),
+            ..Default::default()
+        }
     }
 }

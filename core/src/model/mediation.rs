@@ -73,7 +73,11 @@ impl KindRules for MediationCase {
     }
     fn validate(&self, _cfg: &RulesConfig, out: &mut Vec<ValidationIssue>) {
         if self.summary.trim().is_empty() {
-            out.push(ValidationIssue::required("mediation.summary", "nội dung chủ yếu", "Summary"));
+            out.push(ValidationIssue::required(
+                "mediation.summary",
+                "nội dung chủ yếu",
+                "Summary",
+            ));
         }
     }
     fn overdue(&self, _cfg: &RulesConfig, _as_of: Date) -> Vec<Overdue> {

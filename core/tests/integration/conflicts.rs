@@ -10,17 +10,26 @@ fn day(d: u32) -> Date {
 #[test]
 fn concurrent_edit_of_one_field_is_exposed_with_authors_and_resolves() {
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-    let rec = Record::new("31-T0001", a.to_string(), day(2), RecordBody::Mediation(MediationCase::example()));
+    let rec = Record::new(
+        "31-T0001",
+        a.to_string(),
+        day(2),
+        RecordBody::Mediation(MediationCase::example()),
+    );
     let mut da = RecordDoc::create(&rec, &a).unwrap();
     let mut db = da.fork_for(&b);
     da.update("edit", |r| {
-        let RecordBody::Mediation(m) = &mut r.body else { unreachable!() };
+        let RecordBody::Mediation(m) = &mut r.body else {
+            unreachable!()
+        };
         m.summary = "Tranh chấp lối đi (bản của A)".into();
         Ok(())
     })
     .unwrap();
     db.update("edit", |r| {
-        let RecordBody::Mediation(m) = &mut r.body else { unreachable!() };
+        let RecordBody::Mediation(m) = &mut r.body else {
+            unreachable!()
+        };
         m.summary = "Tranh chấp lối đi (bản của B)".into();
         Ok(())
     })
@@ -38,11 +47,17 @@ fn concurrent_edit_of_one_field_is_exposed_with_authors_and_resolves() {
     let authors: Vec<_> = ca[0].values.iter().map(|v| v.author.clone()).collect();
     assert!(authors.contains(&a.to_string()) && authors.contains(&b.to_string()));
     // A person picks B's value on device A; B merges the resolution.
-    let pick = ca[0].values.iter().position(|v| v.value.contains("bản của B")).unwrap();
+    let pick = ca[0]
+        .values
+        .iter()
+        .position(|v| v.value.contains("bản của B"))
+        .unwrap();
     da.resolve(&ca[0].path, pick).unwrap();
     assert!(da.conflicts().is_empty());
     db.merge(&mut da).unwrap();
     assert!(db.conflicts().is_empty());
-    let RecordBody::Mediation(m) = db.record().unwrap().body else { unreachable!() };
+    let RecordBody::Mediation(m) = db.record().unwrap().body else {
+        unreachable!()
+    };
     assert_eq!(m.summary, "Tranh chấp lối đi (bản của B)");
 }

@@ -1,0 +1,184 @@
+//! Batched sync of record documents with the server.
+//!
+//! The protocol (see `docs/sync-protocol.md`) costs one round trip of a few dozen bytes when
+//! nothing changed, and sends only changed records, many per request, in bounded batches. The
+//! engine is sans-I/O ([`SyncSession`]); [`run_sync`] drives it over any [`Transport`].
+
+mod engine;
+mod transport;
+pub mod wire;
+
+use serde::{Deserialize, Serialize};
+
+pub use engine::{SyncMeta, SyncOptions, SyncProgress, SyncSession, SyncStore};
+#[cfg(feature = "http")]
+pub use transport::HttpTransport;
+pub use transport::{HttpReply, NetworkError, Transport};
+pub use wire::{RejectReason, WireError};
+
+/// A device's credentials, from enrollment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceCredentials {
+    /// Device id issued by the server.
+    pub device_id: uuid::Uuid,
+    /// Device secret (keep it in the platform keystore).
+    pub device_secret: String,
+}
+
+impl DeviceCredentials {
+    /// The `Authorization` header value.
+    pub fn authorization(&self) -> String {
+        format!("Bearer {}.{}", self.device_id, self.device_secret)
+    }
+}
+
+/// What the server told the device at enrollment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrollment {
+    /// Device id.
+    pub device_id: uuid::Uuid,
+    /// Device secret.
+    pub device_secret: String,
+    /// Name of the person the device belongs to.
+    pub person: String,
+    /// Role code.
+    pub role: String,
+    /// Unit code the device works in.
+    pub unit: String,
+}
+
+impl Enrollment {
+    /// The credentials part.
+    pub fn credentials(&self) -> DeviceCredentials {
+        DeviceCredentials {
+            device_id: self.device_id,
+            device_secret: self.device_secret.clone(),
+        }
+    }
+}
+
+/// Why a sync (or enrollment) did not complete. What was applied before the failure stays
+/// applied; the next sync resumes from there.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// No answer from the server.
+    #[error(transparent)]
+    Network(#[from] NetworkError),
+    /// The server no longer speaks this app's protocol version: update the app.
+    #[error("upgrade required: {0}")]
+    UpgradeRequired(String),
+    /// The server refused the device (unknown, revoked, bad credentials); `code` is the server's
+    /// stable error code, e.g. `device_revoked`.
+    #[error("device not authorised ({code}): {message}")]
+    Unauthorized {
+        /// Stable error code.
+        code: String,
+        /// Server message.
+        message: String,
+    },
+    /// Any other HTTP error answer.
+    #[error("server error {status} ({code}): {message}")]
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// Stable error code.
+        code: String,
+        /// Server message.
+        message: String,
+    },
+    /// A frame could not be read.
+    #[error(transparent)]
+    Wire(#[from] WireError),
+}
+
+impl From<SyncError> for crate::CoreError {
+    fn from(e: SyncError) -> Self {
+        crate::CoreError::Sync(Box::new(e))
+    }
+}
+
+/// The JSON error body every server error carries.
+#[derive(Debug, Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorDetail {
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+fn reply_error(reply: &HttpReply) -> SyncError {
+    let (code, message) = match serde_json::from_slice::<ErrorBody>(&reply.body) {
+        Ok(b) => (b.error.code, b.error.message),
+        Err(_) => (
+            "unknown".to_string(),
+            String::from_utf8_lossy(&reply.body)
+                .chars()
+                .take(200)
+                .collect(),
+        ),
+    };
+    match reply.status {
+        426 => SyncError::UpgradeRequired(message),
+        401 | 403 => SyncError::Unauthorized { code, message },
+        status => SyncError::Server {
+            status,
+            code,
+            message,
+        },
+    }
+}
+
+/// Run a whole sync session: rounds until nothing is left, calling `on_progress` after each.
+pub fn run_sync(
+    store: &mut dyn SyncStore,
+    transport: &dyn Transport,
+    credentials: &DeviceCredentials,
+    opts: SyncOptions,
+    mut on_progress: impl FnMut(&SyncProgress),
+) -> crate::Result<SyncProgress> {
+    let auth = credentials.authorization();
+    let mut session = SyncSession::new(opts);
+    let span = tracing::info_span!("sync", device = %credentials.device_id);
+    let _g = span.enter();
+    while let Some(frame) = session.next_request(store)? {
+        let reply = transport
+            .post(wire::SYNC_PATH, wire::CONTENT_TYPE, Some(&auth), &frame)
+            .map_err(SyncError::from)?;
+        if reply.status != 200 {
+            return Err(reply_error(&reply).into());
+        }
+        session.handle_response(store, &reply.body)?;
+        on_progress(&session.progress());
+    }
+    let p = session.progress();
+    tracing::info!(
+        rounds = p.rounds,
+        pushed = p.pushed,
+        pulled = p.pulled,
+        "sync complete"
+    );
+    Ok(p)
+}
+
+/// Exchange a one-time enrollment code for device credentials.
+pub fn enroll(
+    transport: &dyn Transport,
+    code: &str,
+    device_label: &str,
+) -> Result<Enrollment, SyncError> {
+    let body = serde_json::json!({ "code": code, "device_label": device_label });
+    let reply = transport.post(
+        "/v1/enroll",
+        "application/json",
+        None,
+        body.to_string().as_bytes(),
+    )?;
+    if reply.status != 200 {
+        return Err(reply_error(&reply));
+    }
+    serde_json::from_slice(&reply.body).map_err(|e| SyncError::Wire(WireError::Body(e.to_string())))
+}
