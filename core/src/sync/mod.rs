@@ -5,6 +5,7 @@
 //! engine is sans-I/O ([`SyncSession`]); [`run_sync`] drives it over any [`Transport`].
 
 mod engine;
+pub mod merge;
 mod transport;
 pub mod wire;
 

@@ -1,0 +1,128 @@
+//! The server's side of a push: merge, then decide. Lives in core so that the server runs exactly
+//! the rules the phone runs (DESIGN.md decision 3), and so it can be tested without a database.
+
+use automerge::AutoCommit;
+use uuid::Uuid;
+
+use super::wire::{Push, RejectReason, from_wire_heads, to_wire_heads, Hash};
+use crate::config::RulesConfig;
+use crate::record::Record;
+
+/// Limits the server applies to pushes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergeLimits {
+    /// Largest accepted change set for one record, bytes.
+    pub max_push_bytes: usize,
+    /// Largest accepted record document after merge, bytes.
+    pub max_doc_bytes: usize,
+}
+
+impl Default for MergeLimits {
+    fn default() -> Self {
+        MergeLimits { max_push_bytes: 1024 * 1024, max_doc_bytes: 4 * 1024 * 1024 }
+    }
+}
+
+/// Result of merging one push into the server's copy.
+#[derive(Debug)]
+pub enum MergeOutcome {
+    /// New changes merged; store them.
+    Accepted {
+        /// The changes the server did not have (store as a chunk).
+        new_changes: Vec<u8>,
+        /// Heads after the merge.
+        heads: Vec<Hash>,
+        /// The merged record (for the fact row).
+        record: Box<Record>,
+        /// The merged document, for callers that compact it into a new snapshot.
+        doc: Box<AutoCommit>,
+    },
+    /// Nothing new (a retry or duplicate): the server already had everything.
+    Unchanged {
+        /// Heads of the server's copy.
+        heads: Vec<Hash>,
+    },
+    /// Refused; nothing may be stored.
+    Rejected {
+        /// Why.
+        reason: RejectReason,
+        /// Detail for the device (field names, no personal data).
+        detail: String,
+    },
+}
+
+fn reject(reason: RejectReason, detail: impl Into<String>) -> MergeOutcome {
+    MergeOutcome::Rejected { reason, detail: detail.into() }
+}
+
+/// Merge `push` into the stored document (`stored` = snapshot followed by its chunks, or `None`
+/// for a record the server has never seen), validate the merged record with the core rules,
+/// and ask `authorize(before, after)` whether the pushing device may make this change (scope and
+/// role are checked on the merged result, so a crafted change that moves a record out of scope
+/// is refused).
+pub fn merge_push(
+    stored: Option<&[u8]>,
+    push: &Push,
+    cfg: &RulesConfig,
+    limits: &MergeLimits,
+    authorize: impl FnOnce(Option<&Record>, &Record) -> Result<(), (RejectReason, String)>,
+) -> MergeOutcome {
+    if push.changes.len() > limits.max_push_bytes {
+        return reject(RejectReason::TooLarge, format!("{} bytes", push.changes.len()));
+    }
+    let (mut doc, before) = match stored {
+        Some(bytes) => match AutoCommit::load(bytes) {
+            Ok(d) => {
+                let rec = autosurgeon::hydrate::<_, Record>(&d).ok();
+                (d, rec)
+            }
+            // The stored copy is ours and was valid when stored; failing here is a server bug,
+            // reported as malformed rather than a panic.
+            Err(e) => return reject(RejectReason::Malformed, format!("stored document unreadable: {e}")),
+        },
+        None => (AutoCommit::new(), None),
+    };
+    doc.set_actor(automerge::ActorId::from(Uuid::nil().as_bytes().as_slice()));
+    let old_heads = doc.get_heads();
+    if let Err(e) = doc.load_incremental(&push.changes) {
+        return reject(RejectReason::Malformed, e.to_string());
+    }
+    let missing = doc.get_missing_deps(&from_wire_heads(&push.heads));
+    if !missing.is_empty() {
+        return reject(RejectReason::MissingHistory, format!("{} change(s) missing", missing.len()));
+    }
+    let new_heads = doc.get_heads();
+    if new_heads == old_heads {
+        return MergeOutcome::Unchanged { heads: to_wire_heads(&new_heads) };
+    }
+    let record: Record = match autosurgeon::hydrate(&doc) {
+        Ok(r) => r,
+        Err(e) => return reject(RejectReason::Malformed, format!("not a record: {e}")),
+    };
+    if record.envelope.id != push.id.to_string() {
+        return reject(RejectReason::Malformed, "envelope.id differs from the pushed id");
+    }
+    if let Some(b) = &before {
+        if b.envelope.kind != record.envelope.kind || b.envelope.id != record.envelope.id {
+            return reject(RejectReason::Malformed, "a record's id and kind never change");
+        }
+    }
+    let issues = record.validate(cfg);
+    if !issues.is_empty() {
+        let fields: Vec<String> = issues.iter().map(|i| format!("{}:{}", i.field, i.code)).collect();
+        return reject(RejectReason::Invalid, fields.join(", "));
+    }
+    if let Err((reason, detail)) = authorize(before.as_ref(), &record) {
+        return reject(reason, detail);
+    }
+    let new_changes = doc.save_after(&old_heads);
+    if new_changes.len() > limits.max_doc_bytes {
+        return reject(RejectReason::TooLarge, format!("{} bytes", new_changes.len()));
+    }
+    MergeOutcome::Accepted {
+        new_changes,
+        heads: to_wire_heads(&new_heads),
+        record: Box::new(record),
+        doc: Box::new(doc),
+    }
+}
