@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, Rust tests (core, server, end-to-end).
+# PostgreSQL tests run when DANVAN_TEST_DATABASE_URL is set (CI sets it; see .ci/run);
+# without it they print that they were skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+if [ -n "${DANVAN_TEST_DATABASE_URL:-}" ]; then
+  step "PostgreSQL tests enabled: ${DANVAN_TEST_DATABASE_URL%%@*}@…"
+else
+  step "DANVAN_TEST_DATABASE_URL not set: PostgreSQL tests will be skipped"
+fi
+
+step "cargo test (workspace)"
+cargo test --workspace --all-features
