@@ -20,6 +20,7 @@ pub mod config;
 mod conflict;
 mod doc;
 pub mod error;
+pub mod facts;
 pub mod label;
 pub mod lifecycle;
 pub mod model;

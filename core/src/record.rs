@@ -90,6 +90,14 @@ pub trait KindRules {
     fn overdue(&self, cfg: &RulesConfig, as_of: Date) -> Vec<Overdue>;
     /// Fields for the list index.
     fn index(&self) -> IndexFields;
+    /// Subtype code for reports (mediation subtype, inspection activity type), if any.
+    fn subtype(&self) -> Option<String> {
+        None
+    }
+    /// Numeric measures for the fact row (see [`crate::facts::Fact::measures`]); no personal data.
+    fn measures(&self, _cfg: &RulesConfig) -> Vec<(String, f64)> {
+        Vec::new()
+    }
 }
 
 /// A whole record as the app sees it.
@@ -136,6 +144,16 @@ impl RecordBody {
     /// Index projection.
     pub fn index(&self) -> IndexFields {
         with_body!(self, b => b.index())
+    }
+
+    /// Subtype code for reports.
+    pub fn subtype(&self) -> Option<String> {
+        with_body!(self, b => b.subtype())
+    }
+
+    /// Numeric measures for the fact row.
+    pub fn measures(&self, cfg: &RulesConfig) -> Vec<(String, f64)> {
+        with_body!(self, b => b.measures(cfg))
     }
 }
 
