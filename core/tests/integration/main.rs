@@ -5,3 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::result_large_err)]
 
 mod conflicts;
+mod mediation;
+mod support;
+mod inspection;
+mod democracy;
