@@ -9,3 +9,4 @@ mod mediation;
 mod support;
 mod inspection;
 mod democracy;
+mod snapshots;
