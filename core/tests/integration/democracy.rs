@@ -7,7 +7,12 @@ use danvan_core::{KindRules, Record, RecordBody, RulesConfig};
 use crate::support::*;
 
 fn record() -> Record {
-    Record::new("31-TIEN-LANG", "device-c", ymd(2025, 10, 10), RecordBody::Democracy(DemocracyCheck::example()))
+    Record::new(
+        "31-TIEN-LANG",
+        "device-c",
+        ymd(2025, 10, 10),
+        RecordBody::Democracy(DemocracyCheck::example()),
+    )
 }
 
 #[test]
@@ -17,7 +22,11 @@ fn examples_are_valid_and_filled_against_the_builtin_template() {
     let c = DemocracyCheck::example();
     let t = c.template().unwrap();
     assert_eq!((t.code.as_str(), t.version), ("dcs-2023", 1));
-    assert_eq!(c.items.len(), t.items().count(), "one entry per template item");
+    assert_eq!(
+        c.items.len(),
+        t.items().count(),
+        "one entry per template item"
+    );
     let (crit, item) = t.item("pub_budget").unwrap();
     assert_eq!(crit.group, ChecklistGroup::Publication);
     assert_eq!(item.legal_ref, "Luật 10/2022/QH15, Điều 11");
@@ -37,7 +46,11 @@ fn template_rules() {
 
     let mut c = DemocracyCheck::example();
     c.items.get_mut("sup_dialogue").unwrap().forms = vec![PublicationForm::Loudspeaker];
-    assert_only(&c, "democracy.items[sup_dialogue].forms", "forms_not_publication");
+    assert_only(
+        &c,
+        "democracy.items[sup_dialogue].forms",
+        "forms_not_publication",
+    );
 
     // Submitting needs every item assessed and a rating or score.
     let mut c = DemocracyCheck::example_submitted();
@@ -57,7 +70,11 @@ fn template_rules() {
 fn count_and_date_rules() {
     let mut c = DemocracyCheck::example();
     c.counts.complaints_outstanding = 3; // 9 received, 7 resolved
-    assert_only(&c, "democracy.counts.complaints_outstanding", "complaints_outstanding");
+    assert_only(
+        &c,
+        "democracy.counts.complaints_outstanding",
+        "complaints_outstanding",
+    );
 
     let mut c = DemocracyCheck::example();
     c.counts.complaints_resolved = 10;
@@ -69,7 +86,11 @@ fn count_and_date_rules() {
 
     let mut c = DemocracyCheck::example();
     c.counts.villages_holding_meetings = 13;
-    assert_only(&c, "democracy.counts.villages_holding_meetings", "count_exceeds");
+    assert_only(
+        &c,
+        "democracy.counts.villages_holding_meetings",
+        "count_exceeds",
+    );
 
     let mut c = DemocracyCheck::example();
     c.period_to = ymd(2025, 6, 30);
@@ -78,30 +99,59 @@ fn count_and_date_rules() {
     let mut c = DemocracyCheck::example();
     let id = c.remediation[0].id.clone();
     c.remediation[0].due_on = Some(ymd(2025, 10, 1));
-    assert_only(&c, &format!("democracy.remediation[{id}].due_on"), "date_order");
+    assert_only(
+        &c,
+        &format!("democracy.remediation[{id}].due_on"),
+        "date_order",
+    );
     c.remediation[0].due_on = Some(ymd(2025, 10, 31));
     c.remediation[0].done_on = Some(ymd(2025, 10, 20));
-    assert_only(&c, &format!("democracy.remediation[{id}].done_on"), "done_on_not_done");
+    assert_only(
+        &c,
+        &format!("democracy.remediation[{id}].done_on"),
+        "done_on_not_done",
+    );
 }
 
 #[test]
 fn submit_return_resubmit_close() {
     let mut r = record();
-    assert!(r.transition("submitted", ymd(2025, 10, 15), "thu", None).is_ok());
+    assert!(
+        r.transition("submitted", ymd(2025, 10, 15), "thu", None)
+            .is_ok()
+    );
     // Submitted with items unassessed: the reviewer sees why it must go back.
     assert!(!r.validate(&RulesConfig::default()).is_empty());
-    r.transition("returned", ymd(2025, 10, 16), "tp", Some("thiếu đánh giá".into())).unwrap();
-    assert!(r.transition("closed", ymd(2025, 10, 16), "tp", None).is_err());
+    r.transition(
+        "returned",
+        ymd(2025, 10, 16),
+        "tp",
+        Some("thiếu đánh giá".into()),
+    )
+    .unwrap();
+    assert!(
+        r.transition("closed", ymd(2025, 10, 16), "tp", None)
+            .is_err()
+    );
     let full = DemocracyCheck::example_submitted();
     let c = democracy_mut(&mut r);
     c.items = full.items;
     c.rating = full.rating;
-    r.transition("submitted", ymd(2025, 10, 20), "thu", None).unwrap();
+    r.transition("submitted", ymd(2025, 10, 20), "thu", None)
+        .unwrap();
     assert_eq!(democracy_mut(&mut r).submitted_on, Some(ymd(2025, 10, 20)));
-    r.transition("closed", ymd(2025, 10, 25), "tp", None).unwrap();
+    r.transition("closed", ymd(2025, 10, 25), "tp", None)
+        .unwrap();
     assert_eq!(democracy_mut(&mut r).closed_on, Some(ymd(2025, 10, 25)));
-    assert!(r.validate(&RulesConfig::default()).is_empty(), "{:?}", r.validate(&RulesConfig::default()));
-    assert!(r.transition("draft", ymd(2025, 10, 26), "tp", None).is_err());
+    assert!(
+        r.validate(&RulesConfig::default()).is_empty(),
+        "{:?}",
+        r.validate(&RulesConfig::default())
+    );
+    assert!(
+        r.transition("draft", ymd(2025, 10, 26), "tp", None)
+            .is_err()
+    );
     let cut = |m, d| r.status_as_of(ymd(2025, m, d)).map(str::to_string);
     assert_eq!(cut(10, 9), None);
     assert_eq!(cut(10, 14).as_deref(), Some("draft"));
@@ -123,12 +173,21 @@ fn remediation_overdue_uses_the_grace_days_and_outlives_closing() {
         done_on: Some(ymd(2025, 10, 18)),
     });
     assert_eq!(issues(&c), vec![]);
-    let grace = RulesConfig { remediation_grace_days: 7, ..RulesConfig::default() };
-    assert!(c.overdue(&RulesConfig::default(), ymd(2025, 10, 31)).is_empty());
+    let grace = RulesConfig {
+        remediation_grace_days: 7,
+        ..RulesConfig::default()
+    };
+    assert!(
+        c.overdue(&RulesConfig::default(), ymd(2025, 10, 31))
+            .is_empty()
+    );
     let o = c.overdue(&RulesConfig::default(), ymd(2025, 11, 3));
     assert_eq!(o.len(), 1, "the done item is never overdue");
     assert_eq!(o[0].rule, "remediation_overdue");
-    assert_eq!(o[0].field, format!("democracy.remediation[{}]", c.remediation[0].id));
+    assert_eq!(
+        o[0].field,
+        format!("democracy.remediation[{}]", c.remediation[0].id)
+    );
     assert!(c.overdue(&grace, ymd(2025, 11, 7)).is_empty());
     assert_eq!(c.overdue(&grace, ymd(2025, 11, 8)).len(), 1);
     c.status = CheckStatus::Closed;

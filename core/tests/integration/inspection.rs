@@ -7,7 +7,12 @@ use danvan_core::{KindRules, Record, RecordBody, RulesConfig};
 use crate::support::*;
 
 fn record() -> Record {
-    Record::new("31-KIEN-THUY", "device-b", ymd(2025, 8, 4), RecordBody::Inspection(InspectionActivity::example()))
+    Record::new(
+        "31-KIEN-THUY",
+        "device-b",
+        ymd(2025, 8, 4),
+        RecordBody::Inspection(InspectionActivity::example()),
+    )
 }
 
 fn recommendation(sent: Option<(u32, u32)>, due: Option<(u32, u32)>) -> Recommendation {
@@ -39,26 +44,48 @@ fn validation_rules() {
     let rid = a.responses[0].id.clone();
     a.responses[0].recommendation_id = new_item_id();
     let got = issues(&a);
-    assert!(got.contains(&(format!("inspection.responses[{rid}].recommendation_id"), "unknown_recommendation".into())), "{got:?}");
+    assert!(
+        got.contains(&(
+            format!("inspection.responses[{rid}].recommendation_id"),
+            "unknown_recommendation".into()
+        )),
+        "{got:?}"
+    );
 
     // Answered before it was sent.
     let mut a = InspectionActivity::example_handled();
     let rid = a.responses[0].id.clone();
     a.responses[0].received_on = ymd(2025, 8, 19);
-    assert_only(&a, &format!("inspection.responses[{rid}].received_on"), "date_order");
+    assert_only(
+        &a,
+        &format!("inspection.responses[{rid}].received_on"),
+        "date_order",
+    );
 
     // Answer due before the recommendation was sent.
     let mut a = InspectionActivity::example_handled();
     let rec = a.recommendations[0].id.clone();
     a.recommendations[0].response_due_on = Some(ymd(2025, 8, 10));
-    assert_only(&a, &format!("inspection.recommendations[{rec}].response_due_on"), "date_order");
+    assert_only(
+        &a,
+        &format!("inspection.recommendations[{rec}].response_due_on"),
+        "date_order",
+    );
 
     let mut a = InspectionActivity::example_handled();
     let fid = a.findings[0].id.clone();
     a.findings[0].land_m2 = Some(-3.5);
-    assert_only(&a, &format!("inspection.findings[{fid}].land_m2"), "negative");
+    assert_only(
+        &a,
+        &format!("inspection.findings[{fid}].land_m2"),
+        "negative",
+    );
     a.findings[0].land_m2 = Some(f64::NAN);
-    assert_only(&a, &format!("inspection.findings[{fid}].land_m2"), "not_a_number");
+    assert_only(
+        &a,
+        &format!("inspection.findings[{fid}].land_m2"),
+        "not_a_number",
+    );
 
     let mut a = InspectionActivity::example_handled();
     a.outcomes.money_recovered_vnd = -5;
@@ -81,18 +108,44 @@ fn validation_rules() {
 #[test]
 fn transitions_and_history() {
     let mut r = record();
-    assert!(r.transition("handled", ymd(2025, 8, 10), "thanh", None).is_err());
-    assert!(r.transition("overdue", ymd(2025, 8, 10), "thanh", None).is_err(), "overdue is not a status");
-    inspection_mut(&mut r).recommendations.push(recommendation(None, None));
-    r.transition("recommended", ymd(2025, 8, 15), "thanh", None).unwrap();
-    r.transition("awaiting_answer", ymd(2025, 8, 20), "thanh", None).unwrap();
+    assert!(
+        r.transition("handled", ymd(2025, 8, 10), "thanh", None)
+            .is_err()
+    );
+    assert!(
+        r.transition("overdue", ymd(2025, 8, 10), "thanh", None)
+            .is_err(),
+        "overdue is not a status"
+    );
+    inspection_mut(&mut r)
+        .recommendations
+        .push(recommendation(None, None));
+    r.transition("recommended", ymd(2025, 8, 15), "thanh", None)
+        .unwrap();
+    r.transition("awaiting_answer", ymd(2025, 8, 20), "thanh", None)
+        .unwrap();
     // Sending fills the date sent of the drafts.
-    assert_eq!(inspection_mut(&mut r).recommendations[0].sent_on, Some(ymd(2025, 8, 20)));
+    assert_eq!(
+        inspection_mut(&mut r).recommendations[0].sent_on,
+        Some(ymd(2025, 8, 20))
+    );
     assert!(r.validate(&RulesConfig::default()).is_empty());
-    r.transition("closed", ymd(2025, 10, 1), "thanh", Some("không có trả lời, báo cáo MTTQ".into())).unwrap();
+    r.transition(
+        "closed",
+        ymd(2025, 10, 1),
+        "thanh",
+        Some("không có trả lời, báo cáo MTTQ".into()),
+    )
+    .unwrap();
     let a = inspection_mut(&mut r).clone();
-    assert_eq!((a.closed_on, a.end_on), (Some(ymd(2025, 10, 1)), Some(ymd(2025, 10, 1))));
-    assert!(r.transition("in_progress", ymd(2025, 10, 2), "thanh", None).is_err());
+    assert_eq!(
+        (a.closed_on, a.end_on),
+        (Some(ymd(2025, 10, 1)), Some(ymd(2025, 10, 1)))
+    );
+    assert!(
+        r.transition("in_progress", ymd(2025, 10, 2), "thanh", None)
+            .is_err()
+    );
     assert_eq!(r.status_as_of(ymd(2025, 8, 3)), None);
     assert_eq!(r.status_as_of(ymd(2025, 8, 4)), Some("in_progress"));
     assert_eq!(r.status_as_of(ymd(2025, 8, 19)), Some("recommended"));
@@ -101,13 +154,17 @@ fn transitions_and_history() {
 
     // Nothing found: straight to closed.
     let mut r = record();
-    r.transition("closed", ymd(2025, 8, 6), "thanh", None).unwrap();
+    r.transition("closed", ymd(2025, 8, 6), "thanh", None)
+        .unwrap();
     assert!(r.validate(&RulesConfig::default()).is_empty());
 }
 
 #[test]
 fn unanswered_recommendations_are_overdue_per_config_or_own_due_date() {
-    let cfg = RulesConfig { recommendation_answer_days: 10, ..RulesConfig::default() };
+    let cfg = RulesConfig {
+        recommendation_answer_days: 10,
+        ..RulesConfig::default()
+    };
     let mut a = InspectionActivity::example();
     a.status = InspectionStatus::AwaitingAnswer;
     let by_config = recommendation(Some((8, 20)), None); // due 30 Aug under 10 days
@@ -120,9 +177,15 @@ fn unanswered_recommendations_are_overdue_per_config_or_own_due_date() {
     let o = a.overdue(&cfg, ymd(2025, 9, 1));
     assert_eq!(o.len(), 1);
     assert_eq!(o[0].field, format!("inspection.recommendations[{c1}]"));
-    assert_eq!((o[0].rule.as_str(), o[0].days_late), ("recommendation_unanswered", 2));
+    assert_eq!(
+        (o[0].rule.as_str(), o[0].days_late),
+        ("recommendation_unanswered", 2)
+    );
     // With the default 15 days the first is due 4 Sep instead.
-    assert!(a.overdue(&RulesConfig::default(), ymd(2025, 9, 4)).is_empty());
+    assert!(
+        a.overdue(&RulesConfig::default(), ymd(2025, 9, 4))
+            .is_empty()
+    );
     assert_eq!(a.overdue(&cfg, ymd(2025, 9, 20)).len(), 2);
 
     // A "no answer" entry does not stop the clock; a real answer does.

@@ -10,3 +10,4 @@ mod support;
 mod inspection;
 mod democracy;
 mod snapshots;
+mod convergence;

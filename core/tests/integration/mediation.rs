@@ -6,13 +6,22 @@ use danvan_core::{CoreError, KindRules, Record, RecordBody, RulesConfig};
 use crate::support::*;
 
 fn record() -> Record {
-    Record::new("31-TDP5", "device-a", ymd(2025, 9, 2), RecordBody::Mediation(MediationCase::example()))
+    Record::new(
+        "31-TDP5",
+        "device-a",
+        ymd(2025, 9, 2),
+        RecordBody::Mediation(MediationCase::example()),
+    )
 }
 
 #[test]
 fn examples_are_valid_records() {
     let cfg = RulesConfig::default();
-    assert!(record().validate(&cfg).is_empty(), "{:?}", record().validate(&cfg));
+    assert!(
+        record().validate(&cfg).is_empty(),
+        "{:?}",
+        record().validate(&cfg)
+    );
     assert_eq!(issues(&MediationCase::example_successful()), vec![]);
     let c = MediationCase::example();
     assert_eq!(c.display_number().as_deref(), Some("31-HG-TDP5/2025/007"));
@@ -32,12 +41,19 @@ fn date_order_rules_name_the_later_field() {
     let mut c = MediationCase::example_successful();
     c.closed_on = Some(ymd(2025, 9, 1));
     let got = issues(&c);
-    assert!(got.contains(&("mediation.closed_on".into(), "date_order".into())), "{got:?}");
+    assert!(
+        got.contains(&("mediation.closed_on".into(), "date_order".into())),
+        "{got:?}"
+    );
 
     let mut c = MediationCase::example_successful();
     let sid = c.sessions[0].id.clone();
     c.sessions[0].held_on = ymd(2025, 9, 20);
-    assert_only(&c, &format!("mediation.sessions[{sid}].held_on"), "date_order");
+    assert_only(
+        &c,
+        &format!("mediation.sessions[{sid}].held_on"),
+        "date_order",
+    );
 }
 
 #[test]
@@ -100,9 +116,17 @@ fn party_and_money_rules_point_at_the_item_without_personal_data() {
     let mut c = MediationCase::example();
     let pid = c.parties[1].id.clone();
     c.parties[1].birth_year = Some(1850);
-    assert_only(&c, &format!("mediation.parties[{pid}].birth_year"), "implausible_birth_year");
+    assert_only(
+        &c,
+        &format!("mediation.parties[{pid}].birth_year"),
+        "implausible_birth_year",
+    );
     c.parties[1].birth_year = Some(2026); // born after the case was received
-    assert_only(&c, &format!("mediation.parties[{pid}].birth_year"), "implausible_birth_year");
+    assert_only(
+        &c,
+        &format!("mediation.parties[{pid}].birth_year"),
+        "implausible_birth_year",
+    );
 
     let mut c = MediationCase::example();
     c.parties[0].phone = Some("gọi ông Hùng".into());
@@ -142,25 +166,48 @@ fn required_text_and_category_consistency() {
 #[test]
 fn transitions_follow_the_machine_and_fill_dates() {
     let mut r = record();
-    let err = r.transition("successful", ymd(2025, 9, 5), "hoa", None).unwrap_err();
+    let err = r
+        .transition("successful", ymd(2025, 9, 5), "hoa", None)
+        .unwrap_err();
     assert!(matches!(err, CoreError::Transition { .. }), "{err:?}");
-    assert!(matches!(r.transition("won", ymd(2025, 9, 5), "hoa", None), Err(CoreError::UnknownCode { .. })));
+    assert!(matches!(
+        r.transition("won", ymd(2025, 9, 5), "hoa", None),
+        Err(CoreError::UnknownCode { .. })
+    ));
 
-    r.transition("mediating", ymd(2025, 9, 5), "hoa", None).unwrap();
+    r.transition("mediating", ymd(2025, 9, 5), "hoa", None)
+        .unwrap();
     assert_eq!(mediation(&r).started_on, Some(ymd(2025, 9, 5)));
     assert_eq!(mediation(&r).closed_on, None);
-    assert!(r.transition("out_of_scope", ymd(2025, 9, 6), "hoa", None).is_err());
+    assert!(
+        r.transition("out_of_scope", ymd(2025, 9, 6), "hoa", None)
+            .is_err()
+    );
 
     mediation_mut(&mut r).agreement = MediationCase::example_successful().agreement;
-    r.transition("successful", ymd(2025, 9, 12), "hoa", Some("hai bên ký biên bản".into())).unwrap();
+    r.transition(
+        "successful",
+        ymd(2025, 9, 12),
+        "hoa",
+        Some("hai bên ký biên bản".into()),
+    )
+    .unwrap();
     assert_eq!(mediation(&r).closed_on, Some(ymd(2025, 9, 12)));
-    assert!(r.validate(&RulesConfig::default()).is_empty(), "{:?}", r.validate(&RulesConfig::default()));
+    assert!(
+        r.validate(&RulesConfig::default()).is_empty(),
+        "{:?}",
+        r.validate(&RulesConfig::default())
+    );
     // A closed case does not move again.
-    assert!(r.transition("mediating", ymd(2025, 9, 13), "hoa", None).is_err());
+    assert!(
+        r.transition("mediating", ymd(2025, 9, 13), "hoa", None)
+            .is_err()
+    );
     assert_eq!(r.history.len(), 3);
 
     let mut r = record();
-    r.transition("out_of_scope", ymd(2025, 9, 3), "hoa", None).unwrap();
+    r.transition("out_of_scope", ymd(2025, 9, 3), "hoa", None)
+        .unwrap();
     assert!(!mediation(&r).in_scope);
     assert_eq!(mediation(&r).closed_on, Some(ymd(2025, 9, 3)));
 }
@@ -168,9 +215,11 @@ fn transitions_follow_the_machine_and_fill_dates() {
 #[test]
 fn status_as_of_reads_the_history_at_each_cut_off() {
     let mut r = record();
-    r.transition("mediating", ymd(2025, 9, 5), "hoa", None).unwrap();
+    r.transition("mediating", ymd(2025, 9, 5), "hoa", None)
+        .unwrap();
     mediation_mut(&mut r).party_positions = Some("Hai bên giữ nguyên ý kiến".into());
-    r.transition("unsuccessful", ymd(2025, 10, 1), "hoa", None).unwrap();
+    r.transition("unsuccessful", ymd(2025, 10, 1), "hoa", None)
+        .unwrap();
     assert_eq!(r.status_as_of(ymd(2025, 9, 1)), None);
     assert_eq!(r.status_as_of(ymd(2025, 9, 2)), Some("received"));
     assert_eq!(r.status_as_of(ymd(2025, 9, 30)), Some("mediating"));
@@ -181,7 +230,10 @@ fn status_as_of_reads_the_history_at_each_cut_off() {
 
 #[test]
 fn late_start_is_overdue_with_the_configured_number_of_days() {
-    let cfg = RulesConfig { mediation_start_days: 5, ..RulesConfig::default() };
+    let cfg = RulesConfig {
+        mediation_start_days: 5,
+        ..RulesConfig::default()
+    };
     let c = MediationCase::example(); // assigned 3 Sep, not started
     assert!(c.overdue(&cfg, ymd(2025, 9, 8)).is_empty());
     let late = c.overdue(&cfg, ymd(2025, 9, 10));
@@ -202,7 +254,10 @@ fn late_start_is_overdue_with_the_configured_number_of_days() {
     let mut c = MediationCase::example();
     c.started_on = Some(ymd(2025, 9, 7));
     c.status = MediationStatus::Mediating;
-    assert!(c.overdue(&RulesConfig::default(), ymd(2025, 12, 31)).is_empty());
+    assert!(
+        c.overdue(&RulesConfig::default(), ymd(2025, 12, 31))
+            .is_empty()
+    );
     assert!(c.started_late(&RulesConfig::default()));
     assert!(!c.started_late(&cfg));
     assert!(!MediationCase::example_successful().started_late(&RulesConfig::default()));
@@ -214,7 +269,12 @@ fn agreement_not_carried_out_is_overdue_until_a_follow_up_says_done() {
     let mut c = MediationCase::example_successful(); // agreement due 30 Sep
     assert!(c.overdue(&cfg, ymd(2025, 9, 30)).is_empty());
     let o = c.overdue(&cfg, ymd(2025, 10, 3));
-    assert_eq!(o.iter().map(|o| (o.rule.as_str(), o.days_late)).collect::<Vec<_>>(), vec![("agreement_not_carried_out", 3)]);
+    assert_eq!(
+        o.iter()
+            .map(|o| (o.rule.as_str(), o.days_late))
+            .collect::<Vec<_>>(),
+        vec![("agreement_not_carried_out", 3)]
+    );
     c.follow_ups.push(FollowUp {
         id: danvan_core::model::common::new_item_id(),
         on: ymd(2025, 10, 2),
@@ -239,21 +299,30 @@ fn index_lists_party_names_category_and_dates() {
     assert_eq!(idx.main_date, Some(ymd(2025, 9, 2)));
     assert_eq!(idx.closed_on, Some(ymd(2025, 9, 5)));
     assert_eq!(idx.category.as_deref(), Some("conflict"));
-    assert_eq!(idx.names, vec!["Trần Văn Hùng".to_string(), "Lê Thị Mai".to_string()]);
+    assert_eq!(
+        idx.names,
+        vec!["Trần Văn Hùng".to_string(), "Lê Thị Mai".to_string()]
+    );
 }
 
 #[test]
 fn a_closed_case_survives_a_document_round_trip() {
     let mut r = record();
-    r.transition("mediating", ymd(2025, 9, 5), "hoa", None).unwrap();
+    r.transition("mediating", ymd(2025, 9, 5), "hoa", None)
+        .unwrap();
     let full = MediationCase::example_successful();
     let m = mediation_mut(&mut r);
     m.sessions = full.sessions;
     m.agreement = full.agreement;
     m.fee_claim = full.fee_claim;
-    m.risk = RiskFlag { flagged: true, reported_to: Some("Công an xã".into()), reported_on: Some(ymd(2025, 9, 5)) };
+    m.risk = RiskFlag {
+        flagged: true,
+        reported_to: Some("Công an xã".into()),
+        reported_on: Some(ymd(2025, 9, 5)),
+    };
     m.notes = Some("Ghi chú".into());
-    r.transition("successful", ymd(2025, 9, 5), "hoa", None).unwrap();
+    r.transition("successful", ymd(2025, 9, 5), "hoa", None)
+        .unwrap();
     let back = round_trip(&r);
     assert_eq!(back, r);
     assert_eq!(back.status_as_of(ymd(2025, 9, 4)), Some("received"));

@@ -37,13 +37,22 @@ macro_rules! snap {
 
 #[test]
 fn mediation_json_shape() {
-    snap!("mediation_record", new_record(RecordBody::Mediation(MediationCase::example())));
-    snap!("mediation_successful_body", RecordBody::Mediation(MediationCase::example_successful()));
+    snap!(
+        "mediation_record",
+        new_record(RecordBody::Mediation(MediationCase::example()))
+    );
+    snap!(
+        "mediation_successful_body",
+        RecordBody::Mediation(MediationCase::example_successful())
+    );
 }
 
 #[test]
 fn inspection_json_shape() {
-    snap!("inspection_record", new_record(RecordBody::Inspection(InspectionActivity::example())));
+    snap!(
+        "inspection_record",
+        new_record(RecordBody::Inspection(InspectionActivity::example()))
+    );
     snap!(
         "inspection_handled_body",
         RecordBody::Inspection(InspectionActivity::example_handled())
@@ -52,8 +61,14 @@ fn inspection_json_shape() {
 
 #[test]
 fn democracy_json_shape() {
-    snap!("democracy_record", new_record(RecordBody::Democracy(DemocracyCheck::example())));
-    snap!("democracy_submitted_body", RecordBody::Democracy(DemocracyCheck::example_submitted()));
+    snap!(
+        "democracy_record",
+        new_record(RecordBody::Democracy(DemocracyCheck::example()))
+    );
+    snap!(
+        "democracy_submitted_body",
+        RecordBody::Democracy(DemocracyCheck::example_submitted())
+    );
 }
 
 #[test]

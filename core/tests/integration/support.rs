@@ -59,5 +59,8 @@ pub fn round_trip(record: &Record) -> Record {
     let device = Uuid::now_v7();
     let mut doc = RecordDoc::create(record, &device).unwrap();
     let bytes = doc.save();
-    RecordDoc::load(&bytes, &Uuid::now_v7()).unwrap().record().unwrap()
+    RecordDoc::load(&bytes, &Uuid::now_v7())
+        .unwrap()
+        .record()
+        .unwrap()
 }
