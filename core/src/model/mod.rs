@@ -1,10 +1,17 @@
 //! The three record kinds of `domain.md`, their enums, rules and status machines.
+//!
+//! Each kind lives in its own folder: `mod.rs` holds the body structs (what is stored in the
+//! Automerge document), `enums.rs` the coded enums, `rules.rs` validation, lifecycle, overdue
+//! and index projection, `example.rs` the example bodies other code and tests build on.
 
 pub mod common;
 pub mod democracy;
 pub mod inspection;
 pub mod mediation;
+pub mod people;
+pub(crate) mod rules;
 
 pub use democracy::DemocracyCheck;
 pub use inspection::InspectionActivity;
 pub use mediation::MediationCase;
+pub use people::PersonEntry;

@@ -1,0 +1,304 @@
+//! Status machine, validation, overdue rules and index projection of an inspection activity.
+
+use super::{Addressee, InspectionActivity, InspectionStatus, Recommendation, SubjectKind};
+use crate::config::RulesConfig;
+use crate::label::Coded;
+use crate::lifecycle::{Lifecycle, Overdue};
+use crate::model::common::Date;
+use crate::model::rules::{
+    area, dated, item, item_id, money, not_before, overdue, require_some_text, require_text,
+};
+use crate::record::{IndexFields, KindRules};
+use crate::validate::ValidationIssue;
+
+/// The machine: `in_progress → recommended → awaiting_answer → handled → closed`, plus
+/// `in_progress → closed` (nothing found, nothing to recommend), `awaiting_answer → closed`
+/// (no answer ever came; the board reports it to the Front) and `handled → awaiting_answer`
+/// (a further recommendation was sent). Being overdue is not a status: see
+/// [`KindRules::overdue`].
+impl Lifecycle for InspectionStatus {
+    fn initial() -> Self {
+        InspectionStatus::InProgress
+    }
+    fn next(&self) -> &'static [Self] {
+        use InspectionStatus::*;
+        match self {
+            InProgress => &[Recommended, Closed],
+            Recommended => &[AwaitingAnswer],
+            AwaitingAnswer => &[Handled, Closed],
+            Handled => &[AwaitingAnswer, Closed],
+            Closed => &[],
+        }
+    }
+    fn is_closed(&self) -> bool {
+        *self == InspectionStatus::Closed
+    }
+}
+
+impl InspectionActivity {
+    /// When the answer to `rec` is due: its own due date, else `sent_on` plus the configured
+    /// number of days. `None` while it is not sent.
+    pub fn answer_due_on(rec: &Recommendation, cfg: &RulesConfig) -> Option<Date> {
+        rec.response_due_on.or_else(|| {
+            rec.sent_on
+                .map(|s| s.plus_days(cfg.recommendation_answer_days))
+        })
+    }
+
+    /// Whether recommendation `id` was answered by its due date: `None` if it is unknown, not
+    /// sent or not answered yet (for the "share answered on time" indicator).
+    pub fn answered_on_time(&self, id: &str, cfg: &RulesConfig) -> Option<bool> {
+        let due = Self::answer_due_on(self.recommendation(id)?, cfg)?;
+        self.first_answer(id).map(|a| a.received_on <= due)
+    }
+
+    fn validate_findings(&self, out: &mut Vec<ValidationIssue>) {
+        for (i, f) in self.findings.iter().enumerate() {
+            item_id(out, "inspection.findings", i, &f.id);
+            let p = item("inspection.findings", &f.id);
+            require_text(
+                out,
+                format!("{p}.description"),
+                &f.description,
+                "nội dung phát hiện",
+                "Finding",
+            );
+            if let Some(m) = f.money_vnd {
+                money(out, format!("{p}.money_vnd"), m);
+            }
+            if let Some(a) = f.land_m2 {
+                area(out, format!("{p}.land_m2"), a);
+            }
+        }
+    }
+
+    fn validate_recommendations(&self, out: &mut Vec<ValidationIssue>) {
+        let start = dated(Some(self.start_on), "ngày bắt đầu", "the start date");
+        for (i, r) in self.recommendations.iter().enumerate() {
+            item_id(out, "inspection.recommendations", i, &r.id);
+            let p = item("inspection.recommendations", &r.id);
+            require_text(
+                out,
+                format!("{p}.content"),
+                &r.content,
+                "nội dung kiến nghị",
+                "Recommendation",
+            );
+            if r.addressee == Addressee::Other {
+                require_some_text(
+                    out,
+                    format!("{p}.addressee_name"),
+                    r.addressee_name.as_ref(),
+                    "nơi nhận kiến nghị",
+                    "Addressee",
+                );
+            }
+            let sent = dated(r.sent_on, "ngày gửi kiến nghị", "the date sent");
+            not_before(out, format!("{p}.sent_on"), sent, start);
+            let due = dated(r.response_due_on, "hạn trả lời", "the answer due date");
+            not_before(out, format!("{p}.response_due_on"), due, sent);
+        }
+        for (i, resp) in self.responses.iter().enumerate() {
+            item_id(out, "inspection.responses", i, &resp.id);
+            let p = item("inspection.responses", &resp.id);
+            let Some(rec) = self.recommendation(&resp.recommendation_id) else {
+                out.push(ValidationIssue::new(
+                    format!("{p}.recommendation_id"),
+                    "unknown_recommendation",
+                    "Phản hồi không gắn với kiến nghị nào của hoạt động này.",
+                    "The response refers to no recommendation of this activity.",
+                ));
+                continue;
+            };
+            if rec.sent_on.is_none() {
+                out.push(ValidationIssue::new(
+                    format!("{p}.recommendation_id"),
+                    "not_sent",
+                    "Kiến nghị chưa được gửi nên chưa thể có phản hồi.",
+                    "The recommendation was not sent, so it cannot have a response.",
+                ));
+            }
+            let on = dated(Some(resp.received_on), "ngày phản hồi", "the response date");
+            let sent = dated(
+                rec.sent_on,
+                "ngày gửi kiến nghị",
+                "the date the recommendation was sent",
+            );
+            not_before(out, format!("{p}.received_on"), on, sent);
+        }
+    }
+
+    fn validate_status(&self, out: &mut Vec<ValidationIssue>) {
+        use InspectionStatus::*;
+        let s = self.status;
+        if matches!(s, Recommended | AwaitingAnswer | Handled) && self.recommendations.is_empty() {
+            out.push(ValidationIssue::required(
+                "inspection.recommendations",
+                "kiến nghị",
+                "Recommendations",
+            ));
+        }
+        if matches!(s, AwaitingAnswer | Handled)
+            && !self.recommendations.is_empty()
+            && self.recommendations.iter().all(|r| r.sent_on.is_none())
+        {
+            out.push(ValidationIssue::new(
+                "inspection.recommendations",
+                "not_sent",
+                "Chưa có kiến nghị nào được gửi.",
+                "No recommendation has been sent.",
+            ));
+        }
+        if s == Handled && !self.responses.iter().any(|r| r.result.is_answer()) {
+            out.push(ValidationIssue::required(
+                "inspection.responses",
+                "phản hồi của cơ quan có thẩm quyền",
+                "An answer",
+            ));
+        }
+        if s.is_closed() && self.closed_on.is_none() {
+            out.push(ValidationIssue::required(
+                "inspection.closed_on",
+                "ngày kết thúc",
+                "Closing date",
+            ));
+        }
+        if !s.is_closed() && self.closed_on.is_some() {
+            out.push(ValidationIssue::new(
+                "inspection.closed_on",
+                "closed_on_open",
+                "Hoạt động chưa kết thúc nhưng đã có ngày kết thúc.",
+                "An open activity must not have a closing date.",
+            ));
+        }
+    }
+}
+
+impl KindRules for InspectionActivity {
+    type Status = InspectionStatus;
+
+    fn status(&self) -> InspectionStatus {
+        self.status
+    }
+
+    /// `awaiting_answer` marks every unsent recommendation as sent that day; `closed` fills
+    /// `closed_on` (and `end_on` if empty); reopening clears `closed_on`.
+    fn apply_status(&mut self, to: InspectionStatus, on: Date) {
+        self.status = to;
+        if to == InspectionStatus::AwaitingAnswer {
+            for r in self
+                .recommendations
+                .iter_mut()
+                .filter(|r| r.sent_on.is_none())
+            {
+                r.sent_on = Some(on);
+            }
+        }
+        if to.is_closed() {
+            self.closed_on = Some(on);
+            self.end_on.get_or_insert(on);
+        } else {
+            self.closed_on = None;
+        }
+    }
+
+    fn validate(&self, _cfg: &RulesConfig, out: &mut Vec<ValidationIssue>) {
+        require_text(
+            out,
+            "inspection.board",
+            &self.board,
+            "Ban Thanh tra nhân dân",
+            "Board",
+        );
+        require_text(
+            out,
+            "inspection.title",
+            &self.title,
+            "nội dung hoạt động",
+            "Title",
+        );
+        if self.subject == SubjectKind::Other {
+            require_some_text(
+                out,
+                "inspection.subject_name",
+                self.subject_name.as_ref(),
+                "tên đối tượng",
+                "Subject name",
+            );
+        }
+        if self.members.is_empty() {
+            out.push(ValidationIssue::required(
+                "inspection.members",
+                "thành viên tham gia",
+                "Members",
+            ));
+        }
+        for (i, m) in self.members.iter().enumerate() {
+            item_id(out, "inspection.members", i, &m.id);
+            let p = item("inspection.members", &m.id);
+            require_text(
+                out,
+                format!("{p}.name"),
+                &m.person.name,
+                "tên thành viên",
+                "Member name",
+            );
+        }
+        let start = dated(Some(self.start_on), "ngày bắt đầu", "the start date");
+        let end = dated(self.end_on, "ngày kết thúc kiểm tra", "the end date");
+        not_before(out, "inspection.end_on", end, start);
+        let closed = dated(self.closed_on, "ngày kết thúc", "the closing date");
+        not_before(out, "inspection.closed_on", closed, start);
+        self.validate_findings(out);
+        self.validate_recommendations(out);
+        self.validate_status(out);
+        let o = &self.outcomes;
+        money(
+            out,
+            "inspection.outcomes.money_recovered_vnd",
+            o.money_recovered_vnd,
+        );
+        money(
+            out,
+            "inspection.outcomes.money_other_vnd",
+            o.money_other_vnd,
+        );
+        area(
+            out,
+            "inspection.outcomes.land_recovered_m2",
+            o.land_recovered_m2,
+        );
+        area(out, "inspection.outcomes.land_other_m2", o.land_other_m2);
+    }
+
+    fn overdue(&self, cfg: &RulesConfig, as_of: Date) -> Vec<Overdue> {
+        if self.status.is_closed() {
+            return Vec::new();
+        }
+        self.recommendations
+            .iter()
+            .filter(|r| self.first_answer(&r.id).is_none())
+            .filter_map(|r| {
+                let due = Self::answer_due_on(r, cfg)?;
+                overdue(
+                    "recommendation_unanswered",
+                    item("inspection.recommendations", &r.id),
+                    due,
+                    as_of,
+                    "Kiến nghị chưa được trả lời dù đã quá hạn.",
+                    "The recommendation is unanswered past its deadline.",
+                )
+            })
+            .collect()
+    }
+
+    fn index(&self) -> IndexFields {
+        IndexFields {
+            main_date: Some(self.start_on),
+            closed_on: self.closed_on,
+            category: Some(self.topic.code().to_string()),
+            summary: self.title.clone(),
+            names: self.subject_name.iter().cloned().collect(),
+        }
+    }
+}
