@@ -60,13 +60,23 @@ impl Fact {
             subtype: record.body.subtype(),
             main_date: idx.main_date,
             closed_on: idx.closed_on,
-            history: history.into_iter().map(|c| FactStatus { status: c.to.clone(), on: c.on }).collect(),
+            history: history
+                .into_iter()
+                .map(|c| FactStatus {
+                    status: c.to.clone(),
+                    on: c.on,
+                })
+                .collect(),
             measures: record.body.measures(cfg),
         }
     }
 
     /// A measure by name (0 when absent).
     pub fn measure(&self, name: &str) -> f64 {
-        self.measures.iter().find(|(n, _)| n == name).map(|(_, v)| *v).unwrap_or(0.0)
+        self.measures
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+            .unwrap_or(0.0)
     }
 }

@@ -4,7 +4,7 @@
 use automerge::AutoCommit;
 use uuid::Uuid;
 
-use super::wire::{Push, RejectReason, from_wire_heads, to_wire_heads, Hash};
+use super::wire::{Hash, Push, RejectReason, from_wire_heads, to_wire_heads};
 use crate::config::RulesConfig;
 use crate::record::Record;
 
@@ -19,7 +19,10 @@ pub struct MergeLimits {
 
 impl Default for MergeLimits {
     fn default() -> Self {
-        MergeLimits { max_push_bytes: 1024 * 1024, max_doc_bytes: 4 * 1024 * 1024 }
+        MergeLimits {
+            max_push_bytes: 1024 * 1024,
+            max_doc_bytes: 4 * 1024 * 1024,
+        }
     }
 }
 
@@ -52,7 +55,10 @@ pub enum MergeOutcome {
 }
 
 fn reject(reason: RejectReason, detail: impl Into<String>) -> MergeOutcome {
-    MergeOutcome::Rejected { reason, detail: detail.into() }
+    MergeOutcome::Rejected {
+        reason,
+        detail: detail.into(),
+    }
 }
 
 /// Merge `push` into the stored document (`stored` = snapshot followed by its chunks, or `None`
@@ -68,7 +74,10 @@ pub fn merge_push(
     authorize: impl FnOnce(Option<&Record>, &Record) -> Result<(), (RejectReason, String)>,
 ) -> MergeOutcome {
     if push.changes.len() > limits.max_push_bytes {
-        return reject(RejectReason::TooLarge, format!("{} bytes", push.changes.len()));
+        return reject(
+            RejectReason::TooLarge,
+            format!("{} bytes", push.changes.len()),
+        );
     }
     let (mut doc, before) = match stored {
         Some(bytes) => match AutoCommit::load(bytes) {
@@ -78,7 +87,12 @@ pub fn merge_push(
             }
             // The stored copy is ours and was valid when stored; failing here is a server bug,
             // reported as malformed rather than a panic.
-            Err(e) => return reject(RejectReason::Malformed, format!("stored document unreadable: {e}")),
+            Err(e) => {
+                return reject(
+                    RejectReason::Malformed,
+                    format!("stored document unreadable: {e}"),
+                );
+            }
         },
         None => (AutoCommit::new(), None),
     };
@@ -89,27 +103,38 @@ pub fn merge_push(
     }
     let missing = doc.get_missing_deps(&from_wire_heads(&push.heads));
     if !missing.is_empty() {
-        return reject(RejectReason::MissingHistory, format!("{} change(s) missing", missing.len()));
+        return reject(
+            RejectReason::MissingHistory,
+            format!("{} change(s) missing", missing.len()),
+        );
     }
     let new_heads = doc.get_heads();
     if new_heads == old_heads {
-        return MergeOutcome::Unchanged { heads: to_wire_heads(&new_heads) };
+        return MergeOutcome::Unchanged {
+            heads: to_wire_heads(&new_heads),
+        };
     }
     let record: Record = match autosurgeon::hydrate(&doc) {
         Ok(r) => r,
         Err(e) => return reject(RejectReason::Malformed, format!("not a record: {e}")),
     };
     if record.envelope.id != push.id.to_string() {
-        return reject(RejectReason::Malformed, "envelope.id differs from the pushed id");
+        return reject(
+            RejectReason::Malformed,
+            "envelope.id differs from the pushed id",
+        );
     }
-    if let Some(b) = &before {
-        if b.envelope.kind != record.envelope.kind || b.envelope.id != record.envelope.id {
-            return reject(RejectReason::Malformed, "a record's id and kind never change");
-        }
+    if let Some(b) = &before
+        && (b.envelope.kind != record.envelope.kind || b.envelope.id != record.envelope.id)
+    {
+        return reject(RejectReason::Malformed, "a record's id and kind never change");
     }
     let issues = record.validate(cfg);
     if !issues.is_empty() {
-        let fields: Vec<String> = issues.iter().map(|i| format!("{}:{}", i.field, i.code)).collect();
+        let fields: Vec<String> = issues
+            .iter()
+            .map(|i| format!("{}:{}", i.field, i.code))
+            .collect();
         return reject(RejectReason::Invalid, fields.join(", "));
     }
     if let Err((reason, detail)) = authorize(before.as_ref(), &record) {
@@ -117,7 +142,10 @@ pub fn merge_push(
     }
     let new_changes = doc.save_after(&old_heads);
     if new_changes.len() > limits.max_doc_bytes {
-        return reject(RejectReason::TooLarge, format!("{} bytes", new_changes.len()));
+        return reject(
+            RejectReason::TooLarge,
+            format!("{} bytes", new_changes.len()),
+        );
     }
     MergeOutcome::Accepted {
         new_changes,

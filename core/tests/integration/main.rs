@@ -5,10 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::result_large_err)]
 
 mod conflicts;
-mod sync_wire;
-mod mediation;
-mod support;
-mod inspection;
-mod democracy;
-mod snapshots;
 mod convergence;
+mod democracy;
+mod inspection;
+mod mediation;
+mod snapshots;
+mod support;
+mod sync_wire;
