@@ -127,7 +127,10 @@ pub fn merge_push(
     if let Some(b) = &before
         && (b.envelope.kind != record.envelope.kind || b.envelope.id != record.envelope.id)
     {
-        return reject(RejectReason::Malformed, "a record's id and kind never change");
+        return reject(
+            RejectReason::Malformed,
+            "a record's id and kind never change",
+        );
     }
     let issues = record.validate(cfg);
     if !issues.is_empty() {

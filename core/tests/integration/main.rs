@@ -7,6 +7,7 @@
 mod conflicts;
 mod convergence;
 mod democracy;
+mod facts;
 mod inspection;
 mod mediation;
 mod snapshots;

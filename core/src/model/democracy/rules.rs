@@ -5,6 +5,7 @@ use crate::config::RulesConfig;
 use crate::label::Coded;
 use crate::lifecycle::{Lifecycle, Overdue};
 use crate::model::common::Date;
+use crate::model::democracy::ItemOutcome;
 use crate::model::rules::{dated, item, item_id, not_before, overdue, require_text};
 use crate::record::{IndexFields, KindRules};
 use crate::validate::ValidationIssue;
@@ -281,6 +282,72 @@ impl KindRules for DemocracyCheck {
                 )
             })
             .collect()
+    }
+
+    /// Democracy measures: item counts by result, `compliance_percent`, `score`, the counts of
+    /// the check, `remediation_open`.
+    fn measures(&self, _cfg: &RulesConfig) -> Vec<(String, f64)> {
+        let count =
+            |o: ItemOutcome| self.items.values().filter(|i| i.result == Some(o)).count() as f64;
+        let c = &self.counts;
+        let mut m = vec![
+            ("items_met".to_string(), count(ItemOutcome::Met)),
+            (
+                "items_partly_met".to_string(),
+                count(ItemOutcome::PartlyMet),
+            ),
+            ("items_not_met".to_string(), count(ItemOutcome::NotMet)),
+            (
+                "items_not_applicable".to_string(),
+                count(ItemOutcome::NotApplicable),
+            ),
+            ("decisions_taken".to_string(), f64::from(c.decisions_taken)),
+            (
+                "decisions_meeting_threshold".to_string(),
+                f64::from(c.decisions_meeting_threshold),
+            ),
+            ("consultations".to_string(), f64::from(c.consultations)),
+            (
+                "comments_received".to_string(),
+                f64::from(c.comments_received),
+            ),
+            (
+                "comments_accepted".to_string(),
+                f64::from(c.comments_accepted),
+            ),
+            (
+                "complaints_received".to_string(),
+                f64::from(c.complaints_received),
+            ),
+            (
+                "complaints_resolved".to_string(),
+                f64::from(c.complaints_resolved),
+            ),
+            (
+                "complaints_outstanding".to_string(),
+                f64::from(c.complaints_outstanding),
+            ),
+            ("dialogues_held".to_string(), f64::from(c.dialogues_held)),
+            (
+                "villages_holding_meetings".to_string(),
+                f64::from(c.villages_holding_meetings),
+            ),
+            ("villages_total".to_string(), f64::from(c.villages_total)),
+            (
+                "remediation_open".to_string(),
+                self.remediation
+                    .iter()
+                    .filter(|r| r.status != RemediationStatus::Done)
+                    .count() as f64,
+            ),
+        ];
+        if let Some(p) = self.compliance_percent() {
+            m.push(("compliance_percent".to_string(), p));
+        }
+        if let Some(s) = self.score {
+            m.push(("score".to_string(), f64::from(s)));
+        }
+        m
     }
 
     fn index(&self) -> IndexFields {

@@ -292,6 +292,61 @@ impl KindRules for InspectionActivity {
             .collect()
     }
 
+    fn subtype(&self) -> Option<String> {
+        Some(self.activity_type.code().to_string())
+    }
+
+    /// Inspection measures: `findings`, `violations`, `recommendations`, `recommendations_sent`,
+    /// `answered`, `answered_on_time`, `money_recovered_vnd`, `land_recovered_m2`,
+    /// `persons_disciplined`, `money_found_vnd`, `land_found_m2`.
+    fn measures(&self, cfg: &RulesConfig) -> Vec<(String, f64)> {
+        let sent = self
+            .recommendations
+            .iter()
+            .filter(|r| r.sent_on.is_some())
+            .count();
+        let answered = self
+            .recommendations
+            .iter()
+            .filter(|r| self.answered_on_time(&r.id, cfg).is_some())
+            .count();
+        let on_time = self
+            .recommendations
+            .iter()
+            .filter(|r| self.answered_on_time(&r.id, cfg) == Some(true))
+            .count();
+        let money_found: i64 = self.findings.iter().filter_map(|f| f.money_vnd).sum();
+        let land_found: f64 = self.findings.iter().filter_map(|f| f.land_m2).sum();
+        vec![
+            ("findings".to_string(), self.findings.len() as f64),
+            (
+                "violations".to_string(),
+                self.findings.iter().filter(|f| f.is_violation).count() as f64,
+            ),
+            (
+                "recommendations".to_string(),
+                self.recommendations.len() as f64,
+            ),
+            ("recommendations_sent".to_string(), sent as f64),
+            ("answered".to_string(), answered as f64),
+            ("answered_on_time".to_string(), on_time as f64),
+            (
+                "money_recovered_vnd".to_string(),
+                self.outcomes.money_recovered_vnd as f64,
+            ),
+            (
+                "land_recovered_m2".to_string(),
+                self.outcomes.land_recovered_m2,
+            ),
+            (
+                "persons_disciplined".to_string(),
+                f64::from(self.outcomes.persons_disciplined),
+            ),
+            ("money_found_vnd".to_string(), money_found as f64),
+            ("land_found_m2".to_string(), land_found),
+        ]
+    }
+
     fn index(&self) -> IndexFields {
         IndexFields {
             main_date: Some(self.start_on),

@@ -499,6 +499,39 @@ impl KindRules for MediationCase {
         out
     }
 
+    fn subtype(&self) -> Option<String> {
+        Some(self.subtype.code().to_string())
+    }
+
+    /// Mediation measures: `mediated`, `started_late`, `violence_risk`, `agreement_not_carried_out`,
+    /// `fee_claimed`, `fee_paid`, `fee_amount_vnd`, `sessions`, `days_to_close`.
+    fn measures(&self, cfg: &RulesConfig) -> Vec<(String, f64)> {
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        let mut m = vec![
+            ("mediated".to_string(), flag(self.was_mediated())),
+            ("started_late".to_string(), flag(self.started_late(cfg))),
+            ("violence_risk".to_string(), flag(self.risk.flagged)),
+            (
+                "agreement_not_carried_out".to_string(),
+                flag(self.agreement.is_some() && !self.agreement_carried_out()),
+            ),
+            ("fee_claimed".to_string(), flag(self.fee_claim.claimed)),
+            ("fee_paid".to_string(), flag(self.fee_claim.paid)),
+            (
+                "fee_amount_vnd".to_string(),
+                self.fee_claim.amount_vnd.unwrap_or(0) as f64,
+            ),
+            ("sessions".to_string(), self.sessions.len() as f64),
+        ];
+        if let Some(c) = self.closed_on {
+            m.push((
+                "days_to_close".to_string(),
+                self.received_on.days_until(c) as f64,
+            ));
+        }
+        m
+    }
+
     fn index(&self) -> IndexFields {
         IndexFields {
             main_date: Some(self.received_on),
