@@ -24,6 +24,8 @@ pub mod label;
 pub mod lifecycle;
 pub mod model;
 mod record;
+#[cfg(feature = "store")]
+pub mod store;
 pub mod validate;
 
 pub use config::RulesConfig;
