@@ -6,6 +6,11 @@
 //!
 //! Run: `cargo bench -p danvan-core --bench store`.
 
+// `criterion_group!` generates an undocumented function.
+#![allow(missing_docs)]
+// `CoreError` is 128 bytes (autosurgeon's and automerge's errors are 120).
+#![allow(clippy::result_large_err)]
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -37,8 +42,10 @@ fn remote_records(n: usize) -> (Vec<(String, Vec<u8>)>, usize) {
             RecordBody::Mediation(MediationCase::example()),
         );
         let mut doc = RecordDoc::create(&rec, &other).expect("create");
-        doc.update("transition", |r| r.transition("mediating", day(), "bench", None))
-            .expect("transition");
+        doc.update("transition", |r| {
+            r.transition("mediating", day(), "bench", None)
+        })
+        .expect("transition");
         let bytes = doc.save();
         plain += bytes.len();
         out.push((rec.id().to_string(), bytes));
@@ -50,13 +57,18 @@ fn bench_store(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Uuid::now_v7();
     let mut group = c.benchmark_group("store");
-    group.sample_size(10).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(5));
 
     // Create + save, one transaction per record.
     {
-        let mut store =
-            Store::open(dir.path().join("create.sqlite3"), device, RulesConfig::default())
-                .expect("open");
+        let mut store = Store::open(
+            dir.path().join("create.sqlite3"),
+            device,
+            RulesConfig::default(),
+        )
+        .expect("open");
         group.bench_function("create_record", |b| {
             b.iter(|| {
                 let body = RecordBody::Mediation(MediationCase::example());
@@ -113,13 +125,20 @@ fn bench_store(c: &mut Criterion) {
     group.bench_function("open_and_list_first_page_of_50", |b| {
         b.iter(|| {
             let store = Store::open(&path, device, RulesConfig::default()).expect("open");
-            let q = ListQuery { limit: Some(50), ..Default::default() };
+            let q = ListQuery {
+                limit: Some(50),
+                ..Default::default()
+            };
             black_box(store.list(&q).expect("list").len())
         })
     });
     group.bench_function("search_5000", |b| {
         let store = Store::open(&path, device, RulesConfig::default()).expect("open");
-        let q = ListQuery { text: Some("loi di".into()), limit: Some(50), ..Default::default() };
+        let q = ListQuery {
+            text: Some("loi di".into()),
+            limit: Some(50),
+            ..Default::default()
+        };
         b.iter(|| black_box(store.list(&q).expect("search").len()))
     });
     group.finish();

@@ -24,9 +24,11 @@ pub(crate) fn load(conn: &Connection, id: &str, device: &Uuid) -> Result<RecordD
         .query_row([id], |r| r.get(0))
         .optional()?;
     let snapshot = snapshot.ok_or_else(|| CoreError::NotFound(format!("record {id}")))?;
-    let mut stmt = conn.prepare_cached("SELECT bytes FROM chunks WHERE doc_id = ?1 ORDER BY seq")?;
-    let chunks: Vec<Vec<u8>> =
-        stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let mut stmt =
+        conn.prepare_cached("SELECT bytes FROM chunks WHERE doc_id = ?1 ORDER BY seq")?;
+    let chunks: Vec<Vec<u8>> = stmt
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     RecordDoc::load_parts(&snapshot, chunks.iter().map(Vec::as_slice), device)
 }
 
@@ -40,14 +42,24 @@ pub(crate) fn exists(conn: &Connection, id: &str) -> Result<bool> {
 }
 
 /// Insert a new document as a compacted snapshot.
-pub(crate) fn insert(conn: &Connection, id: &str, kind: RecordKind, doc: &mut RecordDoc) -> Result<()> {
+pub(crate) fn insert(
+    conn: &Connection,
+    id: &str,
+    kind: RecordKind,
+    doc: &mut RecordDoc,
+) -> Result<()> {
     let snapshot = doc.save();
     let heads = encode_heads(&doc.heads());
     conn.prepare_cached(
         "INSERT INTO documents (id, kind, snapshot, heads, chunk_count, chunk_bytes) \
          VALUES (?1, ?2, ?3, ?4, 0, 0)",
     )?
-    .execute(params![id, crate::label::Coded::code(&kind), snapshot, heads])?;
+    .execute(params![
+        id,
+        crate::label::Coded::code(&kind),
+        snapshot,
+        heads
+    ])?;
     Ok(())
 }
 
@@ -85,7 +97,8 @@ pub(crate) fn append(conn: &Connection, id: &str, doc: &mut RecordDoc) -> Result
 pub(crate) fn write_snapshot(conn: &Connection, id: &str, doc: &mut RecordDoc) -> Result<()> {
     let snapshot = doc.save();
     let heads = encode_heads(&doc.heads());
-    conn.prepare_cached("DELETE FROM chunks WHERE doc_id = ?1")?.execute([id])?;
+    conn.prepare_cached("DELETE FROM chunks WHERE doc_id = ?1")?
+        .execute([id])?;
     conn.prepare_cached(
         "UPDATE documents SET snapshot = ?2, heads = ?3, chunk_count = 0, chunk_bytes = 0 \
          WHERE id = ?1",
@@ -97,14 +110,18 @@ pub(crate) fn write_snapshot(conn: &Connection, id: &str, doc: &mut RecordDoc) -
 /// Ids of documents that have incremental chunks.
 pub(crate) fn with_chunks(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT id FROM documents WHERE chunk_count > 0")?;
-    let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let ids = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(ids)
 }
 
 /// Every document id.
 pub(crate) fn all_ids(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT id FROM documents ORDER BY id")?;
-    let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let ids = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(ids)
 }
 
@@ -115,7 +132,7 @@ pub(crate) fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
 
 /// Inverse of [`encode_heads`]; a malformed value is reported as a corrupt store.
 pub(crate) fn decode_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return Err(super::StoreError::Corrupt("stored heads have a bad length".into()).into());
     }
     Ok(bytes

@@ -37,9 +37,9 @@ pub enum StoreError {
     /// A file-system error around the database (lock file, directory).
     #[error("store i/o error: {0}")]
     Io(#[from] std::io::Error),
-    /// Any other SQLite error.
+    /// Any other SQLite error (boxed: keeps `CoreError` small).
     #[error("database error: {0}")]
-    Sqlite(rusqlite::Error),
+    Sqlite(Box<rusqlite::Error>),
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -47,7 +47,7 @@ impl From<rusqlite::Error> for StoreError {
         match e.sqlite_error_code() {
             Some(ErrorCode::NotADatabase) => StoreError::NotADanvanStore,
             Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt(e.to_string()),
-            _ => StoreError::Sqlite(e),
+            _ => StoreError::Sqlite(Box::new(e)),
         }
     }
 }

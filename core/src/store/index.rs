@@ -42,14 +42,22 @@ pub(crate) fn fts_query(text: &str) -> Option<String> {
         .filter(|w| !w.is_empty())
         .map(|w| format!("\"{w}\"*"))
         .collect();
-    if words.is_empty() { None } else { Some(words.join(" ")) }
+    if words.is_empty() {
+        None
+    } else {
+        Some(words.join(" "))
+    }
 }
 
 /// The earliest deadline of `record` that can become overdue (the prefilter of
 /// [`super::Store::overdue`]): overdue items are monotone in the date asked, so a record with
 /// nothing overdue at the end of time has nothing overdue at any date.
 fn overdue_from(record: &Record, cfg: &RulesConfig) -> Option<Date> {
-    record.overdue(cfg, far_future()).into_iter().map(|o| o.due_on).min()
+    record
+        .overdue(cfg, far_future())
+        .into_iter()
+        .map(|o| o.due_on)
+        .min()
 }
 
 /// Write the index row and the search entry of `record`.
@@ -87,14 +95,16 @@ pub(crate) fn upsert(
         has_conflicts,
         overdue_from(record, cfg).map(|d| d.to_string()),
     ])?;
-    let rowid: i64 =
-        conn.prepare_cached("SELECT rowid FROM records WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
+    let rowid: i64 = conn
+        .prepare_cached("SELECT rowid FROM records WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))?;
     let mut text = fold(&f.summary);
     for name in &f.names {
         text.push(' ');
         text.push_str(&fold(name));
     }
-    conn.prepare_cached("DELETE FROM records_fts WHERE rowid = ?1")?.execute([rowid])?;
+    conn.prepare_cached("DELETE FROM records_fts WHERE rowid = ?1")?
+        .execute([rowid])?;
     conn.prepare_cached("INSERT INTO records_fts (rowid, text) VALUES (?1, ?2)")?
         .execute(params![rowid, text])?;
     Ok(())
@@ -154,20 +164,22 @@ pub(crate) fn list(conn: &Connection, q: &ListQuery) -> Result<Vec<RecordSummary
         arg(&mut sql, " AND r.unit = ?", Value::Text(u.clone()));
     }
     if let Some(d) = q.from {
-        arg(&mut sql, " AND r.main_date >= ?", Value::Text(d.to_string()));
+        arg(
+            &mut sql,
+            " AND r.main_date >= ?",
+            Value::Text(d.to_string()),
+        );
     }
     if let Some(d) = q.to {
-        arg(&mut sql, " AND r.main_date <= ?", Value::Text(d.to_string()));
+        arg(
+            &mut sql,
+            " AND r.main_date <= ?",
+            Value::Text(d.to_string()),
+        );
     }
-    if let Some(text) = q.text.as_deref() {
-        match fts_query(text) {
-            Some(m) => arg(
-                &mut sql,
-                " AND r.rowid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)",
-                Value::Text(m),
-            ),
-            None => {}
-        }
+    if let Some(m) = q.text.as_deref().and_then(fts_query) {
+        let clause = " AND r.rowid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)";
+        arg(&mut sql, clause, Value::Text(m));
     }
     if q.conflicts_only {
         sql.push_str(" AND r.has_conflicts = 1");
@@ -188,9 +200,13 @@ pub(crate) fn list(conn: &Connection, q: &ListQuery) -> Result<Vec<RecordSummary
 
 /// The list row of one record.
 pub(crate) fn summary_of(conn: &Connection, id: &str) -> Result<Option<RecordSummary>> {
-    let sql =
-        format!("SELECT {SUMMARY_COLUMNS} FROM records r LEFT JOIN sync_state s ON s.id = r.id WHERE r.id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([id], summary_from_row).optional()?)
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM records r LEFT JOIN sync_state s ON s.id = r.id WHERE r.id = ?1"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], summary_from_row)
+        .optional()?)
 }
 
 /// Ids (and kinds) of records that may have something overdue as of `as_of`.
@@ -199,7 +215,9 @@ pub(crate) fn overdue_candidates(conn: &Connection, as_of: Date) -> Result<Vec<S
         "SELECT id FROM records WHERE overdue_from IS NOT NULL AND overdue_from <= ?1 \
          ORDER BY overdue_from, id",
     )?;
-    let ids = stmt.query_map([as_of.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let ids = stmt
+        .query_map([as_of.to_string()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(ids)
 }
 
@@ -212,7 +230,10 @@ pub(crate) fn disagreement(conn: &Connection, record: &Record) -> Result<Vec<Str
     let mut out = Vec::new();
     let mut check = |what: &str, ok: bool| {
         if !ok {
-            out.push(format!("{}: index {what} differs from the document", record.id()));
+            out.push(format!(
+                "{}: index {what} differs from the document",
+                record.id()
+            ));
         }
     };
     check("kind", row.kind == record.envelope.kind);

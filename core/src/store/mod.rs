@@ -95,7 +95,13 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)?;
         let prepared = schema::prepare(&mut conn)?;
         tracing::debug!(fresh, ?prepared, "store schema ready");
-        let mut store = Store { conn, device, cfg, path, _lock: lock };
+        let mut store = Store {
+            conn,
+            device,
+            cfg,
+            path,
+            _lock: lock,
+        };
         store.claim_device()?;
         store.reindex_if_needed()?;
         Ok(store)
@@ -118,7 +124,9 @@ impl Store {
 
     /// Begin a write transaction (takes the write lock at once, so it never has to upgrade).
     fn write_tx(&mut self) -> Result<Transaction<'_>> {
-        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
     fn claim_device(&mut self) -> Result<()> {
@@ -143,7 +151,8 @@ impl Store {
         if !needs && !changed {
             return Ok(());
         }
-        let _span = tracing::info_span!("store.reindex", upgrade = needs, rules = changed).entered();
+        let _span =
+            tracing::info_span!("store.reindex", upgrade = needs, rules = changed).entered();
         let device = self.device;
         let cfg = self.cfg.clone();
         let tx = self.write_tx()?;
@@ -174,15 +183,25 @@ impl Store {
                 problems.push(row);
             }
         }
-        if let Err(e) =
-            self.conn.execute("INSERT INTO records_fts (records_fts) VALUES ('integrity-check')", [])
-        {
+        if let Err(e) = self.conn.execute(
+            "INSERT INTO records_fts (records_fts) VALUES ('integrity-check')",
+            [],
+        ) {
             problems.push(format!("search index: {e}"));
         }
         for (what, sql) in [
-            ("without index row", "SELECT count(*) FROM documents WHERE id NOT IN (SELECT id FROM records)"),
-            ("without outbox row", "SELECT count(*) FROM documents WHERE id NOT IN (SELECT id FROM sync_state)"),
-            ("index rows without document", "SELECT count(*) FROM records WHERE id NOT IN (SELECT id FROM documents)"),
+            (
+                "without index row",
+                "SELECT count(*) FROM documents WHERE id NOT IN (SELECT id FROM records)",
+            ),
+            (
+                "without outbox row",
+                "SELECT count(*) FROM documents WHERE id NOT IN (SELECT id FROM sync_state)",
+            ),
+            (
+                "index rows without document",
+                "SELECT count(*) FROM records WHERE id NOT IN (SELECT id FROM documents)",
+            ),
         ] {
             let n: i64 = self.conn.query_row(sql, [], |r| r.get(0))?;
             if n > 0 {
@@ -214,7 +233,8 @@ impl Store {
             documents::write_snapshot(&tx, &id, &mut doc)?;
         }
         tx.commit()?;
-        self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")?;
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")?;
         Ok(())
     }
 
@@ -248,8 +268,11 @@ fn wal_path(path: &Path) -> PathBuf {
 
 /// Take the writer lock of the store at `path` (a `.lock` file beside it).
 fn lock(path: &Path) -> Result<File, StoreError> {
-    let file =
-        OpenOptions::new().create(true).truncate(false).write(true).open(with_suffix(path, ".lock"))?;
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(with_suffix(path, ".lock"))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(TryLockError::WouldBlock) => Err(StoreError::InUse),

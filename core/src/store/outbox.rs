@@ -37,7 +37,9 @@ pub(crate) fn remote_new(conn: &Connection, id: &str, heads: &[ChangeHash]) -> R
 /// Ids with local changes the server has not accepted, oldest edit first.
 pub(crate) fn dirty(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached("SELECT id FROM sync_state WHERE dirty = 1 ORDER BY id")?;
-    let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let ids = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(ids)
 }
 
@@ -80,25 +82,41 @@ pub(crate) fn mark_rejected(conn: &Connection, id: &str, code: &str, message: &s
 }
 
 fn found(n: usize, id: &str) -> Result<()> {
-    if n == 0 { Err(CoreError::NotFound(format!("record {id}"))) } else { Ok(()) }
+    if n == 0 {
+        Err(CoreError::NotFound(format!("record {id}")))
+    } else {
+        Ok(())
+    }
 }
+
+/// `state, dirty, reject_code, reject_message, last_synced_heads`.
+type StatusRow = (
+    String,
+    bool,
+    Option<String>,
+    Option<String>,
+    Option<Vec<u8>>,
+);
 
 /// Sync bookkeeping of `id`.
 pub(crate) fn status(conn: &Connection, id: &str) -> Result<SyncStatus> {
-    let row: Option<(String, bool, Option<String>, Option<String>, Option<Vec<u8>>)> = conn
+    let row: Option<StatusRow> = conn
         .prepare_cached(
             "SELECT state, dirty, reject_code, reject_message, last_synced_heads \
              FROM sync_state WHERE id = ?1",
         )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .query_row([id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .optional()?;
     let (state, dirty, code, message, heads) =
         row.ok_or_else(|| CoreError::NotFound(format!("record {id}")))?;
     let state = SyncState::from_code(&state);
     let rejection = match (state, code) {
-        (SyncState::Rejected, Some(code)) => {
-            Some(Rejection { code, message: message.unwrap_or_default() })
-        }
+        (SyncState::Rejected, Some(code)) => Some(Rejection {
+            code,
+            message: message.unwrap_or_default(),
+        }),
         _ => None,
     };
     Ok(SyncStatus {
@@ -123,7 +141,9 @@ pub(crate) fn meta_set(conn: &Connection, key: &str, value: Option<&[u8]>) -> Re
         Some(v) => conn
             .prepare_cached("INSERT OR REPLACE INTO sync_meta (key, value) VALUES (?1, ?2)")?
             .execute(params![key, v])?,
-        None => conn.prepare_cached("DELETE FROM sync_meta WHERE key = ?1")?.execute([key])?,
+        None => conn
+            .prepare_cached("DELETE FROM sync_meta WHERE key = ?1")?
+            .execute([key])?,
     };
     Ok(())
 }

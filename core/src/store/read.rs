@@ -37,7 +37,8 @@ impl Store {
 
     /// The list row of record `id`.
     pub fn summary_of(&self, id: &str) -> Result<RecordSummary> {
-        index::summary_of(&self.conn, id)?.ok_or_else(|| CoreError::NotFound(format!("record {id}")))
+        index::summary_of(&self.conn, id)?
+            .ok_or_else(|| CoreError::NotFound(format!("record {id}")))
     }
 
     /// Everything overdue as of `as_of`: (record id, kind, item), by earliest deadline. Loads
@@ -61,14 +62,22 @@ impl Store {
             "SELECT kind, status, count(*) FROM records GROUP BY kind, status ORDER BY kind, status",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })?;
         for row in rows {
             let (kind, status, count) = row?;
             let count = count.max(0) as u64;
             s.total += count;
             if let Some(kind) = RecordKind::from_code(&kind) {
-                s.by_kind_status.push(KindStatusCount { kind, status, count });
+                s.by_kind_status.push(KindStatusCount {
+                    kind,
+                    status,
+                    count,
+                });
             }
         }
         let count = |sql: &str| -> Result<u64> {

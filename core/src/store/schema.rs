@@ -177,10 +177,15 @@ pub(crate) fn inspect(conn: &Connection) -> StoreResult<Option<u32>> {
         return Err(StoreError::NotADanvanStore);
     }
     if version > VERSION {
-        return Err(StoreError::TooNew { found: version, supported: VERSION });
+        return Err(StoreError::TooNew {
+            found: version,
+            supported: VERSION,
+        });
     }
     if version == 0 {
-        return Err(StoreError::Corrupt("danvan store without a schema version".into()));
+        return Err(StoreError::Corrupt(
+            "danvan store without a schema version".into(),
+        ));
     }
     Ok(Some(version))
 }
@@ -204,12 +209,16 @@ fn set_versions(tx: &Transaction<'_>, version: u32) -> StoreResult<()> {
 
 /// Read a `meta` value.
 pub(crate) fn meta_get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
 }
 
 /// Write a `meta` value.
 pub(crate) fn meta_set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", [key, value])?;
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+        [key, value],
+    )?;
     Ok(())
 }
 
@@ -225,7 +234,11 @@ pub fn describe(conn: &Connection) -> rusqlite::Result<Vec<String>> {
         .collect::<rusqlite::Result<_>>()?;
     for (ty, name, tbl, sql) in objects {
         let virtual_or_index = sql.starts_with("CREATE VIRTUAL") || ty == "index";
-        let sql_norm = if virtual_or_index { sql.split_whitespace().collect::<Vec<_>>().join(" ") } else { String::new() };
+        let sql_norm = if virtual_or_index {
+            sql.split_whitespace().collect::<Vec<_>>().join(" ")
+        } else {
+            String::new()
+        };
         out.push(format!("{ty} {name} on {tbl} {sql_norm}"));
         if ty == "table" && !sql.starts_with("CREATE VIRTUAL") {
             let mut cols = conn.prepare(
@@ -278,10 +291,13 @@ mod tests {
     fn upgraded_v1_equals_fresh() {
         let mut old = Connection::open_in_memory().unwrap();
         old.execute_batch(V1_DDL).unwrap();
-        old.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
+        old.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
         old.pragma_update(None, "user_version", 1).unwrap();
         assert_eq!(prepare(&mut old).unwrap(), Prepared::Existing { from: 1 });
-        let v: u32 = old.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        let v: u32 = old
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
         assert_eq!(v, VERSION);
         assert_eq!(describe(&old).unwrap(), describe(&fresh()).unwrap());
         assert_eq!(meta_get(&old, NEEDS_REINDEX).unwrap().as_deref(), Some("1"));
@@ -291,10 +307,15 @@ mod tests {
     fn foreign_and_newer_databases_are_refused() {
         let mut other = Connection::open_in_memory().unwrap();
         other.execute_batch("CREATE TABLE notes (x TEXT)").unwrap();
-        assert!(matches!(prepare(&mut other), Err(StoreError::NotADanvanStore)));
+        assert!(matches!(
+            prepare(&mut other),
+            Err(StoreError::NotADanvanStore)
+        ));
 
         let mut newer = fresh();
-        newer.pragma_update(None, "user_version", VERSION + 1).unwrap();
+        newer
+            .pragma_update(None, "user_version", VERSION + 1)
+            .unwrap();
         assert!(matches!(
             prepare(&mut newer),
             Err(StoreError::TooNew { found, supported: VERSION }) if found == VERSION + 1
@@ -305,7 +326,10 @@ mod tests {
     fn reopening_a_current_store_changes_nothing() {
         let mut c = fresh();
         let before = describe(&c).unwrap();
-        assert_eq!(prepare(&mut c).unwrap(), Prepared::Existing { from: VERSION });
+        assert_eq!(
+            prepare(&mut c).unwrap(),
+            Prepared::Existing { from: VERSION }
+        );
         assert_eq!(describe(&c).unwrap(), before);
     }
 }

@@ -147,7 +147,9 @@ fn apply_one(
     };
     let record = doc.record()?;
     if record.id() != id {
-        return Err(CoreError::BadDocument(format!("changes for {id} hold another record")));
+        return Err(CoreError::BadDocument(format!(
+            "changes for {id} hold another record"
+        )));
     }
     if exists {
         persist(tx, id, &mut doc, &record, cfg)?;
@@ -174,7 +176,10 @@ fn persist(
 /// The envelope fields that identify a record never change.
 fn check_envelope(before: &Record, after: &Record) -> Result<()> {
     let (b, a) = (&before.envelope, &after.envelope);
-    if b.id != a.id || b.kind != a.kind || b.created_by != a.created_by || b.created_at != a.created_at
+    if b.id != a.id
+        || b.kind != a.kind
+        || b.created_by != a.created_by
+        || b.created_at != a.created_at
     {
         return Err(CoreError::Invalid(vec![ValidationIssue::new(
             "envelope",

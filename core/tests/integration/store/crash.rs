@@ -9,8 +9,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use danvan_core::store::{ListQuery, Store};
 use danvan_core::RulesConfig;
+use danvan_core::store::{ListQuery, Store};
 
 use super::*;
 
@@ -74,11 +74,12 @@ fn crash_child() {
             let (id, v) = &mut known[i];
             *v += 1;
             let next = *v;
-            store.update(id, |r| {
-                r.envelope.unit = format!("v{next}");
-                Ok(())
-            })
-            .unwrap();
+            store
+                .update(id, |r| {
+                    r.envelope.unit = format!("v{next}");
+                    Ok(())
+                })
+                .unwrap();
             (id.clone(), next)
         };
         let mut lock = out.lock();
@@ -99,7 +100,14 @@ fn crash_kills_never_lose_committed_records() {
     let mut total_commits = 0usize;
     for round in 0..ROUNDS {
         let mut child = Command::new(&exe)
-            .args(["--exact", CHILD_TEST, "--ignored", "--nocapture", "--test-threads", "1"])
+            .args([
+                "--exact",
+                CHILD_TEST,
+                "--ignored",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
             .env(CHILD_ENV, &path)
             .env(DEVICE_ENV, device.to_string())
             .stdout(Stdio::piped())
@@ -125,7 +133,10 @@ fn crash_kills_never_lose_committed_records() {
         reader.join().unwrap();
         for line in first.into_iter().chain(rx.try_iter()) {
             let mut parts = line.split_whitespace().skip(1);
-            let (id, v) = (parts.next().unwrap(), parts.next().unwrap().parse::<u64>().unwrap());
+            let (id, v) = (
+                parts.next().unwrap(),
+                parts.next().unwrap().parse::<u64>().unwrap(),
+            );
             let e = committed.entry(id.to_string()).or_insert(0);
             *e = (*e).max(v);
             total_commits += 1;
@@ -134,14 +145,27 @@ fn crash_kills_never_lose_committed_records() {
         let store = Store::open(&path, device, RulesConfig::default())
             .unwrap_or_else(|e| panic!("round {round}: store does not open: {e}"));
         for (id, v) in &committed {
-            let rec = store.get(id).unwrap_or_else(|e| panic!("round {round}: {id} lost: {e}"));
+            let rec = store
+                .get(id)
+                .unwrap_or_else(|e| panic!("round {round}: {id} lost: {e}"));
             let got = version_of(&rec.envelope.unit);
-            assert!(got >= *v, "round {round}: {id} at v{got}, v{v} was committed");
+            assert!(
+                got >= *v,
+                "round {round}: {id} at v{got}, v{v} was committed"
+            );
         }
-        store.check_integrity().unwrap_or_else(|e| panic!("round {round}: {e}"));
+        store
+            .check_integrity()
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
         let listed = store.list(&ListQuery::default()).unwrap().len();
         assert!(listed >= committed.len());
     }
-    assert!(total_commits >= ROUNDS, "the children committed too little: {total_commits}");
-    eprintln!("crash test: {ROUNDS} kills, {total_commits} commits, {} records", committed.len());
+    assert!(
+        total_commits >= ROUNDS,
+        "the children committed too little: {total_commits}"
+    );
+    eprintln!(
+        "crash test: {ROUNDS} kills, {total_commits} commits, {} records",
+        committed.len()
+    );
 }

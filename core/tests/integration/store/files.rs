@@ -21,16 +21,28 @@ fn store_err(r: Result<Store, CoreError>) -> StoreError {
 fn random_bytes_are_not_a_store() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("random.sqlite3");
-    let bytes: Vec<u8> = (0..8192u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let bytes: Vec<u8> = (0..8192u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     std::fs::write(&path, &bytes).unwrap();
-    assert!(matches!(store_err(open(&path, Uuid::now_v7())), StoreError::NotADanvanStore));
-    assert_eq!(std::fs::read(&path).unwrap(), bytes, "the foreign file is left untouched");
+    assert!(matches!(
+        store_err(open(&path, Uuid::now_v7())),
+        StoreError::NotADanvanStore
+    ));
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "the foreign file is left untouched"
+    );
     // Even a file that starts like SQLite but is not one.
     let mut fake = b"SQLite format 3\0".to_vec();
     fake.extend_from_slice(&bytes);
     std::fs::write(&path, &fake).unwrap();
     let e = store_err(open(&path, Uuid::now_v7()));
-    assert!(matches!(e, StoreError::NotADanvanStore | StoreError::Corrupt(_)), "{e}");
+    assert!(
+        matches!(e, StoreError::NotADanvanStore | StoreError::Corrupt(_)),
+        "{e}"
+    );
 }
 
 #[test]
@@ -38,10 +50,14 @@ fn another_applications_database_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("other.db");
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('x');").unwrap();
+    conn.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('x');")
+        .unwrap();
     drop(conn);
     let before = std::fs::read(&path).unwrap();
-    assert!(matches!(store_err(open(&path, Uuid::now_v7())), StoreError::NotADanvanStore));
+    assert!(matches!(
+        store_err(open(&path, Uuid::now_v7())),
+        StoreError::NotADanvanStore
+    ));
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
 
@@ -63,10 +79,16 @@ fn a_newer_store_is_refused() {
 fn one_writer_and_one_device_per_store() {
     let t = TestStore::new();
     let path = t.path();
-    assert!(matches!(store_err(open(&path, t.device)), StoreError::InUse));
+    assert!(matches!(
+        store_err(open(&path, t.device)),
+        StoreError::InUse
+    ));
     let device = t.device;
     drop(t.store);
-    assert!(matches!(store_err(open(&path, Uuid::now_v7())), StoreError::WrongDevice { .. }));
+    assert!(matches!(
+        store_err(open(&path, Uuid::now_v7())),
+        StoreError::WrongDevice { .. }
+    ));
     open(&path, device).unwrap();
 }
 
@@ -74,7 +96,13 @@ fn one_writer_and_one_device_per_store() {
 fn damaged_pages_are_reported_as_corrupt() {
     let mut t = TestStore::new();
     for n in 0..60 {
-        t.store.create(with_summary(mediation(), &format!("Vụ việc số {n}")), "U1", day(2)).unwrap();
+        t.store
+            .create(
+                with_summary(mediation(), &format!("Vụ việc số {n}")),
+                "U1",
+                day(2),
+            )
+            .unwrap();
     }
     t.store.compact().unwrap();
     let path = t.path();

@@ -24,8 +24,12 @@ impl TestStore {
     pub fn new() -> TestStore {
         let dir = tempfile::tempdir().unwrap();
         let device = Uuid::now_v7();
-        let store = Store::open(dir.path().join("danvan.sqlite3"), device, RulesConfig::default())
-            .unwrap();
+        let store = Store::open(
+            dir.path().join("danvan.sqlite3"),
+            device,
+            RulesConfig::default(),
+        )
+        .unwrap();
         TestStore { dir, device, store }
     }
 
@@ -40,8 +44,12 @@ impl TestStore {
         let placeholder = tempfile::tempdir().unwrap();
         let old = std::mem::replace(
             &mut self.store,
-            Store::open(placeholder.path().join("x.sqlite3"), self.device, RulesConfig::default())
-                .unwrap(),
+            Store::open(
+                placeholder.path().join("x.sqlite3"),
+                self.device,
+                RulesConfig::default(),
+            )
+            .unwrap(),
         );
         drop(old);
         self.store = Store::open(path, self.device, RulesConfig::default()).unwrap();

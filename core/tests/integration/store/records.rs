@@ -10,7 +10,10 @@ fn ids(rows: &[danvan_core::store::RecordSummary]) -> Vec<String> {
 }
 
 fn text(q: &str) -> ListQuery {
-    ListQuery { text: Some(q.into()), ..Default::default() }
+    ListQuery {
+        text: Some(q.into()),
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -43,20 +46,53 @@ fn create_get_update_survive_reopen() {
 #[test]
 fn vietnamese_search_ignores_case_and_diacritics() {
     let mut t = TestStore::new();
-    let a = t.store.create(with_summary(mediation(), "Tranh chấp Lối Đi chung"), "U1", day(2));
+    let a = t.store.create(
+        with_summary(mediation(), "Tranh chấp Lối Đi chung"),
+        "U1",
+        day(2),
+    );
     let a = a.unwrap();
-    let b = t.store.create(with_summary(mediation(), "Mâu thuẫn gia đình"), "U1", day(3)).unwrap();
-    for q in ["lối đi", "loi di", "LOI DI", "Lối Đi", "lôi", "đi chung", "tranh"] {
-        assert_eq!(ids(&t.store.list(&text(q)).unwrap()), vec![a.id().to_string()], "query {q:?}");
+    let b = t
+        .store
+        .create(
+            with_summary(mediation(), "Mâu thuẫn gia đình"),
+            "U1",
+            day(3),
+        )
+        .unwrap();
+    for q in [
+        "lối đi",
+        "loi di",
+        "LOI DI",
+        "Lối Đi",
+        "lôi",
+        "đi chung",
+        "tranh",
+    ] {
+        assert_eq!(
+            ids(&t.store.list(&text(q)).unwrap()),
+            vec![a.id().to_string()],
+            "query {q:?}"
+        );
     }
     // Decomposed input (combining marks), as some keyboards send it.
     let nfd = "lo\u{302}\u{301}i \u{111}i";
-    assert_eq!(ids(&t.store.list(&text(nfd)).unwrap()), vec![a.id().to_string()]);
-    assert_eq!(ids(&t.store.list(&text("gia dinh")).unwrap()), vec![b.id().to_string()]);
+    assert_eq!(
+        ids(&t.store.list(&text(nfd)).unwrap()),
+        vec![a.id().to_string()]
+    );
+    assert_eq!(
+        ids(&t.store.list(&text("gia dinh")).unwrap()),
+        vec![b.id().to_string()]
+    );
     assert!(t.store.list(&text("ranh giới")).unwrap().is_empty());
     // Query syntax is not interpreted.
     assert!(t.store.list(&text("\"loi\" OR NEAR(")).unwrap().is_empty());
-    assert_eq!(t.store.list(&text("  ,; ")).unwrap().len(), 2, "no words = no text filter");
+    assert_eq!(
+        t.store.list(&text("  ,; ")).unwrap().len(),
+        2,
+        "no words = no text filter"
+    );
     // Search follows edits.
     t.store
         .update(b.id(), |r| {
@@ -94,16 +130,39 @@ fn list_filters_sort_and_page() {
         v.sort();
         v
     };
-    assert_eq!(q(|q| q.kind = Some(RecordKind::Inspection)), sorted_ids(&[i1.id()]));
-    assert_eq!(q(|q| q.unit = Some("U2".into())), sorted_ids(&[i1.id(), d1.id()]));
-    assert_eq!(q(|q| q.status = Some("received".into())), sorted_ids(&[m1.id()]));
+    assert_eq!(
+        q(|q| q.kind = Some(RecordKind::Inspection)),
+        sorted_ids(&[i1.id()])
+    );
+    assert_eq!(
+        q(|q| q.unit = Some("U2".into())),
+        sorted_ids(&[i1.id(), d1.id()])
+    );
+    assert_eq!(
+        q(|q| q.status = Some("received".into())),
+        sorted_ids(&[m1.id()])
+    );
     let (m_date, d_date) = (m1.body.index().main_date, d1.body.index().main_date);
-    let mut q2 = ListQuery { from: m_date, to: m_date, ..Default::default() };
+    let mut q2 = ListQuery {
+        from: m_date,
+        to: m_date,
+        ..Default::default()
+    };
     assert!(ids(&t.store.list(&q2).unwrap()).contains(&m1.id().to_string()));
     q2.from = d_date.map(|d| d.plus_days(1));
     q2.to = None;
-    assert!(t.store.list(&q2).unwrap().iter().all(|r| r.main_date > d_date));
-    let page = t.store.list(&ListQuery { limit: Some(2), offset: 1, ..Default::default() });
+    assert!(
+        t.store
+            .list(&q2)
+            .unwrap()
+            .iter()
+            .all(|r| r.main_date > d_date)
+    );
+    let page = t.store.list(&ListQuery {
+        limit: Some(2),
+        offset: 1,
+        ..Default::default()
+    });
     assert_eq!(ids(&page.unwrap()), ids(&all[1..]));
     assert_eq!(q(|q| q.unsynced_only = true).len(), 3);
     assert!(q(|q| q.conflicts_only = true).is_empty());
@@ -113,25 +172,43 @@ fn list_filters_sort_and_page() {
 fn transition_appends_history_and_checks_the_machine() {
     let mut t = TestStore::new();
     let rec = t.store.create(mediation(), "U1", day(2)).unwrap();
-    let r = t.store.transition(rec.id(), "mediating", day(3), Some("bắt đầu".into())).unwrap();
+    let r = t
+        .store
+        .transition(rec.id(), "mediating", day(3), Some("bắt đầu".into()))
+        .unwrap();
     assert_eq!(r.body.status_code(), "mediating");
-    let r = t.store.transition(rec.id(), "successful", day(9), None).unwrap();
+    let r = t
+        .store
+        .transition(rec.id(), "successful", day(9), None)
+        .unwrap();
     assert_eq!(r.history.len(), 3);
     assert_eq!(r.history[1].note.as_deref(), Some("bắt đầu"));
     assert_eq!(r.status_as_of(day(5)), Some("mediating"));
     let row = t.store.summary_of(rec.id()).unwrap();
     assert!(row.closed);
-    assert_eq!((row.status.as_str(), row.closed_on), ("successful", Some(day(9))));
-    let err = t.store.transition(rec.id(), "received", day(10), None).unwrap_err();
+    assert_eq!(
+        (row.status.as_str(), row.closed_on),
+        ("successful", Some(day(9)))
+    );
+    let err = t
+        .store
+        .transition(rec.id(), "received", day(10), None)
+        .unwrap_err();
     assert!(matches!(err, CoreError::Transition { .. }), "{err}");
-    assert_eq!(t.store.get(rec.id()).unwrap(), r, "a refused transition writes nothing");
+    assert_eq!(
+        t.store.get(rec.id()).unwrap(),
+        r,
+        "a refused transition writes nothing"
+    );
 }
 
 #[test]
 fn invalid_records_are_refused_and_nothing_is_written() {
     let mut t = TestStore::new();
     let err = t.store.create(mediation(), "  ", day(2)).unwrap_err();
-    let CoreError::Invalid(issues) = err else { panic!("{err}") };
+    let CoreError::Invalid(issues) = err else {
+        panic!("{err}")
+    };
     assert!(issues.iter().any(|i| i.field == "envelope.unit"));
     assert!(t.store.list(&ListQuery::default()).unwrap().is_empty());
     assert!(t.store.dirty_records().unwrap().is_empty());
@@ -153,7 +230,10 @@ fn invalid_records_are_refused_and_nothing_is_written() {
     assert_eq!(t.store.get(rec.id()).unwrap(), rec);
     assert_eq!(t.store.heads(rec.id()).unwrap(), heads);
     let after = t.store.storage_stats().unwrap();
-    assert_eq!((after.snapshot_bytes, after.chunk_bytes), (before.snapshot_bytes, before.chunk_bytes));
+    assert_eq!(
+        (after.snapshot_bytes, after.chunk_bytes),
+        (before.snapshot_bytes, before.chunk_bytes)
+    );
     assert_eq!(t.store.summary_of(rec.id()).unwrap().unit, "U1");
 }
 
@@ -163,13 +243,18 @@ fn summary_counts_kinds_statuses_and_unsynced() {
     let a = t.store.create(mediation(), "U1", day(2)).unwrap();
     t.store.create(mediation(), "U1", day(2)).unwrap();
     t.store.create(inspection(), "U1", day(2)).unwrap();
-    t.store.transition(a.id(), "mediating", day(3), None).unwrap();
+    t.store
+        .transition(a.id(), "mediating", day(3), None)
+        .unwrap();
     let s = t.store.summary(day(20)).unwrap();
     assert_eq!(s.total, 3);
     assert_eq!(s.unsynced, 3);
     assert_eq!((s.conflicts, s.rejected), (0, 0));
     let count = |k: RecordKind, st: &str| {
-        s.by_kind_status.iter().find(|c| c.kind == k && c.status == st).map_or(0, |c| c.count)
+        s.by_kind_status
+            .iter()
+            .find(|c| c.kind == k && c.status == st)
+            .map_or(0, |c| c.count)
     };
     assert_eq!(count(RecordKind::Mediation, "mediating"), 1);
     assert_eq!(count(RecordKind::Mediation, "received"), 1);
@@ -180,10 +265,19 @@ fn summary_counts_kinds_statuses_and_unsynced() {
         .list(&ListQuery::default())
         .unwrap()
         .iter()
-        .filter(|r| !t.store.get(&r.id).unwrap().overdue(t.store.config(), day(20)).is_empty())
+        .filter(|r| {
+            !t.store
+                .get(&r.id)
+                .unwrap()
+                .overdue(t.store.config(), day(20))
+                .is_empty()
+        })
         .count() as u64;
     assert_eq!(s.overdue, expected);
-    assert_eq!(t.store.sync_state(a.id()).unwrap().state, SyncState::LocalOnly);
+    assert_eq!(
+        t.store.sync_state(a.id()).unwrap().state,
+        SyncState::LocalOnly
+    );
 }
 
 #[test]
@@ -204,7 +298,12 @@ fn compaction_keeps_content_and_reduces_bytes() {
         assert!(s.chunk_bytes <= s.snapshot_bytes, "{s:?}");
     }
     if t.store.storage_stats().unwrap().chunk_bytes == 0 {
-        t.store.update(rec.id(), |r| Ok(r.envelope.unit = "U-last".into())).unwrap();
+        t.store
+            .update(rec.id(), |r| {
+                r.envelope.unit = "U-last".into();
+                Ok(())
+            })
+            .unwrap();
     }
     assert!(saw_chunks, "small edits are stored as incremental chunks");
     let before_record = t.store.get(rec.id()).unwrap();

@@ -61,7 +61,11 @@ fn write_v1_store(path: &std::path::Path, device: Uuid, record: &Record) {
     let snapshot = doc.save();
     let heads: Vec<u8> = doc.heads().iter().flat_map(|h| h.0).collect();
     let f = record.body.index();
-    conn.execute("INSERT INTO meta VALUES ('device_id', ?1)", [device.to_string()]).unwrap();
+    conn.execute(
+        "INSERT INTO meta VALUES ('device_id', ?1)",
+        [device.to_string()],
+    )
+    .unwrap();
     conn.execute(
         "INSERT INTO documents (id, kind, snapshot, heads) VALUES (?1, 'mediation', ?2, ?3)",
         rusqlite::params![record.id(), snapshot, heads],
@@ -89,8 +93,12 @@ fn write_v1_store(path: &std::path::Path, device: Uuid, record: &Record) {
 fn v1_store_upgrades_to_the_fresh_schema_and_keeps_its_records() {
     let dir = tempfile::tempdir().unwrap();
     let device = Uuid::now_v7();
-    let record =
-        Record::new("U1", device.to_string(), day(2), with_summary(mediation(), "Lối Đi chung"));
+    let record = Record::new(
+        "U1",
+        device.to_string(),
+        day(2),
+        with_summary(mediation(), "Lối Đi chung"),
+    );
     let old_path = dir.path().join("v1.sqlite3");
     write_v1_store(&old_path, device, &record);
 
@@ -99,20 +107,34 @@ fn v1_store_upgrades_to_the_fresh_schema_and_keeps_its_records() {
     let fresh = Store::open(&fresh_path, device, RulesConfig::default()).unwrap();
     let version = |p: &std::path::Path| -> u32 {
         let c = rusqlite::Connection::open(p).unwrap();
-        c.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap()
+        c.pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap()
     };
     assert_eq!(version(&old_path), schema::VERSION);
-    assert_eq!(version(&old_path), 2, "bump this test with the next schema step");
-    let describe = |p: &std::path::Path| {
-        schema::describe(&rusqlite::Connection::open(p).unwrap()).unwrap()
-    };
+    assert_eq!(
+        version(&old_path),
+        2,
+        "bump this test with the next schema step"
+    );
+    let describe =
+        |p: &std::path::Path| schema::describe(&rusqlite::Connection::open(p).unwrap()).unwrap();
     assert_eq!(describe(&old_path), describe(&fresh_path));
 
     assert_eq!(upgraded.get(record.id()).unwrap(), record);
-    let found = upgraded.list(&ListQuery { text: Some("loi di".into()), ..Default::default() });
-    assert_eq!(found.unwrap().len(), 1, "the upgrade re-indexed text search");
+    let found = upgraded.list(&ListQuery {
+        text: Some("loi di".into()),
+        ..Default::default()
+    });
+    assert_eq!(
+        found.unwrap().len(),
+        1,
+        "the upgrade re-indexed text search"
+    );
     let st = upgraded.sync_state(record.id()).unwrap();
-    assert_eq!((st.state, st.dirty, st.rejection), (SyncState::LocalOnly, true, None));
+    assert_eq!(
+        (st.state, st.dirty, st.rejection),
+        (SyncState::LocalOnly, true, None)
+    );
     upgraded.check_integrity().unwrap();
     drop((upgraded, fresh));
 }
