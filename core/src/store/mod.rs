@@ -222,8 +222,8 @@ impl Store {
         }
     }
 
-    /// Compact every document that has incremental chunks, checkpoint the WAL and `VACUUM` the
-    /// file (a maintenance step: run it when the app is idle).
+    /// Compact every document that has incremental chunks, `VACUUM` the file and checkpoint the
+    /// WAL into it (a maintenance step: run it when the app is idle).
     pub fn compact(&mut self) -> Result<()> {
         let _span = tracing::info_span!("store.compact").entered();
         let device = self.device;
@@ -233,8 +233,9 @@ impl Store {
             documents::write_snapshot(&tx, &id, &mut doc)?;
         }
         tx.commit()?;
+        // VACUUM writes the rebuilt database through the WAL: checkpoint after it.
         self.conn
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")?;
+            .execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
 
