@@ -42,6 +42,10 @@ pub enum CoreError {
     /// A record or object that does not exist.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The offline store failed (database error, foreign or corrupt file, wrong device…).
+    #[cfg(feature = "store")]
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// Result alias for the core.

@@ -25,6 +25,8 @@ pub mod label;
 pub mod lifecycle;
 pub mod model;
 mod record;
+#[cfg(feature = "store")]
+pub mod store;
 pub mod sync;
 pub mod validate;
 

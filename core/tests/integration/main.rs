@@ -11,5 +11,7 @@ mod facts;
 mod inspection;
 mod mediation;
 mod snapshots;
+#[cfg(feature = "store")]
+mod store;
 mod support;
 mod sync_wire;

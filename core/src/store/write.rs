@@ -1,0 +1,192 @@
+//! Writes: create, update, transition, conflict resolution (local, marked dirty) and remote
+//! changes (not marked dirty). Each is one transaction; a refused write leaves nothing behind.
+
+use rusqlite::Transaction;
+use uuid::Uuid;
+
+use crate::config::RulesConfig;
+use crate::doc::RecordDoc;
+use crate::error::{CoreError, Result};
+use crate::label::Coded;
+use crate::model::common::Date;
+use crate::record::{Record, RecordBody};
+use crate::validate::ValidationIssue;
+
+use super::{Store, documents, index, outbox};
+
+impl Store {
+    /// Create a record of `body`'s kind under `unit`, in its initial status effective `on`.
+    /// Refused with [`CoreError::Invalid`] (nothing written) if it breaks a rule.
+    pub fn create(&mut self, body: RecordBody, unit: &str, on: Date) -> Result<Record> {
+        let record = Record::new(unit, self.device.to_string(), on, body);
+        let id = record.id().to_string();
+        let kind = record.envelope.kind;
+        let _span = tracing::info_span!("store.create", id, kind = kind.code()).entered();
+        record.check(&self.cfg)?;
+        let mut doc = RecordDoc::create(&record, &self.device)?;
+        let cfg = self.cfg.clone();
+        let tx = self.write_tx()?;
+        documents::insert(&tx, &id, kind, &mut doc)?;
+        index::upsert(&tx, &record, false, &cfg)?;
+        outbox::local_write(&tx, &id)?;
+        tx.commit()?;
+        Ok(record)
+    }
+
+    /// Edit record `id` with `f`, validate, and save the differences as one change. Returns the
+    /// record as saved. The envelope's id, kind, author and creation time cannot change.
+    pub fn update(
+        &mut self,
+        id: &str,
+        f: impl FnOnce(&mut Record) -> Result<()>,
+    ) -> Result<Record> {
+        let _span = tracing::info_span!("store.update", id).entered();
+        self.write_local(id, "edit", f)
+    }
+
+    /// Move record `id` to status `to` effective `on` (checked against its status machine),
+    /// appending to its status history.
+    pub fn transition(
+        &mut self,
+        id: &str,
+        to: &str,
+        on: Date,
+        note: Option<String>,
+    ) -> Result<Record> {
+        let _span = tracing::info_span!("store.transition", id, to).entered();
+        let by = self.device.to_string();
+        self.write_local(id, "transition", |r| r.transition(to, on, &by, note))
+    }
+
+    /// Resolve the conflict at `path` of record `id` by keeping value number `choice` (an index
+    /// into [`crate::Conflict::values`]).
+    pub fn resolve_conflict(&mut self, id: &str, path: &str, choice: usize) -> Result<Record> {
+        let _span = tracing::info_span!("store.resolve_conflict", id).entered();
+        let (device, cfg) = (self.device, self.cfg.clone());
+        let tx = self.write_tx()?;
+        let mut doc = documents::load(&tx, id, &device)?;
+        doc.resolve(path, choice)?;
+        let record = doc.record()?;
+        record.check(&cfg)?;
+        persist(&tx, id, &mut doc, &record, &cfg)?;
+        outbox::local_write(&tx, id)?;
+        tx.commit()?;
+        Ok(record)
+    }
+
+    /// Apply changes of record `id` received from the server (a chunk, a snapshot or several
+    /// concatenated): loads or creates the document, re-indexes it, and does **not** mark it
+    /// dirty. A record new to this phone starts as accepted with its current heads.
+    ///
+    /// Remote records are stored even if they break a local rule (the server is the judge of
+    /// what it accepted); bytes that do not make a readable record of id `id` are refused and
+    /// nothing is written.
+    pub fn apply_remote(&mut self, id: &str, bytes: &[u8]) -> Result<()> {
+        self.apply_remote_batch([(id, bytes)])
+    }
+
+    /// [`Store::apply_remote`] for many records in one transaction (all or nothing), for the
+    /// first download of thousands of records.
+    pub fn apply_remote_batch<'a>(
+        &mut self,
+        items: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> Result<()> {
+        let _span = tracing::info_span!("store.apply_remote").entered();
+        let (device, cfg) = (self.device, self.cfg.clone());
+        let tx = self.write_tx()?;
+        let mut n = 0usize;
+        for (id, bytes) in items {
+            apply_one(&tx, id, bytes, &device, &cfg)?;
+            n += 1;
+        }
+        tx.commit()?;
+        tracing::debug!(records = n, "remote changes applied");
+        Ok(())
+    }
+
+    /// Load, edit with `f`, validate and persist as a local change.
+    fn write_local(
+        &mut self,
+        id: &str,
+        message: &str,
+        f: impl FnOnce(&mut Record) -> Result<()>,
+    ) -> Result<Record> {
+        let (device, cfg) = (self.device, self.cfg.clone());
+        let tx = self.write_tx()?;
+        let mut doc = documents::load(&tx, id, &device)?;
+        let before = doc.record()?;
+        let mut record = before.clone();
+        f(&mut record)?;
+        check_envelope(&before, &record)?;
+        record.check(&cfg)?;
+        if record == before {
+            return Ok(record);
+        }
+        doc.write(&record, message)?;
+        persist(&tx, id, &mut doc, &record, &cfg)?;
+        outbox::local_write(&tx, id)?;
+        tx.commit()?;
+        Ok(record)
+    }
+}
+
+fn apply_one(
+    tx: &Transaction<'_>,
+    id: &str,
+    bytes: &[u8],
+    device: &Uuid,
+    cfg: &RulesConfig,
+) -> Result<()> {
+    let exists = documents::exists(tx, id)?;
+    let mut doc = if exists {
+        let mut doc = documents::load(tx, id, device)?;
+        doc.apply(bytes)?;
+        doc
+    } else {
+        RecordDoc::load(bytes, device)?
+    };
+    let record = doc.record()?;
+    if record.id() != id {
+        return Err(CoreError::BadDocument(format!(
+            "changes for {id} hold another record"
+        )));
+    }
+    if exists {
+        persist(tx, id, &mut doc, &record, cfg)?;
+    } else {
+        documents::insert(tx, id, record.envelope.kind, &mut doc)?;
+        index::upsert(tx, &record, !doc.conflicts().is_empty(), cfg)?;
+        outbox::remote_new(tx, id, &doc.heads())?;
+    }
+    Ok(())
+}
+
+/// Write the new bytes of `doc` and its index row (the record is `doc`'s current content).
+fn persist(
+    tx: &Transaction<'_>,
+    id: &str,
+    doc: &mut RecordDoc,
+    record: &Record,
+    cfg: &RulesConfig,
+) -> Result<()> {
+    documents::append(tx, id, doc)?;
+    index::upsert(tx, record, !doc.conflicts().is_empty(), cfg)
+}
+
+/// The envelope fields that identify a record never change.
+fn check_envelope(before: &Record, after: &Record) -> Result<()> {
+    let (b, a) = (&before.envelope, &after.envelope);
+    if b.id != a.id
+        || b.kind != a.kind
+        || b.created_by != a.created_by
+        || b.created_at != a.created_at
+    {
+        return Err(CoreError::Invalid(vec![ValidationIssue::new(
+            "envelope",
+            "immutable",
+            "Không được sửa mã, loại, người tạo hay thời điểm tạo hồ sơ.",
+            "A record's id, kind, author and creation time cannot change.",
+        )]));
+    }
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! Crash safety: a child process writes records in a loop and reports each commit; the parent
+//! kills it (SIGKILL) at random moments, many times, and checks after each kill that the store
+//! opens, holds every reported commit, passes `integrity_check` and that index and documents
+//! agree.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use danvan_core::RulesConfig;
+use danvan_core::store::{ListQuery, Store};
+
+use super::*;
+
+const CHILD_ENV: &str = "DANVAN_CRASH_CHILD_STORE";
+const DEVICE_ENV: &str = "DANVAN_CRASH_CHILD_DEVICE";
+const CHILD_TEST: &str = "store::crash::crash_child";
+const ROUNDS: usize = 32;
+
+/// Tiny xorshift generator (no extra dependency), seeded per process.
+struct Rng(u64);
+
+impl Rng {
+    fn seeded() -> Rng {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
+        Rng(nanos ^ (u64::from(std::process::id()) << 32) | 1)
+    }
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// The record's version in this test: the number in its unit code `v<N>`.
+fn version_of(unit: &str) -> u64 {
+    unit.trim_start_matches('v').parse().unwrap()
+}
+
+/// The child: write until killed (or 30 s pass), printing `COMMITTED <id> <version>` after each
+/// commit. Run only by `crash_kills_never_lose_committed_records`.
+#[test]
+#[ignore = "child process of the crash test; run by it"]
+fn crash_child() {
+    let path = std::env::var(CHILD_ENV).expect("run by the crash test");
+    let device: Uuid = std::env::var(DEVICE_ENV).unwrap().parse().unwrap();
+    let mut store = Store::open(&path, device, RulesConfig::default()).unwrap();
+    let mut known: Vec<(String, u64)> = store
+        .list(&ListQuery::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id, version_of(&r.unit)))
+        .collect();
+    let mut rng = Rng::seeded();
+    let out = std::io::stdout();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        let (id, version) = if known.is_empty() || rng.below(4) == 0 {
+            let body = with_summary(mediation(), &format!("Vụ việc lối đi {}", rng.below(1000)));
+            let rec = store.create(body, "v0", day(2)).unwrap();
+            known.push((rec.id().to_string(), 0));
+            (rec.id().to_string(), 0)
+        } else {
+            let i = rng.below(known.len() as u64) as usize;
+            let (id, v) = &mut known[i];
+            *v += 1;
+            let next = *v;
+            store
+                .update(id, |r| {
+                    r.envelope.unit = format!("v{next}");
+                    Ok(())
+                })
+                .unwrap();
+            (id.clone(), next)
+        };
+        let mut lock = out.lock();
+        writeln!(lock, "COMMITTED {id} {version}").unwrap();
+        lock.flush().unwrap();
+    }
+}
+
+#[test]
+fn crash_kills_never_lose_committed_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crash.sqlite3");
+    let device = Uuid::now_v7();
+    drop(Store::open(&path, device, RulesConfig::default()).unwrap());
+    let exe = std::env::current_exe().unwrap();
+    let mut rng = Rng::seeded();
+    let mut committed: HashMap<String, u64> = HashMap::new();
+    let mut total_commits = 0usize;
+    for round in 0..ROUNDS {
+        let mut child = Command::new(&exe)
+            .args([
+                "--exact",
+                CHILD_TEST,
+                "--ignored",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env(CHILD_ENV, &path)
+            .env(DEVICE_ENV, device.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel::<String>();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if line.starts_with("COMMITTED ") && tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        // Wait for the first commit, then let it run a random while and kill it.
+        let first = rx.recv_timeout(Duration::from_secs(20));
+        assert!(first.is_ok(), "round {round}: the child never committed");
+        std::thread::sleep(Duration::from_millis(rng.below(120)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        reader.join().unwrap();
+        for line in first.into_iter().chain(rx.try_iter()) {
+            let mut parts = line.split_whitespace().skip(1);
+            let (id, v) = (
+                parts.next().unwrap(),
+                parts.next().unwrap().parse::<u64>().unwrap(),
+            );
+            let e = committed.entry(id.to_string()).or_insert(0);
+            *e = (*e).max(v);
+            total_commits += 1;
+        }
+
+        let store = Store::open(&path, device, RulesConfig::default())
+            .unwrap_or_else(|e| panic!("round {round}: store does not open: {e}"));
+        for (id, v) in &committed {
+            let rec = store
+                .get(id)
+                .unwrap_or_else(|e| panic!("round {round}: {id} lost: {e}"));
+            let got = version_of(&rec.envelope.unit);
+            assert!(
+                got >= *v,
+                "round {round}: {id} at v{got}, v{v} was committed"
+            );
+        }
+        store
+            .check_integrity()
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let listed = store.list(&ListQuery::default()).unwrap().len();
+        assert!(listed >= committed.len());
+    }
+    assert!(
+        total_commits >= ROUNDS,
+        "the children committed too little: {total_commits}"
+    );
+    eprintln!(
+        "crash test: {ROUNDS} kills, {total_commits} commits, {} records",
+        committed.len()
+    );
+}
