@@ -32,6 +32,7 @@ mod outbox;
 mod read;
 pub mod schema;
 mod sync;
+mod sync_engine;
 mod types;
 mod write;
 

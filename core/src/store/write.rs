@@ -162,7 +162,7 @@ fn apply_one(
 }
 
 /// Write the new bytes of `doc` and its index row (the record is `doc`'s current content).
-fn persist(
+pub(super) fn persist(
     tx: &Transaction<'_>,
     id: &str,
     doc: &mut RecordDoc,

@@ -1,0 +1,161 @@
+//! The offline store as the sync engine's [`SyncStore`]: each response is applied in one
+//! transaction (verdicts, pulled documents, cursor), so an interrupted sync resumes cleanly.
+
+use std::collections::HashSet;
+
+use automerge::ChangeHash;
+use rusqlite::{Connection, params};
+use uuid::Uuid;
+
+use crate::doc::RecordDoc;
+use crate::error::Result;
+use crate::sync::wire::{Outcome, PullDoc, Push, RejectReason, Verdict, from_wire_heads, to_wire_heads};
+use crate::sync::{SyncMeta, SyncStore};
+
+use super::documents::{self, encode_heads};
+use super::{Store, index, outbox};
+
+const EPOCH_KEY: &str = "sync.epoch";
+const CURSOR_KEY: &str = "sync.cursor";
+
+fn get_u64(conn: &Connection, key: &str) -> Result<u64> {
+    Ok(outbox::meta_get(conn, key)?
+        .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
+        .map(u64::from_be_bytes)
+        .unwrap_or(0))
+}
+
+/// The heads among `heads` that `doc` holds (the server may have merged changes this device
+/// has not received yet; it only counts as "known to the server" what both sides hold).
+fn known_heads(doc: &mut RecordDoc, heads: &[ChangeHash]) -> Vec<ChangeHash> {
+    let missing: HashSet<ChangeHash> = doc.missing_deps(heads).into_iter().collect();
+    heads.iter().filter(|h| !missing.contains(h)).copied().collect()
+}
+
+fn set_server_heads(conn: &Connection, id: &str, heads: &[ChangeHash]) -> Result<()> {
+    conn.prepare_cached("UPDATE sync_state SET last_synced_heads = ?2 WHERE id = ?1")?
+        .execute(params![id, encode_heads(heads)])?;
+    Ok(())
+}
+
+impl SyncStore for Store {
+    fn sync_meta(&mut self) -> Result<SyncMeta> {
+        Ok(SyncMeta { epoch: get_u64(&self.conn, EPOCH_KEY)?, cursor: get_u64(&self.conn, CURSOR_KEY)? })
+    }
+
+    fn pending_pushes(&mut self, skip: &HashSet<Uuid>, max_count: usize, max_bytes: usize) -> Result<Vec<Push>> {
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        for id in outbox::dirty(&self.conn)? {
+            let Ok(uuid) = Uuid::parse_str(&id) else { continue };
+            if skip.contains(&uuid) {
+                continue;
+            }
+            let since = outbox::status(&self.conn, &id)?.last_synced_heads;
+            let mut doc = documents::load(&self.conn, &id, &self.device)?;
+            let changes = doc.changes_after(&since);
+            if !out.is_empty() && bytes + changes.len() > max_bytes {
+                break;
+            }
+            bytes += changes.len();
+            out.push(Push { id: uuid, changes, heads: to_wire_heads(&doc.heads()) });
+            if out.len() >= max_count {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    fn pending_count(&mut self) -> Result<usize> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM sync_state WHERE dirty = 1")?
+            .query_row([], |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    fn mark_sent(&mut self, ids: &[Uuid]) -> Result<()> {
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        Store::mark_sent(self, &refs)
+    }
+
+    fn apply_round(&mut self, epoch: u64, cursor: u64, verdicts: &[Verdict], docs: &[PullDoc]) -> Result<Vec<Uuid>> {
+        let _span = tracing::info_span!("store.apply_round", verdicts = verdicts.len(), docs = docs.len()).entered();
+        let (device, cfg) = (self.device, self.cfg.clone());
+        let tx = self.write_tx()?;
+        for v in verdicts {
+            let id = v.id.to_string();
+            match &v.outcome {
+                Outcome::Accepted { heads } => {
+                    let mut doc = documents::load(&tx, &id, &device)?;
+                    let known = known_heads(&mut doc, &from_wire_heads(heads));
+                    outbox::mark_accepted(&tx, &id, &known)?;
+                }
+                Outcome::Rejected { reason: RejectReason::MissingHistory, .. } => {
+                    // Send the whole document next time.
+                    tx.prepare_cached(
+                        "UPDATE sync_state SET last_synced_heads = NULL, dirty = 1 WHERE id = ?1",
+                    )?
+                    .execute([&id])?;
+                }
+                Outcome::Rejected { reason, detail } => {
+                    let msg = if detail.is_empty() {
+                        reason.label().vi.to_string()
+                    } else {
+                        format!("{} ({detail})", reason.label().vi)
+                    };
+                    outbox::mark_rejected(&tx, &id, reason.code(), &msg)?;
+                }
+            }
+        }
+        let mut incomplete = Vec::new();
+        for d in docs {
+            let id = d.id.to_string();
+            let server_heads = from_wire_heads(&d.heads);
+            if documents::exists(&tx, &id)? {
+                let mut doc = documents::load(&tx, &id, &device)?;
+                doc.apply(&d.bytes)?;
+                if !doc.missing_deps(&server_heads).is_empty() {
+                    incomplete.push(d.id);
+                }
+                // A document whose history is incomplete still hydrates from what it has.
+                if let Ok(record) = doc.record() {
+                    super::write::persist(&tx, &id, &mut doc, &record, &cfg)?;
+                }
+                let known = known_heads(&mut doc, &server_heads);
+                set_server_heads(&tx, &id, &known)?;
+            } else {
+                // A record new to this device: it must arrive whole and readable.
+                let loaded = RecordDoc::load(&d.bytes, &device).and_then(|mut doc| {
+                    let record = doc.record()?;
+                    Ok((doc.missing_deps(&server_heads).is_empty() && record.id() == id, doc, record))
+                });
+                match loaded {
+                    Ok((true, mut doc, record)) => {
+                        documents::insert(&tx, &id, record.envelope.kind, &mut doc)?;
+                        index::upsert(&tx, &record, !doc.conflicts().is_empty(), &cfg)?;
+                        outbox::remote_new(&tx, &id, &doc.heads())?;
+                    }
+                    _ => incomplete.push(d.id),
+                }
+            }
+        }
+        outbox::meta_set(&tx, EPOCH_KEY, Some(&epoch.to_be_bytes()))?;
+        outbox::meta_set(&tx, CURSOR_KEY, Some(&cursor.to_be_bytes()))?;
+        tx.commit()?;
+        Ok(incomplete)
+    }
+
+    fn reset_sync(&mut self) -> Result<()> {
+        let tx = self.write_tx()?;
+        tx.execute(
+            "UPDATE sync_state SET dirty = 1, last_synced_heads = NULL, sent_seq = NULL, \
+             state = CASE WHEN state = 'rejected' THEN state ELSE 'local_only' END",
+            [],
+        )?;
+        outbox::meta_set(&tx, CURSOR_KEY, None)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
