@@ -75,16 +75,16 @@ impl FromRequestParts<AppState> for AuthDevice {
             let _ = hash_secret(secret);
             return Err(ErrorCode::DeviceUnknown.into());
         };
-        if !bool::from(hash_secret(secret).ct_eq(&stored)) {
+        if !bool::from(hash_secret(secret).as_slice().ct_eq(stored.as_slice())) {
             return Err(ErrorCode::DeviceUnknown.into());
         }
         if device.revoked_at.is_some() {
             return Err(ApiError::new(ErrorCode::DeviceRevoked).with_detail(device.id));
         }
-        if state.seen.due(device.id) {
-            if let Err(e) = state.storage.touch_device(device.id, chrono::Utc::now()).await {
-                tracing::warn!(device = %device.id, error = %e, "could not update last_seen_at");
-            }
+        if state.seen.due(device.id)
+            && let Err(e) = state.storage.touch_device(device.id, chrono::Utc::now()).await
+        {
+            tracing::warn!(device = %device.id, error = %e, "could not update last_seen_at");
         }
         Ok(AuthDevice(device))
     }

@@ -248,7 +248,7 @@ macro_rules! sql_storage {
                         .bind(username)
                         .fetch_optional(self.reader())
                         .await?;
-                row.map(|r| {
+                row.map(|r| -> $crate::error::Result<$crate::storage::User> {
                     Ok($crate::storage::User {
                         role: $crate::storage::parse_role(&r.role)?,
                         username: r.username,

@@ -1,1 +1,7 @@
+//! Integration tests of danvan-server. The storage suite runs against SQLite always and against
+//! PostgreSQL when `DANVAN_TEST_DATABASE_URL` is set (each test in its own fresh database).
 
+mod http;
+mod scope;
+mod storage_suite;
+mod support;
