@@ -38,7 +38,10 @@ impl SeenThrottle {
     fn due(&self, id: Uuid) -> bool {
         let mut map = self.last.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        if map.get(&id).is_some_and(|t| now.duration_since(*t) < TOUCH_EVERY) {
+        if map
+            .get(&id)
+            .is_some_and(|t| now.duration_since(*t) < TOUCH_EVERY)
+        {
             return false;
         }
         if map.len() > 100_000 {
@@ -55,7 +58,9 @@ pub fn parse_bearer(value: &str) -> Option<(Uuid, &str)> {
     let (id, secret) = token.split_once('.')?;
     let id = Uuid::parse_str(id).ok()?;
     let ok = (20..=128).contains(&secret.len())
-        && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     ok.then_some((id, secret))
 }
 
@@ -69,7 +74,11 @@ impl FromRequestParts<AppState> for AuthDevice {
             .and_then(|v| v.to_str().ok())
             .ok_or(ErrorCode::AuthMalformed)?;
         let (id, secret) = parse_bearer(header).ok_or(ErrorCode::AuthMalformed)?;
-        let found = state.storage.device_with_secret(id).await.map_err(ApiError::from)?;
+        let found = state
+            .storage
+            .device_with_secret(id)
+            .await
+            .map_err(ApiError::from)?;
         let Some((device, stored)) = found else {
             // Spend the same hashing work as for a known device.
             let _ = hash_secret(secret);
@@ -82,7 +91,10 @@ impl FromRequestParts<AppState> for AuthDevice {
             return Err(ApiError::new(ErrorCode::DeviceRevoked).with_detail(device.id));
         }
         if state.seen.due(device.id)
-            && let Err(e) = state.storage.touch_device(device.id, chrono::Utc::now()).await
+            && let Err(e) = state
+                .storage
+                .touch_device(device.id, chrono::Utc::now())
+                .await
         {
             tracing::warn!(device = %device.id, error = %e, "could not update last_seen_at");
         }
@@ -98,7 +110,10 @@ mod tests {
     fn bearer_parsing() {
         let id = Uuid::now_v7();
         let secret = "a".repeat(43);
-        assert_eq!(parse_bearer(&format!("Bearer {id}.{secret}")), Some((id, secret.as_str())));
+        assert_eq!(
+            parse_bearer(&format!("Bearer {id}.{secret}")),
+            Some((id, secret.as_str()))
+        );
         assert_eq!(parse_bearer(&format!("Basic {id}.{secret}")), None);
         assert_eq!(parse_bearer(&format!("Bearer {id}{secret}")), None);
         assert_eq!(parse_bearer(&format!("Bearer nope.{secret}")), None);

@@ -27,11 +27,21 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Directory for the SQLite database and other state.
-    #[arg(long, global = true, env = "DANVAN_DATA_DIR", default_value = "./danvan-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "DANVAN_DATA_DIR",
+        default_value = "./danvan-data"
+    )]
     pub data_dir: PathBuf,
     /// Database URL: `postgres://…` for PostgreSQL, `sqlite:…` for another SQLite file;
     /// absent = `<data-dir>/danvan.sqlite3`, created on first run.
-    #[arg(long, global = true, env = "DANVAN_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "DANVAN_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// Public URL of this server, put in enrollment QR codes (e.g. `https://danvan.example.vn`).
     #[arg(long, global = true, env = "DANVAN_PUBLIC_URL")]
@@ -140,6 +150,9 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { public_url: None, body_limit: 8 * 1024 * 1024 }
+        ServerConfig {
+            public_url: None,
+            body_limit: 8 * 1024 * 1024,
+        }
     }
 }

@@ -107,7 +107,9 @@ pub async fn issue(
         return Err(Error::Invalid("the person's name is empty".into()));
     }
     if req.expires_hours == 0 || req.expires_hours > 24 * 30 {
-        return Err(Error::Invalid("--expires-hours must be between 1 and 720".into()));
+        return Err(Error::Invalid(
+            "--expires-hours must be between 1 and 720".into(),
+        ));
     }
     check_unit_for_role(req.role, &req.unit, tree, now.date_naive())
         .map_err(|e| Error::Invalid(e.to_string()))?;
@@ -126,7 +128,11 @@ pub async fn issue(
         })
         .await?;
     let qr_payload = qr_payload(&code, public_url);
-    Ok(IssuedCode { code, expires_at, qr_payload })
+    Ok(IssuedCode {
+        code,
+        expires_at,
+        qr_payload,
+    })
 }
 
 /// `danvan://enroll?code=<code>&server=<url>` (server omitted when not configured).
@@ -173,8 +179,14 @@ mod tests {
         assert_eq!(code.len(), 14);
         assert_eq!(code.matches('-').count(), 2);
         let n = normalize_code(&code).unwrap();
-        assert_eq!(normalize_code(&code.to_lowercase().replace('-', " ")).unwrap(), n);
-        assert_eq!(normalize_code("7kq2-m9xd-4tpo").as_deref(), Some("7KQ2M9XD4TP0"));
+        assert_eq!(
+            normalize_code(&code.to_lowercase().replace('-', " ")).unwrap(),
+            n
+        );
+        assert_eq!(
+            normalize_code("7kq2-m9xd-4tpo").as_deref(),
+            Some("7KQ2M9XD4TP0")
+        );
         assert_eq!(normalize_code("7KQ2-M9XD"), None);
         assert_eq!(normalize_code("7KQ2-M9XD-4TPU"), None);
         assert_ne!(generate_code(), generate_code());
@@ -184,7 +196,9 @@ mod tests {
     fn secrets_are_32_bytes() {
         use base64::Engine;
         let s = generate_secret();
-        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&s).unwrap();
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&s)
+            .unwrap();
         assert_eq!(raw.len(), 32);
         assert_eq!(hash_secret(&s).len(), 32);
     }

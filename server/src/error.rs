@@ -140,10 +140,9 @@ impl ErrorCode {
                 "Mã đăng ký đã được sử dụng.",
                 "The enrollment code has already been used.",
             ),
-            ErrorCode::EnrollCodeExpired => (
-                "Mã đăng ký đã hết hạn.",
-                "The enrollment code has expired.",
-            ),
+            ErrorCode::EnrollCodeExpired => {
+                ("Mã đăng ký đã hết hạn.", "The enrollment code has expired.")
+            }
             ErrorCode::Forbidden => (
                 "Thiết bị không có quyền thực hiện thao tác này.",
                 "This device may not do this.",
@@ -196,7 +195,10 @@ impl ApiError {
 
     /// An internal error whose detail goes to the log only.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
-        ApiError { code: ErrorCode::Internal, detail: Some(detail.to_string()) }
+        ApiError {
+            code: ErrorCode::Internal,
+            detail: Some(detail.to_string()),
+        }
     }
 
     /// Attach a server-side detail (logged, never sent).
@@ -209,7 +211,13 @@ impl ApiError {
     /// errors produced outside handlers).
     pub fn body_json(code: ErrorCode) -> String {
         let (vi, en) = code.messages();
-        let body = Body { error: BodyInner { code: code.as_str(), message: vi, message_en: en } };
+        let body = Body {
+            error: BodyInner {
+                code: code.as_str(),
+                message: vi,
+                message_en: en,
+            },
+        };
         serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}"))
     }
 }
@@ -238,11 +246,18 @@ impl From<Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (vi, en) = self.code.messages();
-        let body =
-            Body { error: BodyInner { code: self.code.as_str(), message: vi, message_en: en } };
+        let body = Body {
+            error: BodyInner {
+                code: self.code.as_str(),
+                message: vi,
+                message_en: en,
+            },
+        };
         let mut resp = (self.code.status(), Json(body)).into_response();
-        resp.extensions_mut()
-            .insert(LoggedError { code: self.code.as_str(), detail: self.detail });
+        resp.extensions_mut().insert(LoggedError {
+            code: self.code.as_str(),
+            detail: self.detail,
+        });
         resp
     }
 }
@@ -256,7 +271,11 @@ mod tests {
         let resp = ApiError::internal("relation \"units\" does not exist").into_response();
         assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let logged = resp.extensions().get::<LoggedError>().cloned();
-        assert!(logged.and_then(|l| l.detail).is_some_and(|d| d.contains("relation")));
+        assert!(
+            logged
+                .and_then(|l| l.detail)
+                .is_some_and(|d| d.contains("relation"))
+        );
         let body = ApiError::body_json(ErrorCode::Internal);
         assert!(!body.contains("relation"));
         assert!(body.contains("\"code\":\"internal\""));

@@ -9,7 +9,9 @@ use std::fmt::Write;
 use std::sync::Mutex;
 
 /// Histogram bucket upper bounds, in seconds.
-const BUCKETS: [f64; 12] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BUCKETS: [f64; 12] = [
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 #[derive(Debug, Default, Clone)]
 struct Histogram {
@@ -37,7 +39,10 @@ fn render_labels(labels: &[(&str, &str)]) -> String {
         if i > 0 {
             s.push(',');
         }
-        let v = v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+        let v = v
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n");
         let _ = write!(s, "{k}=\"{v}\"");
     }
     s
@@ -65,13 +70,20 @@ impl Metrics {
 
     /// Add `n` to a counter.
     pub fn add(&self, name: &str, labels: &[(&str, &str)], n: u64) {
-        *self.lock().counters.entry((name.into(), render_labels(labels))).or_default() += n;
+        *self
+            .lock()
+            .counters
+            .entry((name.into(), render_labels(labels)))
+            .or_default() += n;
     }
 
     /// Record a duration or size in a histogram.
     pub fn observe(&self, name: &str, labels: &[(&str, &str)], value: f64) {
         let mut inner = self.lock();
-        let h = inner.histograms.entry((name.into(), render_labels(labels))).or_default();
+        let h = inner
+            .histograms
+            .entry((name.into(), render_labels(labels)))
+            .or_default();
         for (i, bound) in BUCKETS.iter().enumerate() {
             if value <= *bound {
                 h.counts[i] += 1;
@@ -83,7 +95,11 @@ impl Metrics {
 
     /// The current value of a counter (0 if never counted).
     pub fn counter(&self, name: &str, labels: &[(&str, &str)]) -> u64 {
-        self.lock().counters.get(&(name.into(), render_labels(labels))).copied().unwrap_or(0)
+        self.lock()
+            .counters
+            .get(&(name.into(), render_labels(labels)))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Everything in the Prometheus text exposition format (version 0.0.4).
@@ -111,7 +127,11 @@ impl Metrics {
             }
             let sep = if labels.is_empty() { "" } else { "," };
             for (i, bound) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {}", h.counts[i]);
+                let _ = writeln!(
+                    out,
+                    "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {}",
+                    h.counts[i]
+                );
             }
             let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}", h.count);
             let _ = writeln!(out, "{name}_sum{{{labels}}} {}", h.sum);

@@ -86,7 +86,9 @@ pub fn check_unit_for_role(
     tree: &UnitTree,
     as_of: NaiveDate,
 ) -> Result<(), ScopeError> {
-    let u = tree.unit(unit, as_of).ok_or_else(|| ScopeError::UnknownUnit(unit.into(), as_of))?;
+    let u = tree
+        .unit(unit, as_of)
+        .ok_or_else(|| ScopeError::UnknownUnit(unit.into(), as_of))?;
     let wrong = |expected| ScopeError::WrongLevel {
         role,
         unit: unit.into(),
@@ -95,12 +97,18 @@ pub fn check_unit_for_role(
     };
     match role {
         Role::Mediator | Role::TeamLeader if u.level != level::VILLAGE => Err(wrong("village")),
-        Role::Inspector | Role::CommuneOfficer if u.level != level::COMMUNE => Err(wrong("commune")),
+        Role::Inspector | Role::CommuneOfficer if u.level != level::COMMUNE => {
+            Err(wrong("commune"))
+        }
         Role::Checker | Role::DistrictOfficer | Role::CityOfficer
             if u.level == level::VILLAGE
                 || (role != Role::Checker && u.level == level::COMMUNE) =>
         {
-            Err(wrong(if role == Role::Checker { "commune or above" } else { "above commune" }))
+            Err(wrong(if role == Role::Checker {
+                "commune or above"
+            } else {
+                "above commune"
+            }))
         }
         _ => Ok(()),
     }
@@ -123,7 +131,11 @@ pub fn scope(
 ) -> Result<Scope, ScopeError> {
     check_unit_for_role(role, unit, tree, as_of)?;
     let subtree: BTreeSet<String> = tree.subtree(unit, as_of).into_iter().collect();
-    let all = vec![RecordKind::Mediation, RecordKind::Inspection, RecordKind::Democracy];
+    let all = vec![
+        RecordKind::Mediation,
+        RecordKind::Inspection,
+        RecordKind::Democracy,
+    ];
     let s = |units, write: Vec<RecordKind>, read: Vec<RecordKind>, deidentified| Scope {
         units,
         can_write_kinds: write,
@@ -131,18 +143,32 @@ pub fn scope(
         deidentified,
     };
     Ok(match role {
-        Role::Mediator | Role::TeamLeader => {
-            s(subtree, vec![RecordKind::Mediation], vec![RecordKind::Mediation], false)
-        }
-        Role::Inspector => {
-            s(subtree, vec![RecordKind::Inspection], vec![RecordKind::Inspection], false)
-        }
+        Role::Mediator | Role::TeamLeader => s(
+            subtree,
+            vec![RecordKind::Mediation],
+            vec![RecordKind::Mediation],
+            false,
+        ),
+        Role::Inspector => s(
+            subtree,
+            vec![RecordKind::Inspection],
+            vec![RecordKind::Inspection],
+            false,
+        ),
         Role::Checker => {
             let communes = subtree
                 .into_iter()
-                .filter(|c| tree.unit(c, as_of).is_some_and(|u| u.level == level::COMMUNE))
+                .filter(|c| {
+                    tree.unit(c, as_of)
+                        .is_some_and(|u| u.level == level::COMMUNE)
+                })
                 .collect();
-            s(communes, vec![RecordKind::Democracy], vec![RecordKind::Democracy], false)
+            s(
+                communes,
+                vec![RecordKind::Democracy],
+                vec![RecordKind::Democracy],
+                false,
+            )
         }
         Role::CommuneOfficer => s(subtree, vec![RecordKind::Democracy], all, false),
         Role::DistrictOfficer | Role::CityOfficer | Role::Admin => s(subtree, vec![], all, true),

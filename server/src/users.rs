@@ -22,8 +22,11 @@ pub fn hash_password(password: &str) -> Result<String> {
 
 /// Whether `password` matches a stored PHC hash.
 pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Create a user after checking the name, password length and role/unit fit.
@@ -37,18 +40,29 @@ pub async fn add_user(
 ) -> Result<()> {
     let valid_name = !username.is_empty()
         && username.len() <= 64
-        && username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
     if !valid_name {
-        return Err(Error::Invalid("username: 1-64 characters of a-z, 0-9, . _ - @".into()));
+        return Err(Error::Invalid(
+            "username: 1-64 characters of a-z, 0-9, . _ - @".into(),
+        ));
     }
     if password.chars().count() < 10 {
-        return Err(Error::Invalid("the password must have at least 10 characters".into()));
+        return Err(Error::Invalid(
+            "the password must have at least 10 characters".into(),
+        ));
     }
     check_unit_for_role(role, unit, tree, chrono::Utc::now().date_naive())
         .map_err(|e| Error::Invalid(e.to_string()))?;
     let password_hash = hash_password(password)?;
     storage
-        .create_user(&NewUser { username: username.into(), password_hash, role, unit: unit.into() })
+        .create_user(&NewUser {
+            username: username.into(),
+            password_hash,
+            role,
+            unit: unit.into(),
+        })
         .await
 }
 

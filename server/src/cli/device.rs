@@ -16,8 +16,20 @@ pub async fn run(
     public_url: Option<String>,
 ) -> Result<()> {
     match cmd {
-        DeviceCommand::Enroll { person, role, unit, expires_hours, created_by } => {
-            let req = EnrollmentRequest { person, role, unit, expires_hours, created_by };
+        DeviceCommand::Enroll {
+            person,
+            role,
+            unit,
+            expires_hours,
+            created_by,
+        } => {
+            let req = EnrollmentRequest {
+                person,
+                role,
+                unit,
+                expires_hours,
+                created_by,
+            };
             let issued = issue(storage, &units.tree(), &req, public_url.as_deref()).await?;
             let unit_name = units
                 .tree()
@@ -28,7 +40,10 @@ pub async fn run(
             println!("  Người dùng / person: {}", req.person);
             println!("  Vai trò / role: {} ({})", role.label().vi, role);
             println!("  Đơn vị / unit: {} {}", req.unit, unit_name);
-            println!("  Hết hạn / expires: {} (UTC), dùng một lần / single use", issued.expires_at);
+            println!(
+                "  Hết hạn / expires: {} (UTC), dùng một lần / single use",
+                issued.expires_at
+            );
             println!("{}", render_qr(&issued.qr_payload)?);
             if public_url.is_none() {
                 println!("(no --public-url / DANVAN_PUBLIC_URL: the QR code carries no server)");
@@ -41,7 +56,11 @@ pub async fn run(
                 "ID", "PERSON", "ROLE", "UNIT", "STATUS", "LAST SEEN (UTC)"
             );
             for d in devices {
-                let status = if d.revoked_at.is_some() { "revoked" } else { "active" };
+                let status = if d.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
                 let seen = d
                     .last_seen_at
                     .map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string());
@@ -57,15 +76,17 @@ pub async fn run(
                 );
             }
         }
-        DeviceCommand::Revoke { id } => match storage.revoke_device(id, chrono::Utc::now()).await? {
-            Some(d) => println!(
-                "device {} ({}) revoked at {}",
-                d.id,
-                d.person_name,
-                d.revoked_at.map(|t| t.to_rfc3339()).unwrap_or_default()
-            ),
-            None => return Err(Error::Invalid(format!("no device with id {id}"))),
-        },
+        DeviceCommand::Revoke { id } => {
+            match storage.revoke_device(id, chrono::Utc::now()).await? {
+                Some(d) => println!(
+                    "device {} ({}) revoked at {}",
+                    d.id,
+                    d.person_name,
+                    d.revoked_at.map(|t| t.to_rfc3339()).unwrap_or_default()
+                ),
+                None => return Err(Error::Invalid(format!("no device with id {id}"))),
+            }
+        }
     }
     Ok(())
 }

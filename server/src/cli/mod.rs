@@ -24,7 +24,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::Serve(args) => {
-            let config = ServerConfig { public_url: g.public_url, body_limit: args.body_limit };
+            let config = ServerConfig {
+                public_url: g.public_url,
+                body_limit: args.body_limit,
+            };
             let state = AppState::new(storage, units, config);
             let listener = tokio::net::TcpListener::bind(args.listen).await?;
             tracing::info!(addr = %listener.local_addr()?, "listening");
@@ -42,7 +45,12 @@ pub async fn run(cli: Cli) -> Result<()> {
                 units.tree().len()
             );
         }
-        Command::User(UserCommand::Add { username, role, unit, password_stdin }) => {
+        Command::User(UserCommand::Add {
+            username,
+            role,
+            unit,
+            password_stdin,
+        }) => {
             let password = if password_stdin {
                 let mut line = String::new();
                 std::io::stdin().lock().read_line(&mut line)?;
@@ -55,8 +63,15 @@ pub async fn run(cli: Cli) -> Result<()> {
                 }
                 p
             };
-            crate::users::add_user(storage.as_ref(), &units.tree(), &username, role, &unit, &password)
-                .await?;
+            crate::users::add_user(
+                storage.as_ref(),
+                &units.tree(),
+                &username,
+                role,
+                &unit,
+                &password,
+            )
+            .await?;
             println!("user {username} created ({role}, unit {unit})");
         }
         Command::Device(cmd) => device::run(cmd, storage.as_ref(), &units, g.public_url).await?,

@@ -52,9 +52,16 @@ async fn enroll(
         .filter(|l| !l.is_empty());
     let secret = generate_secret();
     let now = chrono::Utc::now();
-    let device =
-        NewDevice { id: Uuid::now_v7(), label, secret_hash: hash_secret(&secret), created_at: now };
-    let outcome = state.storage.redeem_enrollment(&hash_code(&code), now, &device).await?;
+    let device = NewDevice {
+        id: Uuid::now_v7(),
+        label,
+        secret_hash: hash_secret(&secret),
+        created_at: now,
+    };
+    let outcome = state
+        .storage
+        .redeem_enrollment(&hash_code(&code), now, &device)
+        .await?;
     let result = match outcome {
         Redeem::Enrolled(d) => Ok(Json(EnrollResponse {
             device_id: d.id,
@@ -67,7 +74,13 @@ async fn enroll(
         Redeem::Used => Err(ErrorCode::EnrollCodeUsed.into()),
         Redeem::Expired => Err(ErrorCode::EnrollCodeExpired.into()),
     };
-    let label = if result.is_ok() { "enrolled" } else { "refused" };
-    state.metrics.inc("danvan_enrollments_total", &[("result", label)]);
+    let label = if result.is_ok() {
+        "enrolled"
+    } else {
+        "refused"
+    };
+    state
+        .metrics
+        .inc("danvan_enrollments_total", &[("result", label)]);
     result
 }

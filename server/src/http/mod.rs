@@ -50,7 +50,10 @@ impl AppState {
     /// State over a storage and unit tree.
     pub fn new(storage: Arc<dyn Storage>, units: Units, config: ServerConfig) -> Self {
         let metrics = Metrics::new();
-        metrics.describe("http_requests_total", "HTTP requests by method, route and status.");
+        metrics.describe(
+            "http_requests_total",
+            "HTTP requests by method, route and status.",
+        );
         metrics.describe(
             "http_request_duration_seconds",
             "HTTP request latency in seconds by method and route.",
@@ -89,7 +92,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
@@ -150,7 +155,11 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
         "http_requests_total",
         &[labels[0], labels[1], ("status", status.as_str())],
     );
-    state.metrics.observe("http_request_duration_seconds", &labels, start.elapsed().as_secs_f64());
+    state.metrics.observe(
+        "http_request_duration_seconds",
+        &labels,
+        start.elapsed().as_secs_f64(),
+    );
     resp
 }
 
@@ -172,6 +181,7 @@ fn json_error_for(status: StatusCode) -> Response {
         _ => ErrorCode::BadRequest,
     };
     let mut resp = (status, ApiError::body_json(code)).into_response();
-    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp
 }

@@ -186,11 +186,14 @@ pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Arc<dyn
         )),
         None => {
             std::fs::create_dir_all(data_dir)?;
-            Ok(Arc::new(SqliteStorage::open(&data_dir.join("danvan.sqlite3")).await?))
+            Ok(Arc::new(
+                SqliteStorage::open(&data_dir.join("danvan.sqlite3")).await?,
+            ))
         }
     }
 }
 
 pub(crate) fn parse_role(s: &str) -> Result<Role> {
-    s.parse().map_err(|_| Error::Corrupt(format!("unknown role {s:?}")))
+    s.parse()
+        .map_err(|_| Error::Corrupt(format!("unknown role {s:?}")))
 }

@@ -120,11 +120,16 @@ pub(crate) fn assemble_units(rows: Vec<UnitRow>, succ: Vec<SuccessorRow>) -> Vec
         by_key
             .entry((s.code, s.valid_from))
             .or_default()
-            .push(Successor { code: s.successor_code, share: s.share });
+            .push(Successor {
+                code: s.successor_code,
+                share: s.share,
+            });
     }
     rows.into_iter()
         .map(|r| {
-            let successors = by_key.remove(&(r.code.clone(), r.valid_from)).unwrap_or_default();
+            let successors = by_key
+                .remove(&(r.code.clone(), r.valid_from))
+                .unwrap_or_default();
             Unit {
                 code: r.code,
                 valid_from: r.valid_from,
@@ -158,8 +163,9 @@ macro_rules! sql_storage {
                 use $crate::storage::sql::*;
                 let mut tx = self.writer().begin().await?;
                 let rows: Vec<UnitRow> = sqlx::query_as(SELECT_UNITS).fetch_all(&mut *tx).await?;
-                let succ: Vec<SuccessorRow> =
-                    sqlx::query_as(SELECT_SUCCESSORS).fetch_all(&mut *tx).await?;
+                let succ: Vec<SuccessorRow> = sqlx::query_as(SELECT_SUCCESSORS)
+                    .fetch_all(&mut *tx)
+                    .await?;
                 let stored: std::collections::HashMap<_, _> = assemble_units(rows, succ)
                     .into_iter()
                     .map(|u| ((u.code.clone(), u.valid_from), u))
@@ -211,10 +217,10 @@ macro_rules! sql_storage {
             async fn load_units(&self) -> $crate::error::Result<Vec<$crate::units::Unit>> {
                 use $crate::storage::sql::*;
                 let mut conn = self.reader().acquire().await?;
-                let rows: Vec<UnitRow> =
-                    sqlx::query_as(SELECT_UNITS).fetch_all(&mut *conn).await?;
-                let succ: Vec<SuccessorRow> =
-                    sqlx::query_as(SELECT_SUCCESSORS).fetch_all(&mut *conn).await?;
+                let rows: Vec<UnitRow> = sqlx::query_as(SELECT_UNITS).fetch_all(&mut *conn).await?;
+                let succ: Vec<SuccessorRow> = sqlx::query_as(SELECT_SUCCESSORS)
+                    .fetch_all(&mut *conn)
+                    .await?;
                 Ok(assemble_units(rows, succ))
             }
 
@@ -289,7 +295,9 @@ macro_rules! sql_storage {
                     .bind(code_hash)
                     .fetch_optional(&mut *tx)
                     .await?;
-                let Some(row) = row else { return Ok(Redeem::Invalid) };
+                let Some(row) = row else {
+                    return Ok(Redeem::Invalid);
+                };
                 if row.used_at.is_some() {
                     return Ok(Redeem::Used);
                 }
@@ -342,14 +350,14 @@ macro_rules! sql_storage {
                 row.map(|r| r.into_device()).transpose()
             }
 
-            async fn list_devices(
-                &self,
-            ) -> $crate::error::Result<Vec<$crate::storage::Device>> {
+            async fn list_devices(&self) -> $crate::error::Result<Vec<$crate::storage::Device>> {
                 let rows: Vec<$crate::storage::sql::DeviceRow> =
                     sqlx::query_as($crate::storage::sql::LIST_DEVICES)
                         .fetch_all(self.reader())
                         .await?;
-                rows.into_iter().map(|r| r.into_device().map(|(d, _)| d)).collect()
+                rows.into_iter()
+                    .map(|r| r.into_device().map(|(d, _)| d))
+                    .collect()
             }
 
             async fn revoke_device(
@@ -359,9 +367,15 @@ macro_rules! sql_storage {
             ) -> $crate::error::Result<Option<$crate::storage::Device>> {
                 use $crate::storage::sql::*;
                 let mut tx = self.writer().begin().await?;
-                sqlx::query(REVOKE_DEVICE).bind(id).bind(at).execute(&mut *tx).await?;
-                let row: Option<DeviceRow> =
-                    sqlx::query_as(SELECT_DEVICE).bind(id).fetch_optional(&mut *tx).await?;
+                sqlx::query(REVOKE_DEVICE)
+                    .bind(id)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                let row: Option<DeviceRow> = sqlx::query_as(SELECT_DEVICE)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 row.map(|r| r.into_device().map(|(d, _)| d)).transpose()
             }

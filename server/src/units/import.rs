@@ -35,7 +35,11 @@ pub struct ImportError {
 
 impl std::fmt::Display for ImportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "unit file rejected, nothing imported ({} problem(s))", self.problems.len())?;
+        write!(
+            f,
+            "unit file rejected, nothing imported ({} problem(s))",
+            self.problems.len()
+        )?;
         for p in self.problems.iter().take(50) {
             write!(f, "\n  line {}: {}", p.line, p.message)?;
         }
@@ -46,14 +50,29 @@ impl std::fmt::Display for ImportError {
     }
 }
 
-const COLUMNS: [&str; 7] = ["code", "name", "level", "parent", "valid_from", "valid_to", "successors"];
+const COLUMNS: [&str; 7] = [
+    "code",
+    "name",
+    "level",
+    "parent",
+    "valid_from",
+    "valid_to",
+    "successors",
+];
 
 /// Parse a unit CSV into `(line, unit)` pairs, checking each row on its own.
 pub fn parse_csv(input: impl Read) -> Result<Vec<(u64, Unit)>, ImportError> {
     let mut problems = Vec::new();
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
-    let fail = |line, message: String| ImportError { problems: vec![ImportProblem { line, message }] };
-    let headers = reader.headers().map_err(|e| fail(1, format!("unreadable header: {e}")))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(input);
+    let fail = |line, message: String| ImportError {
+        problems: vec![ImportProblem { line, message }],
+    };
+    let headers = reader
+        .headers()
+        .map_err(|e| fail(1, format!("unreadable header: {e}")))?
+        .clone();
     let mut index = [0usize; 7];
     for (i, col) in COLUMNS.iter().enumerate() {
         index[i] = headers
@@ -67,18 +86,33 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<(u64, Unit)>, ImportError> {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                problems.push(ImportProblem { line, message: format!("unreadable row: {e}") });
+                problems.push(ImportProblem {
+                    line,
+                    message: format!("unreadable row: {e}"),
+                });
                 continue;
             }
         };
         let line = record.position().map_or(0, |p| p.line());
         let field = |i: usize| record.get(index[i]).unwrap_or("");
-        match parse_row([field(0), field(1), field(2), field(3), field(4), field(5), field(6)]) {
+        match parse_row([
+            field(0),
+            field(1),
+            field(2),
+            field(3),
+            field(4),
+            field(5),
+            field(6),
+        ]) {
             Ok(unit) => rows.push((line, unit)),
             Err(message) => problems.push(ImportProblem { line, message }),
         }
     }
-    if problems.is_empty() { Ok(rows) } else { Err(ImportError { problems }) }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(ImportError { problems })
+    }
 }
 
 fn parse_date(what: &str, s: &str) -> Result<Option<NaiveDate>, String> {
@@ -103,7 +137,9 @@ fn parse_row(f: [&str; 7]) -> Result<Unit, String> {
         return Err(format!("unit {code} has no name"));
     }
     if level.is_empty() || !level.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-        return Err(format!("level `{level}` must be lower-case letters and `_`"));
+        return Err(format!(
+            "level `{level}` must be lower-case letters and `_`"
+        ));
     }
     if !parent.is_empty() && !valid_code(parent) {
         return Err(format!("parent `{parent}` is not a valid code"));
@@ -117,9 +153,16 @@ fn parse_row(f: [&str; 7]) -> Result<Unit, String> {
         return Err(format!("valid_to {to} is before valid_from {from}"));
     }
     let mut succ = Vec::new();
-    for item in successors.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+    for item in successors
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let (c, share) = match item.split_once(':') {
-            Some((c, s)) => (c.trim(), Some(s.trim().to_string()).filter(|s| !s.is_empty())),
+            Some((c, s)) => (
+                c.trim(),
+                Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+            ),
             None => (item, None),
         };
         if !valid_code(c) {
@@ -128,7 +171,10 @@ fn parse_row(f: [&str; 7]) -> Result<Unit, String> {
         if succ.iter().any(|s: &Successor| s.code == c) {
             return Err(format!("successor {c} is listed twice"));
         }
-        succ.push(Successor { code: c.to_string(), share });
+        succ.push(Successor {
+            code: c.to_string(),
+            share,
+        });
     }
     // Canonical order, so that re-importing the same data compares equal to what is stored.
     succ.sort_by(|a, b| a.code.cmp(&b.code));
@@ -160,14 +206,21 @@ pub fn check_rows(rows: &[(u64, Unit)], existing: &UnitTree) -> Result<(), Impor
         }
     }
     // The tree as it would be after the import: stored versions overlaid with the file's.
-    let mut combined: HashMap<(String, NaiveDate), Unit> =
-        existing.all().map(|u| ((u.code.clone(), u.valid_from), u.clone())).collect();
+    let mut combined: HashMap<(String, NaiveDate), Unit> = existing
+        .all()
+        .map(|u| ((u.code.clone(), u.valid_from), u.clone()))
+        .collect();
     for (_, u) in rows {
         combined.insert((u.code.clone(), u.valid_from), u.clone());
     }
     let after = UnitTree::new(combined.into_values().collect());
     for (line, u) in rows {
-        let mut report = |message| problems.push(ImportProblem { line: *line, message });
+        let mut report = |message| {
+            problems.push(ImportProblem {
+                line: *line,
+                message,
+            })
+        };
         for other in after.versions(&u.code) {
             let overlap = other.valid_from != u.valid_from
                 && other.valid_from <= u.valid_to.unwrap_or(NaiveDate::MAX)
@@ -184,21 +237,32 @@ pub fn check_rows(rows: &[(u64, Unit)], existing: &UnitTree) -> Result<(), Impor
             let anchor = if u.valid_from != BEGINNING {
                 u.valid_from
             } else {
-                u.valid_to.unwrap_or_else(|| chrono::Utc::now().date_naive())
+                u.valid_to
+                    .unwrap_or_else(|| chrono::Utc::now().date_naive())
             };
             if after.unit(parent, anchor).is_none() {
-                report(format!("parent {parent} of {} does not exist on {anchor}", u.code));
+                report(format!(
+                    "parent {parent} of {} does not exist on {anchor}",
+                    u.code
+                ));
             }
         }
         if let Some(next_day) = u.valid_to.and_then(|t| t.checked_add_days(Days::new(1))) {
             for s in &u.successors {
                 if after.unit(&s.code, next_day).is_none() {
-                    report(format!("successor {} of {} does not exist on {next_day}", s.code, u.code));
+                    report(format!(
+                        "successor {} of {} does not exist on {next_day}",
+                        s.code, u.code
+                    ));
                 }
             }
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(ImportError { problems }) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ImportError { problems })
+    }
 }
 
 /// Parse, check and import a unit CSV in one transaction, then reload the in-memory tree.
@@ -232,7 +296,10 @@ mod tests {
         assert_eq!(rows[0].1.valid_from, BEGINNING);
         assert_eq!(rows[1].0, 3);
         assert_eq!(rows[1].1.successors[0].code, "11533");
-        assert_eq!(rows[1].1.successors[0].share.as_deref(), Some("phan_con_lai"));
+        assert_eq!(
+            rows[1].1.successors[0].share.as_deref(),
+            Some("phan_con_lai")
+        );
     }
 
     #[test]

@@ -140,12 +140,17 @@ impl UnitTree {
 
     /// `code` and every unit below it on `as_of` (empty if `code` is not in force then).
     pub fn subtree(&self, code: &str, as_of: NaiveDate) -> Vec<String> {
-        let Some(root) = self.unit(code, as_of) else { return Vec::new() };
+        let Some(root) = self.unit(code, as_of) else {
+            return Vec::new();
+        };
         let mut out = vec![root.code.clone()];
         let mut i = 0;
         while i < out.len() {
-            let next: Vec<String> =
-                self.children(&out[i], as_of).into_iter().map(|u| u.code.clone()).collect();
+            let next: Vec<String> = self
+                .children(&out[i], as_of)
+                .into_iter()
+                .map(|u| u.code.clone())
+                .collect();
             out.extend(next);
             i += 1;
         }
@@ -168,8 +173,10 @@ impl UnitTree {
 
     /// Units of `level` in force on `as_of`, sorted by code.
     pub fn at_level(&self, level: &str, as_of: NaiveDate) -> Vec<&Unit> {
-        let mut v: Vec<&Unit> =
-            self.all().filter(|u| u.level == level && u.valid_on(as_of)).collect();
+        let mut v: Vec<&Unit> = self
+            .all()
+            .filter(|u| u.level == level && u.valid_on(as_of))
+            .collect();
         v.sort_by(|a, b| a.code.cmp(&b.code));
         v
     }
@@ -184,7 +191,9 @@ pub struct Units {
 impl Units {
     /// A handle on a given tree.
     pub fn new(tree: UnitTree) -> Self {
-        Units { inner: Arc::new(RwLock::new(Arc::new(tree))) }
+        Units {
+            inner: Arc::new(RwLock::new(Arc::new(tree))),
+        }
     }
 
     /// Load the tree from storage.
@@ -229,15 +238,36 @@ mod tests {
     fn reused_code_resolves_by_date_and_subtree_follows() {
         let tree = UnitTree::new(vec![
             u("31", None, "province", "0001-01-01", None),
-            u("D1", Some("31"), "district", "0001-01-01", Some("2025-06-30")),
-            u("100", Some("D1"), "commune", "0001-01-01", Some("2025-06-30")),
+            u(
+                "D1",
+                Some("31"),
+                "district",
+                "0001-01-01",
+                Some("2025-06-30"),
+            ),
+            u(
+                "100",
+                Some("D1"),
+                "commune",
+                "0001-01-01",
+                Some("2025-06-30"),
+            ),
             u("100", Some("31"), "commune", "2025-07-01", None),
             u("100-T01", Some("100"), "village", "2025-07-01", None),
         ]);
-        assert_eq!(tree.unit("100", d("2025-06-01")).unwrap().parent.as_deref(), Some("D1"));
-        assert_eq!(tree.unit("100", d("2025-08-01")).unwrap().parent.as_deref(), Some("31"));
+        assert_eq!(
+            tree.unit("100", d("2025-06-01")).unwrap().parent.as_deref(),
+            Some("D1")
+        );
+        assert_eq!(
+            tree.unit("100", d("2025-08-01")).unwrap().parent.as_deref(),
+            Some("31")
+        );
         assert_eq!(tree.subtree("31", d("2025-06-01")), vec!["31", "D1", "100"]);
-        assert_eq!(tree.subtree("31", d("2025-08-01")), vec!["31", "100", "100-T01"]);
+        assert_eq!(
+            tree.subtree("31", d("2025-08-01")),
+            vec!["31", "100", "100-T01"]
+        );
         assert!(tree.is_within("100-T01", "31", d("2025-08-01")));
         assert!(!tree.is_within("100", "D1", d("2025-08-01")));
         assert!(tree.is_within("100", "D1", d("2025-06-01")));

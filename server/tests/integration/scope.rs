@@ -7,7 +7,13 @@ use danvan_server::units::{UnitTree, parse_csv};
 use crate::support::{HAIPHONG_CSV, date};
 
 fn tree() -> UnitTree {
-    UnitTree::new(parse_csv(HAIPHONG_CSV.as_bytes()).unwrap().into_iter().map(|(_, u)| u).collect())
+    UnitTree::new(
+        parse_csv(HAIPHONG_CSV.as_bytes())
+            .unwrap()
+            .into_iter()
+            .map(|(_, u)| u)
+            .collect(),
+    )
 }
 
 #[test]
@@ -19,7 +25,10 @@ fn scope_matrix() {
         let s = scope(role, "11533-T01", &t, d).unwrap();
         assert_eq!(s.units.iter().collect::<Vec<_>>(), vec!["11533-T01"]);
         assert!(s.can_write(Mediation, "11533-T01"));
-        assert!(!s.can_write(Mediation, "11533-T02"), "another team's village");
+        assert!(
+            !s.can_write(Mediation, "11533-T02"),
+            "another team's village"
+        );
         assert!(!s.can_write(Inspection, "11533-T01"));
         assert!(!s.deidentified);
     }
@@ -51,7 +60,13 @@ fn scope_matrix() {
     }
 
     // Before the reform the district officer of old Thủy Nguyên read its 21 communes.
-    let s = scope(Role::DistrictOfficer, "31.thanh-pho-thuy-nguyen", &t, date("2025-06-01")).unwrap();
+    let s = scope(
+        Role::DistrictOfficer,
+        "31.thanh-pho-thuy-nguyen",
+        &t,
+        date("2025-06-01"),
+    )
+    .unwrap();
     assert_eq!(s.units.len(), 1 + 21);
     assert!(s.can_write_kinds.is_empty() && s.deidentified);
     assert!(matches!(

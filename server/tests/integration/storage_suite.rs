@@ -28,13 +28,23 @@ async fn migrations_run_on_fresh_database(s: Arc<dyn Storage>) {
     assert!(s.load_units().await.unwrap().is_empty());
     assert!(s.list_devices().await.unwrap().is_empty());
     assert!(s.user("nobody").await.unwrap().is_none());
-    assert!(s.device_with_secret(Uuid::now_v7()).await.unwrap().is_none());
+    assert!(
+        s.device_with_secret(Uuid::now_v7())
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn haiphong_import_resolves_codes_by_date(s: Arc<dyn Storage>) {
     let units = Units::load(s.as_ref()).await.unwrap();
-    let counts = import_csv(s.as_ref(), &units, HAIPHONG_CSV.as_bytes()).await.unwrap();
-    assert_eq!((counts.inserted, counts.updated, counts.unchanged), (536, 0, 0));
+    let counts = import_csv(s.as_ref(), &units, HAIPHONG_CSV.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(
+        (counts.inserted, counts.updated, counts.unchanged),
+        (536, 0, 0)
+    );
     // The in-memory tree was reloaded; a fresh load from the database agrees.
     let tree = Units::load(s.as_ref()).await.unwrap().tree();
     assert_eq!(tree.len(), units.tree().len());
@@ -49,8 +59,15 @@ async fn haiphong_import_resolves_codes_by_date(s: Arc<dyn Storage>) {
     let old = tree.unit("11533", before).unwrap();
     assert_eq!(old.name, "Phường An Lư");
     assert_eq!(old.parent.as_deref(), Some("31.thanh-pho-thuy-nguyen"));
-    let succ: Vec<_> = old.successors.iter().map(|s| (s.code.as_str(), s.share.as_deref())).collect();
-    assert_eq!(succ, vec![("11533", Some("phan_con_lai")), ("11560", Some("mot_phan"))]);
+    let succ: Vec<_> = old
+        .successors
+        .iter()
+        .map(|s| (s.code.as_str(), s.share.as_deref()))
+        .collect();
+    assert_eq!(
+        succ,
+        vec![("11533", Some("phan_con_lai")), ("11560", Some("mot_phan"))]
+    );
     let new = tree.unit("11533", after).unwrap();
     assert_eq!(new.name, "Phường Hòa Bình");
     assert_eq!(new.parent.as_deref(), Some("31"));
@@ -66,20 +83,34 @@ async fn haiphong_import_resolves_codes_by_date(s: Arc<dyn Storage>) {
     assert!(tree.is_within("11533-T01", "31", after));
     assert!(!tree.is_within("11533", "31.thanh-pho-thuy-nguyen", after));
     assert!(tree.is_within("11533", "31.thanh-pho-thuy-nguyen", before));
-    assert!(!tree.subtree("31", before).contains(&"11533-T01".to_string()));
+    assert!(
+        !tree
+            .subtree("31", before)
+            .contains(&"11533-T01".to_string())
+    );
 }
 
 async fn import_is_idempotent_and_updates(s: Arc<dyn Storage>) {
     let units = haiphong(s.as_ref()).await;
-    let again = import_csv(s.as_ref(), &units, HAIPHONG_CSV.as_bytes()).await.unwrap();
-    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 536));
+    let again = import_csv(s.as_ref(), &units, HAIPHONG_CSV.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.inserted, again.updated, again.unchanged),
+        (0, 0, 536)
+    );
     let csv = "code,name,level,parent,valid_from,valid_to,successors\n\
                11533-T01,Tổ dân phố Hòa Bình 1 (mẫu),village,11533,2025-07-01,,\n\
                11533-T04,Tổ dân phố số 4 (mẫu),village,11533,2025-07-01,,\n";
-    let c = import_csv(s.as_ref(), &units, csv.as_bytes()).await.unwrap();
+    let c = import_csv(s.as_ref(), &units, csv.as_bytes())
+        .await
+        .unwrap();
     assert_eq!((c.inserted, c.updated, c.unchanged), (1, 1, 0));
     let tree = units.tree();
-    assert_eq!(tree.unit("11533-T01", date("2025-08-01")).unwrap().name, "Tổ dân phố Hòa Bình 1 (mẫu)");
+    assert_eq!(
+        tree.unit("11533-T01", date("2025-08-01")).unwrap().name,
+        "Tổ dân phố Hòa Bình 1 (mẫu)"
+    );
     assert_eq!(tree.children("11533", date("2025-08-01")).len(), 4);
 }
 
@@ -90,8 +121,12 @@ async fn bad_row_imports_nothing(s: Arc<dyn Storage>) {
                11533,Phường Hòa Bình,commune,31,2025-07-01,,\n\
                11560,Phường Thủy Nguyên,commune,31,2025-07-01,2025-06-30,\n\
                11557,Phường Thiên Hương,commune,31,2025-07-01,,\n";
-    let err = import_csv(s.as_ref(), &units, csv.as_bytes()).await.unwrap_err();
-    let Error::UnitImport(e) = err else { panic!("unexpected error {err}") };
+    let err = import_csv(s.as_ref(), &units, csv.as_bytes())
+        .await
+        .unwrap_err();
+    let Error::UnitImport(e) = err else {
+        panic!("unexpected error {err}")
+    };
     assert_eq!(e.problems.len(), 1);
     assert_eq!(e.problems[0].line, 4);
     assert!(e.to_string().contains("line 4"), "{e}");
@@ -102,7 +137,9 @@ async fn bad_row_imports_nothing(s: Arc<dyn Storage>) {
     let csv = "code,name,level,parent,valid_from,valid_to,successors\n\
                31,Thành phố Hải Phòng,province,,,,\n\
                11533-T01,Thôn (mẫu),village,11533,2025-07-01,,\n";
-    let err = import_csv(s.as_ref(), &units, csv.as_bytes()).await.unwrap_err();
+    let err = import_csv(s.as_ref(), &units, csv.as_bytes())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("line 3: parent 11533"), "{err}");
     assert!(s.load_units().await.unwrap().is_empty());
 }
@@ -127,7 +164,14 @@ async fn enrollment_happy_path_reuse_and_expiry(s: Arc<dyn Storage>) {
         expires_hours: 72,
         created_by: "test".into(),
     };
-    let issued = issue(s.as_ref(), &units.tree(), &req, Some("https://dv.example.vn")).await.unwrap();
+    let issued = issue(
+        s.as_ref(),
+        &units.tree(),
+        &req,
+        Some("https://dv.example.vn"),
+    )
+    .await
+    .unwrap();
     assert!(issued.qr_payload.starts_with("danvan://enroll?code="));
     let hash = hash_code(&normalize_code(&issued.code).unwrap());
 
@@ -135,16 +179,25 @@ async fn enrollment_happy_path_reuse_and_expiry(s: Arc<dyn Storage>) {
     let Redeem::Enrolled(d) = s.redeem_enrollment(&hash, Utc::now(), &dev).await.unwrap() else {
         panic!("not enrolled")
     };
-    assert_eq!((d.person_name.as_str(), d.role, d.unit.as_str()), ("Nguyễn Thị Lan", Role::Mediator, "11533-T01"));
+    assert_eq!(
+        (d.person_name.as_str(), d.role, d.unit.as_str()),
+        ("Nguyễn Thị Lan", Role::Mediator, "11533-T01")
+    );
     let (stored, secret_hash) = s.device_with_secret(d.id).await.unwrap().unwrap();
-    assert_eq!((stored.id, &stored.person_name, &stored.unit), (d.id, &d.person_name, &d.unit));
+    assert_eq!(
+        (stored.id, &stored.person_name, &stored.unit),
+        (d.id, &d.person_name, &d.unit)
+    );
     assert_eq!(stored.label.as_deref(), Some("Redmi 12"));
     assert!(stored.revoked_at.is_none());
     assert_eq!(secret_hash, dev.secret_hash);
 
     // Reuse: refused, and no second device.
     let (dev2, _) = new_device();
-    assert_eq!(s.redeem_enrollment(&hash, Utc::now(), &dev2).await.unwrap(), Redeem::Used);
+    assert_eq!(
+        s.redeem_enrollment(&hash, Utc::now(), &dev2).await.unwrap(),
+        Redeem::Used
+    );
     assert!(s.device_with_secret(dev2.id).await.unwrap().is_none());
 
     // Expiry: a code past its time is refused and stays unused.
@@ -159,13 +212,28 @@ async fn enrollment_happy_path_reuse_and_expiry(s: Arc<dyn Storage>) {
     };
     s.create_enrollment(&expired).await.unwrap();
     let (dev3, _) = new_device();
-    assert_eq!(s.redeem_enrollment(&expired.code_hash, Utc::now(), &dev3).await.unwrap(), Redeem::Expired);
-    assert_eq!(s.redeem_enrollment(&hash_code("ZZZZZZZZZZZZ"), Utc::now(), &dev3).await.unwrap(), Redeem::Invalid);
+    assert_eq!(
+        s.redeem_enrollment(&expired.code_hash, Utc::now(), &dev3)
+            .await
+            .unwrap(),
+        Redeem::Expired
+    );
+    assert_eq!(
+        s.redeem_enrollment(&hash_code("ZZZZZZZZZZZZ"), Utc::now(), &dev3)
+            .await
+            .unwrap(),
+        Redeem::Invalid
+    );
     assert_eq!(s.list_devices().await.unwrap().len(), 1);
 
     // Role and unit must fit: a mediator is enrolled at a village, not a commune.
-    let bad = EnrollmentRequest { unit: "11533".into(), ..req };
-    let err = issue(s.as_ref(), &units.tree(), &bad, None).await.unwrap_err();
+    let bad = EnrollmentRequest {
+        unit: "11533".into(),
+        ..req
+    };
+    let err = issue(s.as_ref(), &units.tree(), &bad, None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Invalid(_)), "{err}");
 }
 
@@ -181,12 +249,19 @@ async fn revocation_keeps_first_time(s: Arc<dyn Storage>) {
     let issued = issue(s.as_ref(), &units.tree(), &req, None).await.unwrap();
     let (dev, _) = new_device();
     let hash = hash_code(&normalize_code(&issued.code).unwrap());
-    assert!(matches!(s.redeem_enrollment(&hash, Utc::now(), &dev).await.unwrap(), Redeem::Enrolled(_)));
+    assert!(matches!(
+        s.redeem_enrollment(&hash, Utc::now(), &dev).await.unwrap(),
+        Redeem::Enrolled(_)
+    ));
     let t1 = Utc::now();
     let d = s.revoke_device(dev.id, t1).await.unwrap().unwrap();
     let first = d.revoked_at.unwrap();
     assert!((first - t1).num_milliseconds().abs() < 2);
-    let d = s.revoke_device(dev.id, t1 + Duration::hours(1)).await.unwrap().unwrap();
+    let d = s
+        .revoke_device(dev.id, t1 + Duration::hours(1))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(d.revoked_at, Some(first));
     assert!(s.revoke_device(Uuid::now_v7(), t1).await.unwrap().is_none());
     s.touch_device(dev.id, t1).await.unwrap();
@@ -198,17 +273,42 @@ async fn revocation_keeps_first_time(s: Arc<dyn Storage>) {
 async fn users_hash_with_argon2(s: Arc<dyn Storage>) {
     let units = haiphong(s.as_ref()).await;
     let tree = units.tree();
-    add_user(s.as_ref(), &tree, "lan.nguyen", Role::CityOfficer, "31", "một mật khẩu dài").await.unwrap();
+    add_user(
+        s.as_ref(),
+        &tree,
+        "lan.nguyen",
+        Role::CityOfficer,
+        "31",
+        "một mật khẩu dài",
+    )
+    .await
+    .unwrap();
     let u = s.user("lan.nguyen").await.unwrap().unwrap();
     assert_eq!((u.role, u.unit.as_str()), (Role::CityOfficer, "31"));
     assert!(u.password_hash.starts_with("$argon2id$"));
     assert!(verify_password(&u.password_hash, "một mật khẩu dài"));
     assert!(!verify_password(&u.password_hash, "mot mat khau dai"));
-    let dup = add_user(s.as_ref(), &tree, "lan.nguyen", Role::Admin, "31", "another long one").await;
+    let dup = add_user(
+        s.as_ref(),
+        &tree,
+        "lan.nguyen",
+        Role::Admin,
+        "31",
+        "another long one",
+    )
+    .await;
     assert!(matches!(dup, Err(Error::Conflict(_))), "{dup:?}");
     let short = add_user(s.as_ref(), &tree, "x", Role::Admin, "31", "short").await;
     assert!(matches!(short, Err(Error::Invalid(_))));
     // A city officer cannot be placed at a commune.
-    let wrong = add_user(s.as_ref(), &tree, "y", Role::CityOfficer, "11533", "long enough pw").await;
+    let wrong = add_user(
+        s.as_ref(),
+        &tree,
+        "y",
+        Role::CityOfficer,
+        "11533",
+        "long enough pw",
+    )
+    .await;
     assert!(matches!(wrong, Err(Error::Invalid(_))));
 }

@@ -3,19 +3,28 @@
 use std::io::Write;
 use std::sync::{Arc, Once};
 
+use danvan_server::ServerConfig;
 use danvan_server::http::AppState;
 use danvan_server::storage::{PgStorage, SqliteStorage, Storage};
 use danvan_server::units::{Units, import_csv};
-use danvan_server::ServerConfig;
 use sqlx::Connection;
 
 /// The Hải Phòng unit file shipped with the server.
-pub const HAIPHONG_CSV: &str =
-    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/units/haiphong.csv"));
+pub const HAIPHONG_CSV: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/data/units/haiphong.csv"
+));
 
 pub enum TestDb {
-    Sqlite { storage: Arc<SqliteStorage>, _dir: tempfile::TempDir },
-    Postgres { storage: Arc<PgStorage>, admin_url: String, name: String },
+    Sqlite {
+        storage: Arc<SqliteStorage>,
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        storage: Arc<PgStorage>,
+        admin_url: String,
+        name: String,
+    },
 }
 
 static SKIP_NOTICE: Once = Once::new();
@@ -23,8 +32,13 @@ static SKIP_NOTICE: Once = Once::new();
 impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().unwrap();
-        let storage = SqliteStorage::open(&dir.path().join("danvan.sqlite3")).await.unwrap();
-        TestDb::Sqlite { storage: Arc::new(storage), _dir: dir }
+        let storage = SqliteStorage::open(&dir.path().join("danvan.sqlite3"))
+            .await
+            .unwrap();
+        TestDb::Sqlite {
+            storage: Arc::new(storage),
+            _dir: dir,
+        }
     }
 
     /// A fresh PostgreSQL database, or `None` (with a notice) when no server is configured.
@@ -49,8 +63,14 @@ impl TestDb {
         conn.close().await.unwrap();
         let (base, _) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
         let (server, _) = base.rsplit_once('/').unwrap();
-        let storage = PgStorage::connect(&format!("{server}/{name}")).await.unwrap();
-        Some(TestDb::Postgres { storage: Arc::new(storage), admin_url, name })
+        let storage = PgStorage::connect(&format!("{server}/{name}"))
+            .await
+            .unwrap();
+        Some(TestDb::Postgres {
+            storage: Arc::new(storage),
+            admin_url,
+            name,
+        })
     }
 
     pub fn storage(&self) -> Arc<dyn Storage> {
@@ -63,7 +83,11 @@ impl TestDb {
     pub async fn cleanup(self) {
         match self {
             TestDb::Sqlite { storage, _dir } => storage.close().await,
-            TestDb::Postgres { storage, admin_url, name } => {
+            TestDb::Postgres {
+                storage,
+                admin_url,
+                name,
+            } => {
                 storage.close().await;
                 let mut conn = sqlx::PgConnection::connect(&admin_url).await.unwrap();
                 sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
@@ -119,7 +143,9 @@ pub(crate) use both_backends;
 /// Import the Hải Phòng units and return the loaded tree handle.
 pub async fn haiphong(storage: &dyn Storage) -> Units {
     let units = Units::load(storage).await.unwrap();
-    import_csv(storage, &units, HAIPHONG_CSV.as_bytes()).await.unwrap();
+    import_csv(storage, &units, HAIPHONG_CSV.as_bytes())
+        .await
+        .unwrap();
     units
 }
 
