@@ -135,6 +135,21 @@ async fn health_metrics_and_error_json() {
         text.contains("http_request_duration_seconds_bucket{"),
         "{text}"
     );
+
+    // A database that does not answer makes /healthz fail with 503 and no database text.
+    if let TestDb::Sqlite { storage, .. } = &db {
+        storage.close().await;
+    }
+    let (status, body) = call(
+        &router,
+        Request::get("/healthz").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+    );
+    assert!(!body.to_lowercase().contains("pool"), "{body}");
     db.cleanup().await;
 }
 
