@@ -1,0 +1,92 @@
+//! `device enroll | list | revoke`.
+
+use danvan_core::Coded;
+
+use crate::config::DeviceCommand;
+use crate::enrollment::{EnrollmentRequest, issue, render_qr};
+use crate::error::{Error, Result};
+use crate::storage::Storage;
+use crate::units::Units;
+
+/// Run a `device` subcommand.
+pub async fn run(
+    cmd: DeviceCommand,
+    storage: &dyn Storage,
+    units: &Units,
+    public_url: Option<String>,
+) -> Result<()> {
+    match cmd {
+        DeviceCommand::Enroll {
+            person,
+            role,
+            unit,
+            expires_hours,
+            created_by,
+        } => {
+            let req = EnrollmentRequest {
+                person,
+                role,
+                unit,
+                expires_hours,
+                created_by,
+            };
+            let issued = issue(storage, &units.tree(), &req, public_url.as_deref()).await?;
+            let unit_name = units
+                .tree()
+                .unit(&req.unit, chrono::Utc::now().date_naive())
+                .map(|u| u.name.clone())
+                .unwrap_or_default();
+            println!("Mã đăng ký thiết bị / enrollment code: {}", issued.code);
+            println!("  Người dùng / person: {}", req.person);
+            println!("  Vai trò / role: {} ({})", role.label().vi, role);
+            println!("  Đơn vị / unit: {} {}", req.unit, unit_name);
+            println!(
+                "  Hết hạn / expires: {} (UTC), dùng một lần / single use",
+                issued.expires_at
+            );
+            println!("{}", render_qr(&issued.qr_payload)?);
+            if public_url.is_none() {
+                println!("(no --public-url / DANVAN_PUBLIC_URL: the QR code carries no server)");
+            }
+        }
+        DeviceCommand::List => {
+            let devices = storage.list_devices().await?;
+            println!(
+                "{:<36}  {:<24}  {:<16}  {:<10}  {:<8}  {:<16}",
+                "ID", "PERSON", "ROLE", "UNIT", "STATUS", "LAST SEEN (UTC)"
+            );
+            for d in devices {
+                let status = if d.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                let seen = d
+                    .last_seen_at
+                    .map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string());
+                let person: String = d.person_name.chars().take(24).collect();
+                println!(
+                    "{:<36}  {:<24}  {:<16}  {:<10}  {:<8}  {:<16}",
+                    d.id,
+                    person,
+                    d.role.code(),
+                    d.unit,
+                    status,
+                    seen
+                );
+            }
+        }
+        DeviceCommand::Revoke { id } => {
+            match storage.revoke_device(id, chrono::Utc::now()).await? {
+                Some(d) => println!(
+                    "device {} ({}) revoked at {}",
+                    d.id,
+                    d.person_name,
+                    d.revoked_at.map(|t| t.to_rfc3339()).unwrap_or_default()
+                ),
+                None => return Err(Error::Invalid(format!("no device with id {id}"))),
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! The command-line operations behind `danvan-server <command>`.
+
+use std::io::BufRead;
+
+use crate::config::{Cli, Command, ServerConfig, UnitsCommand, UserCommand};
+use crate::error::{Error, Result};
+use crate::http::{AppState, serve, shutdown_signal};
+use crate::storage;
+use crate::units::{Units, import_csv};
+
+mod device;
+
+/// Run one command.
+pub async fn run(cli: Cli) -> Result<()> {
+    let g = cli.global;
+    let storage = storage::open(g.database_url.as_deref(), &g.data_dir).await?;
+    let units = Units::load(storage.as_ref()).await?;
+    match cli.command {
+        Command::Init => {
+            println!(
+                "Cơ sở dữ liệu đã sẵn sàng / database ready ({}, {} unit versions)",
+                storage.backend(),
+                units.tree().len()
+            );
+        }
+        Command::Serve(args) => {
+            let config = ServerConfig {
+                public_url: g.public_url,
+                body_limit: args.body_limit,
+            };
+            let state = AppState::new(storage, units, config);
+            let listener = tokio::net::TcpListener::bind(args.listen).await?;
+            tracing::info!(addr = %listener.local_addr()?, "listening");
+            serve(listener, state, shutdown_signal()).await?;
+        }
+        Command::Units(UnitsCommand::Import { file }) => {
+            let f = std::fs::File::open(&file)?;
+            let c = import_csv(storage.as_ref(), &units, std::io::BufReader::new(f)).await?;
+            println!(
+                "{}: {} inserted, {} updated, {} unchanged ({} unit versions in total)",
+                file.display(),
+                c.inserted,
+                c.updated,
+                c.unchanged,
+                units.tree().len()
+            );
+        }
+        Command::User(UserCommand::Add {
+            username,
+            role,
+            unit,
+            password_stdin,
+        }) => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                line.trim_end_matches(['\r', '\n']).to_string()
+            } else {
+                let p = rpassword::prompt_password("Mật khẩu / password: ")?;
+                let again = rpassword::prompt_password("Nhập lại / again: ")?;
+                if p != again {
+                    return Err(Error::Invalid("the two passwords differ".into()));
+                }
+                p
+            };
+            crate::users::add_user(
+                storage.as_ref(),
+                &units.tree(),
+                &username,
+                role,
+                &unit,
+                &password,
+            )
+            .await?;
+            println!("user {username} created ({role}, unit {unit})");
+        }
+        Command::Device(cmd) => device::run(cmd, storage.as_ref(), &units, g.public_url).await?,
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! Command line and environment: one documented clap parser.
+//!
+//! Every global option also reads an environment variable, so a service manager can configure
+//! the server without flags.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::roles::Role;
+
+/// danvan-server: receives field records from phones and aggregates them up the
+/// administrative hierarchy.
+#[derive(Debug, Parser)]
+#[command(name = "danvan-server", version, about)]
+pub struct Cli {
+    /// Options shared by every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Directory for the SQLite database and other state.
+    #[arg(
+        long,
+        global = true,
+        env = "DANVAN_DATA_DIR",
+        default_value = "./danvan-data"
+    )]
+    pub data_dir: PathBuf,
+    /// Database URL: `postgres://…` for PostgreSQL, `sqlite:…` for another SQLite file;
+    /// absent = `<data-dir>/danvan.sqlite3`, created on first run.
+    #[arg(
+        long,
+        global = true,
+        env = "DANVAN_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// Public URL of this server, put in enrollment QR codes (e.g. `https://danvan.example.vn`).
+    #[arg(long, global = true, env = "DANVAN_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server.
+    Serve(ServeArgs),
+    /// Create the database (if needed) and run the migrations.
+    Init,
+    /// Administrative units.
+    #[command(subcommand)]
+    Units(UnitsCommand),
+    /// Dashboard users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Phones.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+}
+
+/// `serve` options.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "DANVAN_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "DANVAN_BODY_LIMIT", default_value_t = 8 * 1024 * 1024)]
+    pub body_limit: usize,
+}
+
+/// `units` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UnitsCommand {
+    /// Import (insert or update) units from a CSV file:
+    /// `code,name,level,parent,valid_from,valid_to,successors`.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+/// `user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a dashboard user (argon2id password hash).
+    Add {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Role (mediator, team_leader, inspector, checker, commune_officer,
+        /// district_officer, city_officer, admin).
+        #[arg(long)]
+        role: Role,
+        /// Unit code.
+        #[arg(long)]
+        unit: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// `device` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Create a one-time enrollment code (printed with a QR code) for a person's phone.
+    Enroll {
+        /// Person who will use the phone, e.g. "Nguyễn Thị Lan".
+        #[arg(long)]
+        person: String,
+        /// Role given to the phone.
+        #[arg(long)]
+        role: Role,
+        /// Unit code (a village for mediators, a commune for inspectors…).
+        #[arg(long)]
+        unit: String,
+        /// Hours until the code expires.
+        #[arg(long, default_value_t = 72)]
+        expires_hours: u32,
+        /// Who is creating the code (recorded).
+        #[arg(long, env = "USER", default_value = "admin")]
+        created_by: String,
+    },
+    /// List enrolled phones.
+    List,
+    /// Revoke a phone: its next request is refused.
+    Revoke {
+        /// Device id.
+        id: uuid::Uuid,
+    },
+}
+
+/// Runtime settings of the HTTP server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Public URL (for QR codes and links), if configured.
+    pub public_url: Option<String>,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            public_url: None,
+            body_limit: 8 * 1024 * 1024,
+        }
+    }
+}

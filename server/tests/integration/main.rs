@@ -1,0 +1,10 @@
+//! Integration tests of danvan-server. The storage suite runs against SQLite always and against
+//! PostgreSQL when `DANVAN_TEST_DATABASE_URL` is set (each test in its own fresh database).
+
+// Test helpers panic on failure by design (`allow-unwrap-in-tests` covers only `#[test]` fns).
+#![allow(clippy::unwrap_used)]
+
+mod http;
+mod scope;
+mod storage_suite;
+mod support;
