@@ -146,6 +146,8 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// Deadlines and thresholds the core's rules use (per city).
+    pub rules: danvan_core::RulesConfig,
 }
 
 impl Default for ServerConfig {
@@ -153,6 +155,7 @@ impl Default for ServerConfig {
         ServerConfig {
             public_url: None,
             body_limit: 8 * 1024 * 1024,
+            rules: danvan_core::RulesConfig::default(),
         }
     }
 }

@@ -64,6 +64,12 @@ pub enum ErrorCode {
     EnrollCodeExpired,
     /// The device may not do this.
     Forbidden,
+    /// The body is not a danvan sync frame, or does not decode.
+    BadFrame,
+    /// The sync frame's protocol version is not spoken any more: update the app.
+    UpgradeRequired,
+    /// The sync request's content type is not `application/x-danvan-sync`.
+    UnsupportedMediaType,
     /// The server is not ready (e.g. the database does not answer).
     Unavailable,
     /// Something failed inside the server; details are in the server log only.
@@ -85,6 +91,9 @@ impl ErrorCode {
             ErrorCode::EnrollCodeUsed => "enroll_code_used",
             ErrorCode::EnrollCodeExpired => "enroll_code_expired",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::BadFrame => "bad_frame",
+            ErrorCode::UpgradeRequired => "upgrade_required",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }
@@ -99,7 +108,9 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::AuthMalformed | ErrorCode::DeviceUnknown => StatusCode::UNAUTHORIZED,
             ErrorCode::DeviceRevoked | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-            ErrorCode::EnrollCodeInvalid => StatusCode::BAD_REQUEST,
+            ErrorCode::EnrollCodeInvalid | ErrorCode::BadFrame => StatusCode::BAD_REQUEST,
+            ErrorCode::UpgradeRequired => StatusCode::UPGRADE_REQUIRED,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::EnrollCodeUsed => StatusCode::CONFLICT,
             ErrorCode::EnrollCodeExpired => StatusCode::GONE,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -146,6 +157,18 @@ impl ErrorCode {
             ErrorCode::Forbidden => (
                 "Thiết bị không có quyền thực hiện thao tác này.",
                 "This device may not do this.",
+            ),
+            ErrorCode::BadFrame => (
+                "Dữ liệu đồng bộ bị hỏng hoặc không đúng định dạng.",
+                "The sync data is corrupt or not a danvan sync frame.",
+            ),
+            ErrorCode::UpgradeRequired => (
+                "Phiên bản ứng dụng đã cũ. Vui lòng cập nhật ứng dụng để đồng bộ.",
+                "This app version is too old to sync. Please update the app.",
+            ),
+            ErrorCode::UnsupportedMediaType => (
+                "Kiểu dữ liệu gửi lên không được hỗ trợ.",
+                "Unsupported content type.",
             ),
             ErrorCode::Unavailable => (
                 "Máy chủ tạm thời không sẵn sàng.",

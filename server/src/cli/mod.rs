@@ -27,6 +27,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let config = ServerConfig {
                 public_url: g.public_url,
                 body_limit: args.body_limit,
+                ..ServerConfig::default()
             };
             let state = AppState::new(storage, units, config);
             let listener = tokio::net::TcpListener::bind(args.listen).await?;

@@ -29,6 +29,7 @@ mod device;
 mod enroll;
 mod extract;
 mod health;
+mod sync;
 
 pub use extract::Json;
 
@@ -75,6 +76,7 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(enroll::router())
         .merge(device::router())
+        .merge(sync::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limit))

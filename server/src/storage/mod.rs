@@ -21,6 +21,8 @@ use crate::units::Unit;
 
 #[macro_use]
 mod sql;
+#[macro_use]
+pub mod docs;
 pub mod postgres;
 pub mod sqlite;
 
@@ -134,7 +136,7 @@ pub enum Redeem {
 
 /// The server's storage. Every method is one transaction at most.
 #[async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: docs::DocStorage + Send + Sync + 'static {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
     /// Check the database answers.

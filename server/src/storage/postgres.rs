@@ -44,4 +44,5 @@ impl PgStorage {
     }
 }
 
+doc_storage!(PgStorage);
 sql_storage!(PgStorage, "postgres");

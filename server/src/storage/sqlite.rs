@@ -69,4 +69,5 @@ impl SqliteStorage {
     }
 }
 
+doc_storage!(SqliteStorage);
 sql_storage!(SqliteStorage, "sqlite");
