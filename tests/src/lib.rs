@@ -56,8 +56,15 @@ impl TestServer {
     }
 
     /// Start on `database_url` (PostgreSQL) or, if `None`, SQLite in `data_dir`.
-    pub fn start_with(database_url: Option<&str>, data_dir: &Path, dir: Option<tempfile::TempDir>) -> Result<TestServer> {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    pub fn start_with(
+        database_url: Option<&str>,
+        data_dir: &Path,
+        dir: Option<tempfile::TempDir>,
+    ) -> Result<TestServer> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
         let (storage, units, listener) = rt.block_on(async {
             let storage = danvan_server::storage::open(database_url, data_dir).await?;
             let units = Units::load(storage.as_ref()).await?;
@@ -77,7 +84,15 @@ impl TestServer {
                 tracing::error!(error = %e, "server stopped");
             }
         });
-        Ok(TestServer { url, storage, units, rt, stop: Some(tx), drop_db: None, _dir: dir })
+        Ok(TestServer {
+            url,
+            storage,
+            units,
+            rt,
+            stop: Some(tx),
+            drop_db: None,
+            _dir: dir,
+        })
     }
 
     /// Start on a fresh PostgreSQL database created under `DANVAN_TEST_DATABASE_URL`, or
@@ -85,20 +100,28 @@ impl TestServer {
     /// when the server is dropped.
     pub fn start_postgres() -> Result<Option<TestServer>> {
         let Ok(admin_url) = std::env::var("DANVAN_TEST_DATABASE_URL") else {
-            eprintln!("*** PostgreSQL end-to-end test SKIPPED: DANVAN_TEST_DATABASE_URL is not set ***");
+            eprintln!(
+                "*** PostgreSQL end-to-end test SKIPPED: DANVAN_TEST_DATABASE_URL is not set ***"
+            );
             return Ok(None);
         };
         let name = format!("danvan_e2e_{}", uuid::Uuid::new_v4().simple());
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         rt.block_on(async {
             use sqlx::Connection;
             let mut conn = sqlx::PgConnection::connect(&admin_url).await?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await?;
             conn.close().await?;
             anyhow::Ok(())
         })?;
         let (base, _) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
-        let (server, _) = base.rsplit_once('/').context("database URL without a database name")?;
+        let (server, _) = base
+            .rsplit_once('/')
+            .context("database URL without a database name")?;
         let dir = tempfile::tempdir()?;
         let path = dir.path().to_path_buf();
         let mut s = Self::start_with(Some(&format!("{server}/{name}")), &path, Some(dir))?;
@@ -115,7 +138,9 @@ impl TestServer {
             expires_hours: 72,
             created_by: "e2e".into(),
         };
-        let issued = self.rt.block_on(issue(self.storage.as_ref(), &self.units.tree(), &req, None))?;
+        let issued =
+            self.rt
+                .block_on(issue(self.storage.as_ref(), &self.units.tree(), &req, None))?;
         Ok(issued.code)
     }
 
@@ -127,7 +152,8 @@ impl TestServer {
 
     /// Revoke a device now.
     pub fn revoke(&self, device: &Device) -> Result<()> {
-        self.rt.block_on(self.storage.revoke_device(device.id(), chrono::Utc::now()))?;
+        self.rt
+            .block_on(self.storage.revoke_device(device.id(), chrono::Utc::now()))?;
         Ok(())
     }
 
@@ -148,7 +174,9 @@ impl Drop for TestServer {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
                     let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut conn)
+                        .await;
                 }
             });
         }
@@ -177,8 +205,20 @@ impl Device {
         let transport = HttpTransport::new(url, Duration::from_secs(30));
         let e = sync::enroll(&transport, code, label)?;
         let dir = tempfile::tempdir()?;
-        let store = Store::open(dir.path().join("danvan.sqlite3"), e.device_id, RulesConfig::default())?;
-        Ok(Device { store, creds: e.credentials(), person: e.person, role: e.role, unit: e.unit, transport, _dir: dir })
+        let store = Store::open(
+            dir.path().join("danvan.sqlite3"),
+            e.device_id,
+            RulesConfig::default(),
+        )?;
+        Ok(Device {
+            store,
+            creds: e.credentials(),
+            person: e.person,
+            role: e.role,
+            unit: e.unit,
+            transport,
+            _dir: dir,
+        })
     }
 
     /// Device id.

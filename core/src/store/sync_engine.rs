@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use crate::doc::RecordDoc;
 use crate::error::Result;
-use crate::sync::wire::{Outcome, PullDoc, Push, RejectReason, Verdict, from_wire_heads, to_wire_heads};
+use crate::sync::wire::{
+    Outcome, PullDoc, Push, RejectReason, Verdict, from_wire_heads, to_wire_heads,
+};
 use crate::sync::{SyncMeta, SyncStore};
 
 use super::documents::{self, encode_heads};
@@ -29,7 +31,11 @@ fn get_u64(conn: &Connection, key: &str) -> Result<u64> {
 /// has not received yet; it only counts as "known to the server" what both sides hold).
 fn known_heads(doc: &mut RecordDoc, heads: &[ChangeHash]) -> Vec<ChangeHash> {
     let missing: HashSet<ChangeHash> = doc.missing_deps(heads).into_iter().collect();
-    heads.iter().filter(|h| !missing.contains(h)).copied().collect()
+    heads
+        .iter()
+        .filter(|h| !missing.contains(h))
+        .copied()
+        .collect()
 }
 
 fn set_server_heads(conn: &Connection, id: &str, heads: &[ChangeHash]) -> Result<()> {
@@ -40,14 +46,24 @@ fn set_server_heads(conn: &Connection, id: &str, heads: &[ChangeHash]) -> Result
 
 impl SyncStore for Store {
     fn sync_meta(&mut self) -> Result<SyncMeta> {
-        Ok(SyncMeta { epoch: get_u64(&self.conn, EPOCH_KEY)?, cursor: get_u64(&self.conn, CURSOR_KEY)? })
+        Ok(SyncMeta {
+            epoch: get_u64(&self.conn, EPOCH_KEY)?,
+            cursor: get_u64(&self.conn, CURSOR_KEY)?,
+        })
     }
 
-    fn pending_pushes(&mut self, skip: &HashSet<Uuid>, max_count: usize, max_bytes: usize) -> Result<Vec<Push>> {
+    fn pending_pushes(
+        &mut self,
+        skip: &HashSet<Uuid>,
+        max_count: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<Push>> {
         let mut out = Vec::new();
         let mut bytes = 0usize;
         for id in outbox::dirty(&self.conn)? {
-            let Ok(uuid) = Uuid::parse_str(&id) else { continue };
+            let Ok(uuid) = Uuid::parse_str(&id) else {
+                continue;
+            };
             if skip.contains(&uuid) {
                 continue;
             }
@@ -58,7 +74,11 @@ impl SyncStore for Store {
                 break;
             }
             bytes += changes.len();
-            out.push(Push { id: uuid, changes, heads: to_wire_heads(&doc.heads()) });
+            out.push(Push {
+                id: uuid,
+                changes,
+                heads: to_wire_heads(&doc.heads()),
+            });
             if out.len() >= max_count {
                 break;
             }
@@ -80,8 +100,19 @@ impl SyncStore for Store {
         Store::mark_sent(self, &refs)
     }
 
-    fn apply_round(&mut self, epoch: u64, cursor: u64, verdicts: &[Verdict], docs: &[PullDoc]) -> Result<Vec<Uuid>> {
-        let _span = tracing::info_span!("store.apply_round", verdicts = verdicts.len(), docs = docs.len()).entered();
+    fn apply_round(
+        &mut self,
+        epoch: u64,
+        cursor: u64,
+        verdicts: &[Verdict],
+        docs: &[PullDoc],
+    ) -> Result<Vec<Uuid>> {
+        let _span = tracing::info_span!(
+            "store.apply_round",
+            verdicts = verdicts.len(),
+            docs = docs.len()
+        )
+        .entered();
         let (device, cfg) = (self.device, self.cfg.clone());
         let tx = self.write_tx()?;
         for v in verdicts {
@@ -92,7 +123,10 @@ impl SyncStore for Store {
                     let known = known_heads(&mut doc, &from_wire_heads(heads));
                     outbox::mark_accepted(&tx, &id, &known)?;
                 }
-                Outcome::Rejected { reason: RejectReason::MissingHistory, .. } => {
+                Outcome::Rejected {
+                    reason: RejectReason::MissingHistory,
+                    ..
+                } => {
                     // Send the whole document next time.
                     tx.prepare_cached(
                         "UPDATE sync_state SET last_synced_heads = NULL, dirty = 1 WHERE id = ?1",
@@ -129,7 +163,11 @@ impl SyncStore for Store {
                 // A record new to this device: it must arrive whole and readable.
                 let loaded = RecordDoc::load(&d.bytes, &device).and_then(|mut doc| {
                     let record = doc.record()?;
-                    Ok((doc.missing_deps(&server_heads).is_empty() && record.id() == id, doc, record))
+                    Ok((
+                        doc.missing_deps(&server_heads).is_empty() && record.id() == id,
+                        doc,
+                        record,
+                    ))
                 });
                 match loaded {
                     Ok((true, mut doc, record)) => {

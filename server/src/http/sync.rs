@@ -33,7 +33,11 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Whether the device (with `scope`) may turn `before` into `after`.
-fn authorize(scope: &Scope, before: Option<&Record>, after: &Record) -> Result<(), (RejectReason, String)> {
+fn authorize(
+    scope: &Scope,
+    before: Option<&Record>,
+    after: &Record,
+) -> Result<(), (RejectReason, String)> {
     let kind = after.envelope.kind;
     if scope.can_write_kinds.is_empty() {
         return Err((RejectReason::ReadOnly, String::new()));
@@ -45,7 +49,10 @@ fn authorize(scope: &Scope, before: Option<&Record>, after: &Record) -> Result<(
         if let Some(r) = rec
             && !scope.can_write(kind, &r.envelope.unit)
         {
-            return Err((RejectReason::OutOfScope, format!("unit {} ({which})", r.envelope.unit)));
+            return Err((
+                RejectReason::OutOfScope,
+                format!("unit {} ({which})", r.envelope.unit),
+            ));
         }
     }
     Ok(())
@@ -57,14 +64,16 @@ async fn sync(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !ct.starts_with(wire::CONTENT_TYPE) {
         return Err(ErrorCode::UnsupportedMediaType.into());
     }
     let req: SyncRequest = wire::decode(&body).map_err(|e| match e {
-        WireError::Version { found, .. } => {
-            ApiError::new(ErrorCode::UpgradeRequired).with_detail(format!("protocol version {found}"))
-        }
+        WireError::Version { found, .. } => ApiError::new(ErrorCode::UpgradeRequired)
+            .with_detail(format!("protocol version {found}")),
         e => ApiError::new(ErrorCode::BadFrame).with_detail(e),
     })?;
     let today = (Utc::now() + Duration::hours(7)).date_naive();
@@ -75,7 +84,14 @@ async fn sync(
     let device_id = device.id.to_string();
     if req.epoch != 0 && req.epoch != epoch {
         state.metrics.inc("danvan_sync_resets_total", &[]);
-        return Ok(frame(&SyncResponse { epoch, reset: true, cursor: 0, verdicts: vec![], docs: vec![], more: false }));
+        return Ok(frame(&SyncResponse {
+            epoch,
+            reset: true,
+            cursor: 0,
+            verdicts: vec![],
+            docs: vec![],
+            more: false,
+        }));
     }
 
     let rules = state.config.rules.clone();
@@ -88,39 +104,69 @@ async fn sync(
             .iter()
             .map(|p| Verdict {
                 id: p.id,
-                outcome: Outcome::Rejected { reason: RejectReason::ReadOnly, detail: String::new() },
+                outcome: Outcome::Rejected {
+                    reason: RejectReason::ReadOnly,
+                    detail: String::new(),
+                },
             })
             .collect()
     } else {
         let decide = |stored: Option<&[u8]>, push: &wire::Push| {
-            merge_push(stored, push, &rules, &limits, |before, after| authorize(&scope, before, after))
+            merge_push(stored, push, &rules, &limits, |before, after| {
+                authorize(&scope, before, after)
+            })
         };
-        storage.apply_pushes(&device_id, &req.pushes, &decide, &rules).await?
+        storage
+            .apply_pushes(&device_id, &req.pushes, &decide, &rules)
+            .await?
     };
     for v in &verdicts {
         let outcome = match &v.outcome {
             Outcome::Accepted { .. } => "accepted",
             Outcome::Rejected { reason, .. } => reason.code(),
         };
-        state.metrics.inc("danvan_sync_pushes_total", &[("outcome", outcome)]);
+        state
+            .metrics
+            .inc("danvan_sync_pushes_total", &[("outcome", outcome)]);
     }
 
     // De-identified roles (above the commune) never receive documents.
-    let readable: Vec<String> = if scope.deidentified { Vec::new() } else { scope.units.iter().cloned().collect() };
+    let readable: Vec<String> = if scope.deidentified {
+        Vec::new()
+    } else {
+        scope.units.iter().cloned().collect()
+    };
     let mut docs: Vec<PullDoc> = Vec::new();
     for id in req.want_full.iter().take(1000) {
         if let Some((bytes, heads)) = storage.full_document(&id.to_string()).await?
             && let Some(fact) = storage.fact(&id.to_string()).await?
             && readable.contains(&fact.unit)
-            && fact.kind.parse::<RecordKind>().is_ok_and(|k| scope.can_read_kinds.contains(&k))
+            && fact
+                .kind
+                .parse::<RecordKind>()
+                .is_ok_and(|k| scope.can_read_kinds.contains(&k))
         {
-            docs.push(PullDoc { id: *id, bytes, heads: decode_heads(&heads) });
+            docs.push(PullDoc {
+                id: *id,
+                bytes,
+                heads: decode_heads(&heads),
+            });
         }
     }
     let max = (req.max_response_bytes as usize).clamp(64 * 1024, MAX_RESPONSE_BYTES);
-    let batch = storage.pull(&device_id, &readable, &scope.can_read_kinds, req.cursor, max).await?;
+    let batch = storage
+        .pull(
+            &device_id,
+            &readable,
+            &scope.can_read_kinds,
+            req.cursor,
+            max,
+        )
+        .await?;
     docs.extend(batch.docs);
-    state.metrics.add("danvan_sync_pulled_docs_total", &[], docs.len() as u64);
+    state
+        .metrics
+        .add("danvan_sync_pulled_docs_total", &[], docs.len() as u64);
     tracing::info!(
         device = %device_id,
         pushes = req.pushes.len(),
@@ -130,11 +176,19 @@ async fn sync(
         more = batch.more,
         "sync round"
     );
-    Ok(frame(&SyncResponse { epoch, reset: false, cursor: batch.cursor, verdicts, docs, more: batch.more }))
+    Ok(frame(&SyncResponse {
+        epoch,
+        reset: false,
+        cursor: batch.cursor,
+        verdicts,
+        docs,
+        more: batch.more,
+    }))
 }
 
 fn frame(resp: &SyncResponse) -> Response {
     let mut r = wire::encode(resp).into_response();
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(wire::CONTENT_TYPE));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(wire::CONTENT_TYPE));
     r
 }

@@ -117,7 +117,10 @@ pub fn decode_heads(bytes: &[u8]) -> Vec<[u8; 32]> {
 }
 
 pub(crate) fn accepted(id: uuid::Uuid, heads: Vec<[u8; 32]>) -> Verdict {
-    Verdict { id, outcome: Outcome::Accepted { heads } }
+    Verdict {
+        id,
+        outcome: Outcome::Accepted { heads },
+    }
 }
 
 /// Implements [`DocStorage`] for a type with `writer()`/`reader()` pools (see `sql_storage!`).
