@@ -195,7 +195,8 @@ pub struct Device {
     pub role: String,
     /// Unit code from enrollment.
     pub unit: String,
-    transport: HttpTransport,
+    /// The HTTP transport to the server.
+    pub transport: HttpTransport,
     _dir: tempfile::TempDir,
 }
 
