@@ -8,8 +8,6 @@
 
 // `criterion_group!` generates an undocumented function.
 #![allow(missing_docs)]
-// `CoreError` is 128 bytes (autosurgeon's and automerge's errors are 120).
-#![allow(clippy::result_large_err)]
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -10,13 +10,13 @@ pub enum CoreError {
     BadDocument(String),
     /// The document could not be read into a record (missing or mistyped field).
     #[error("record document has an unexpected shape: {0}")]
-    Hydrate(#[from] autosurgeon::HydrateError),
+    Hydrate(Box<autosurgeon::HydrateError>),
     /// Writing the record into its document failed.
     #[error("could not write record into its document: {0}")]
-    Reconcile(#[from] autosurgeon::ReconcileError),
+    Reconcile(Box<autosurgeon::ReconcileError>),
     /// An Automerge operation failed.
     #[error("automerge: {0}")]
-    Automerge(#[from] automerge::AutomergeError),
+    Automerge(Box<automerge::AutomergeError>),
     /// The record breaks one or more validation rules.
     #[error("record is invalid: {} issue(s), first: {}", .0.len(), .0.first().map(|i| i.field.as_str()).unwrap_or(""))]
     Invalid(Vec<ValidationIssue>),
@@ -46,6 +46,25 @@ pub enum CoreError {
     #[cfg(feature = "store")]
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+}
+
+// The Automerge and autosurgeon errors are large (120 bytes); boxed, every `Result` stays small.
+impl From<autosurgeon::HydrateError> for CoreError {
+    fn from(e: autosurgeon::HydrateError) -> Self {
+        CoreError::Hydrate(Box::new(e))
+    }
+}
+
+impl From<autosurgeon::ReconcileError> for CoreError {
+    fn from(e: autosurgeon::ReconcileError) -> Self {
+        CoreError::Reconcile(Box::new(e))
+    }
+}
+
+impl From<automerge::AutomergeError> for CoreError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        CoreError::Automerge(Box::new(e))
+    }
 }
 
 /// Result alias for the core.

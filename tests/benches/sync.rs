@@ -1,1 +1,2 @@
+//! Sync benchmark (see the bench branch).
 fn main() {}

@@ -1,5 +1,5 @@
 //! End to end: a real server on a loopback port, several devices with their own stores.
-#![allow(clippy::unwrap_used, clippy::result_large_err)]
+#![allow(clippy::unwrap_used)]
 
 use std::cell::Cell;
 

@@ -1,8 +1,7 @@
 //! Integration tests of danvan-core: one binary, one module per concern.
 
-// Test helpers outside `#[test]` functions unwrap too, and `RecordDoc::update` closures return
-// the core's (large) error type.
-#![allow(clippy::unwrap_used, clippy::result_large_err)]
+// Test helpers outside `#[test]` functions unwrap too.
+#![allow(clippy::unwrap_used)]
 
 mod conflicts;
 mod convergence;
