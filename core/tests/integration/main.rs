@@ -13,4 +13,5 @@ mod snapshots;
 #[cfg(feature = "store")]
 mod store;
 mod support;
+mod sync_merge;
 mod sync_wire;
