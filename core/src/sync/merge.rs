@@ -143,7 +143,8 @@ pub fn merge_push(
     if let Err((reason, detail)) = authorize(before.as_ref(), &record) {
         return reject(reason, detail);
     }
-    let new_changes = doc.save_after(&old_heads);
+    // For a record new to the server, the pushed bytes are exactly what it did not have.
+    let new_changes = if stored.is_none() { push.changes.clone() } else { doc.save_after(&old_heads) };
     if new_changes.len() > limits.max_doc_bytes {
         return reject(
             RejectReason::TooLarge,
