@@ -16,6 +16,9 @@
 //! everything the HTTP client and server write (request line, headers, body), excluding TCP/IP
 //! headers. Frame bytes are the sync frames alone (HTTP bodies).
 
+// `Store::update` takes a closure returning the core's own `Result`.
+#![allow(clippy::result_large_err)]
+
 use std::cell::{Cell, RefCell};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -143,6 +146,8 @@ struct Measured {
     wire_up: u64,
     wire_down: u64,
     wall: Duration,
+    /// Time inside `post` (server + loopback); the rest of `wall` is the device's own work.
+    in_http: Duration,
     progress: SyncProgress,
 }
 
@@ -176,6 +181,7 @@ fn sync_measured(dev: &mut Device, proxy: &Proxy, label: &str) -> Result<Measure
         wire_up: after.0 - before.0,
         wire_down: after.1 - before.1,
         wall,
+        in_http: counting.times.borrow().iter().sum(),
         progress,
     })
 }
@@ -393,12 +399,15 @@ struct MergeRun {
     merges: u64,
     rounds: u64,
     wall: Duration,
+    /// Sum of the server's own `/v1/sync` handling time over the phase (from `/metrics`).
+    server: Duration,
 }
 
 /// Four devices (four villages) push `n` fresh records in total, then each edits half of its
 /// records and pushes again; all devices sync concurrently. Merges = accepted pushes.
 fn merges_per_second(server: &TestServer, n: usize, label: &str) -> Result<(MergeRun, MergeRun)> {
     let per = n.div_ceil(MERGE_VILLAGES.len());
+    let addr = server_addr(server)?;
     let mut devices = Vec::new();
     for (i, (village, commune)) in MERGE_VILLAGES.iter().enumerate() {
         let mut d = server.enroll(&format!("Hòa giải viên {i}"), Role::Mediator, village)?;
@@ -407,6 +416,7 @@ fn merges_per_second(server: &TestServer, n: usize, label: &str) -> Result<(Merg
     }
     let push_all = |devices: &mut Vec<Device>, what: &str| -> Result<MergeRun> {
         let pb = spinner(&format!("{label}: {what}"));
+        let (sum0, _) = server_sync_histogram(addr)?;
         let t = Instant::now();
         let results: Vec<Result<SyncProgress>> = std::thread::scope(|s| {
             let handles: Vec<_> = devices
@@ -420,10 +430,12 @@ fn merges_per_second(server: &TestServer, n: usize, label: &str) -> Result<(Merg
         });
         let wall = t.elapsed();
         pb.finish_and_clear();
+        let (sum1, _) = server_sync_histogram(addr)?;
         let mut run = MergeRun {
             merges: 0,
             rounds: 0,
             wall,
+            server: Duration::from_secs_f64((sum1 - sum0).max(0.0)),
         };
         for r in results {
             let p = r?;
@@ -512,13 +524,15 @@ fn main() -> Result<()> {
     rows.push(row(
         &format!("1. First upload, {n} records"),
         format!(
-            "{} RT; frames {} up / {} down; wire {} up / {} down; {}",
+            "{} RT; frames {} up / {} down; wire {} up / {} down; {} (HTTP {}, device {})",
             up.posts,
             kb(up.frame_up),
             kb(up.frame_down),
             kb(up.wire_up),
             kb(up.wire_down),
-            secs(up.wall)
+            secs(up.wall),
+            secs(up.in_http),
+            secs(up.wall.saturating_sub(up.in_http))
         ),
         plain_cell(&plain_up),
         "—",
@@ -659,7 +673,12 @@ fn main() -> Result<()> {
     let ratio = (dl.wire_up + dl.wire_down) as f64 / compacted as f64;
     rows.push(row(
         &format!("4a. First download of {n} records: time"),
-        secs(dl.wall),
+        format!(
+            "{} (in HTTP requests {}, device applying {})",
+            secs(dl.wall),
+            secs(dl.in_http),
+            secs(dl.wall.saturating_sub(dl.in_http))
+        ),
         format!("{} in-process", secs(plain_dl.wall)),
         "< 5 s",
         met(dl.wall < Duration::from_secs(5)),
@@ -714,7 +733,7 @@ fn main() -> Result<()> {
         row(
             &format!("5. Server merges/s, {backend}"),
             format!(
-                "{rate:.0}/s ({merges} merges in {}: {} fresh in {} ({:.0}/s), {} edits in {} ({:.0}/s); 4 devices at once, {} RT)",
+                "{rate:.0}/s ({merges} merges in {}: {} fresh in {} ({:.0}/s), {} edits in {} ({:.0}/s); 4 devices at once, {} RT; server handler busy {} = {:.0} merges per handler-second)",
                 secs(wall),
                 fresh.merges,
                 secs(fresh.wall),
@@ -722,7 +741,9 @@ fn main() -> Result<()> {
                 edits.merges,
                 secs(edits.wall),
                 edits.merges as f64 / edits.wall.as_secs_f64(),
-                fresh.rounds + edits.rounds
+                fresh.rounds + edits.rounds,
+                secs(fresh.server + edits.server),
+                merges as f64 / (fresh.server + edits.server).as_secs_f64()
             ),
             format!("{plain_rate:.0} docs/s first sync (in-process, no storage)"),
             "≥ 2,000/s",
