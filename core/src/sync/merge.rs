@@ -144,7 +144,11 @@ pub fn merge_push(
         return reject(reason, detail);
     }
     // For a record new to the server, the pushed bytes are exactly what it did not have.
-    let new_changes = if stored.is_none() { push.changes.clone() } else { doc.save_after(&old_heads) };
+    let new_changes = if stored.is_none() {
+        push.changes.clone()
+    } else {
+        doc.save_after(&old_heads)
+    };
     if new_changes.len() > limits.max_doc_bytes {
         return reject(
             RejectReason::TooLarge,
