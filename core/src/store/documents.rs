@@ -63,6 +63,28 @@ pub(crate) fn insert(
     Ok(())
 }
 
+/// Insert a new document from bytes already saved elsewhere (a snapshot received whole), with
+/// its heads, without re-serialising it.
+pub(crate) fn insert_bytes(
+    conn: &Connection,
+    id: &str,
+    kind: RecordKind,
+    bytes: &[u8],
+    heads: &[ChangeHash],
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO documents (id, kind, snapshot, heads, chunk_count, chunk_bytes) \
+         VALUES (?1, ?2, ?3, ?4, 0, 0)",
+    )?
+    .execute(params![
+        id,
+        crate::label::Coded::code(&kind),
+        bytes,
+        encode_heads(heads)
+    ])?;
+    Ok(())
+}
+
 /// Persist what changed in `doc` since it was loaded or last saved: append a chunk, or compact
 /// if the chunks have grown past the threshold. Returns false if there was nothing to write.
 pub(crate) fn append(conn: &Connection, id: &str, doc: &mut RecordDoc) -> Result<bool> {

@@ -69,7 +69,13 @@ impl SyncStore for Store {
             }
             let since = outbox::status(&self.conn, &id)?.last_synced_heads;
             let mut doc = documents::load(&self.conn, &id, &self.device)?;
-            let changes = doc.changes_after(&since);
+            // A record the server has none of goes as one compacted document (smaller than the
+            // list of its changes); otherwise only what the server lacks.
+            let changes = if since.is_empty() {
+                doc.save()
+            } else {
+                doc.changes_after(&since)
+            };
             if !out.is_empty() && bytes + changes.len() > max_bytes {
                 break;
             }
@@ -171,7 +177,14 @@ impl SyncStore for Store {
                 });
                 match loaded {
                     Ok((true, mut doc, record)) => {
-                        documents::insert(&tx, &id, record.envelope.kind, &mut doc)?;
+                        // Kept as received: the server sends its compacted snapshot.
+                        documents::insert_bytes(
+                            &tx,
+                            &id,
+                            record.envelope.kind,
+                            &d.bytes,
+                            &doc.heads(),
+                        )?;
                         index::upsert(&tx, &record, !doc.conflicts().is_empty(), &cfg)?;
                         outbox::remote_new(&tx, &id, &doc.heads())?;
                     }

@@ -197,7 +197,9 @@ macro_rules! doc_storage {
                                     .bind(&id)
                                     .bind(record.envelope.kind.to_string())
                                     .bind(&unit)
-                                    .bind(merged.save())
+                                    // A new record arrives as one compacted document: keep it
+                                    // as the snapshot rather than serialising it again.
+                                    .bind(&new_changes)
                                     .bind(seq)
                                     .bind(device)
                                     .bind(&heads_bytes)
