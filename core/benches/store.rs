@@ -42,7 +42,12 @@ fn remote_records(n: usize) -> (Vec<(String, Vec<u8>)>, usize) {
         let mut doc = RecordDoc::create(&rec, &other).expect("create");
         doc.update("transition", |r| {
             // After the example's assignment date (3 Sep 2025), as a real start would be.
-            r.transition("mediating", Date::ymd(2025, 9, 5).expect("date"), "bench", None)
+            r.transition(
+                "mediating",
+                Date::ymd(2025, 9, 5).expect("date"),
+                "bench",
+                None,
+            )
         })
         .expect("transition");
         let bytes = doc.save();
