@@ -3,7 +3,7 @@
 //! `PRAGMA application_id` marks a danvan store; `PRAGMA user_version` is its schema version.
 //! A fresh database is created from [`CURRENT_DDL`] directly; an older one runs the ordered
 //! upgrade steps in [`upgrade`]. Historical steps are frozen: never edit one once released, add a
-//! new one and bump [`VERSION`] (a test checks that an upgraded v1 database equals a fresh one).
+//! new one and bump [`VERSION`] (tests check that upgraded v1 and v2 databases equal a fresh one).
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
@@ -13,7 +13,7 @@ use super::error::{StoreError, StoreResult};
 pub const APPLICATION_ID: i32 = 0x446E_566E;
 
 /// The schema version this build creates and reads.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// Meta key set by an upgrade step that needs every record re-indexed from its document (done
 /// by `Store::open`, which has the code for it).
@@ -21,6 +21,59 @@ pub(crate) const NEEDS_REINDEX: &str = "needs_reindex";
 
 /// The whole current schema, for a fresh database.
 pub const CURRENT_DDL: &str = "
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    snapshot BLOB NOT NULL,
+    heads BLOB NOT NULL,
+    chunk_count INTEGER NOT NULL DEFAULT 0,
+    chunk_bytes INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE chunks (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    bytes BLOB NOT NULL,
+    PRIMARY KEY (doc_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE records (
+    n INTEGER PRIMARY KEY, -- stable rowid (VACUUM keeps it), shared with records_fts
+    id TEXT NOT NULL UNIQUE REFERENCES documents(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    closed INTEGER NOT NULL,
+    unit TEXT NOT NULL,
+    main_date TEXT,
+    closed_on TEXT,
+    category TEXT,
+    summary TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    has_conflicts INTEGER NOT NULL DEFAULT 0,
+    overdue_from TEXT
+);
+CREATE INDEX records_by_date ON records (main_date DESC, created_at DESC);
+CREATE INDEX records_by_kind_status ON records (kind, status);
+CREATE INDEX records_by_overdue ON records (overdue_from) WHERE overdue_from IS NOT NULL;
+CREATE TABLE sync_state (
+    id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    state TEXT NOT NULL DEFAULT 'local_only',
+    dirty INTEGER NOT NULL DEFAULT 1,
+    edit_seq INTEGER NOT NULL DEFAULT 0,
+    sent_seq INTEGER,
+    reject_code TEXT,
+    reject_message TEXT,
+    last_synced_heads BLOB
+) WITHOUT ROWID;
+CREATE TABLE sync_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE VIRTUAL TABLE records_fts USING fts5(
+    text, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2'
+);
+CREATE INDEX sync_state_dirty ON sync_state (dirty) WHERE dirty = 1;
+";
+
+/// Version 2 as released (frozen): v1 plus reject reasons, last synced heads and text search.
+pub const V2_DDL: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE documents (
     id TEXT PRIMARY KEY,
@@ -133,6 +186,28 @@ CREATE INDEX sync_state_dirty ON sync_state (dirty) WHERE dirty = 1;
 INSERT OR REPLACE INTO meta (key, value) VALUES ('needs_reindex', '1');
 ";
 
+/// v2 → v3: the outbox becomes a `WITHOUT ROWID` table keyed by the record id, which drops its
+/// separate primary-key index (about 45 B per record). Rows are copied as they are.
+const V3_STEP: &str = "
+CREATE TABLE sync_state_v3 (
+    id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    state TEXT NOT NULL DEFAULT 'local_only',
+    dirty INTEGER NOT NULL DEFAULT 1,
+    edit_seq INTEGER NOT NULL DEFAULT 0,
+    sent_seq INTEGER,
+    reject_code TEXT,
+    reject_message TEXT,
+    last_synced_heads BLOB
+) WITHOUT ROWID;
+INSERT INTO sync_state_v3 (id, state, dirty, edit_seq, sent_seq, reject_code, reject_message,
+    last_synced_heads)
+    SELECT id, state, dirty, edit_seq, sent_seq, reject_code, reject_message, last_synced_heads
+    FROM sync_state;
+DROP TABLE sync_state;
+ALTER TABLE sync_state_v3 RENAME TO sync_state;
+CREATE INDEX sync_state_dirty ON sync_state (dirty) WHERE dirty = 1;
+";
+
 /// What `prepare` found in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Prepared {
@@ -192,7 +267,7 @@ pub(crate) fn inspect(conn: &Connection) -> StoreResult<Option<u32>> {
 
 /// Run every step after `from`, in order, inside `tx`, and set the new version.
 pub(crate) fn upgrade(tx: &Transaction<'_>, from: u32) -> StoreResult<()> {
-    let steps: [(u32, &str); 1] = [(2, V2_STEP)];
+    let steps: [(u32, &str); 2] = [(2, V2_STEP), (3, V3_STEP)];
     for (to, sql) in steps {
         if from < to {
             tx.execute_batch(sql)?;
@@ -241,6 +316,12 @@ pub fn describe(conn: &Connection) -> rusqlite::Result<Vec<String>> {
         };
         out.push(format!("{ty} {name} on {tbl} {sql_norm}"));
         if ty == "table" && !sql.starts_with("CREATE VIRTUAL") {
+            let without_rowid: i64 = conn.query_row(
+                "SELECT wr FROM pragma_table_list WHERE name = ?1 AND schema = 'main'",
+                [&name],
+                |r| r.get(0),
+            )?;
+            out.push(format!("  without_rowid={without_rowid}"));
             let mut cols = conn.prepare(
                 "SELECT cid, name, type, \"notnull\", coalesce(dflt_value, ''), pk \
                  FROM pragma_table_info(?1) ORDER BY cid",
@@ -301,6 +382,53 @@ mod tests {
         assert_eq!(v, VERSION);
         assert_eq!(describe(&old).unwrap(), describe(&fresh()).unwrap());
         assert_eq!(meta_get(&old, NEEDS_REINDEX).unwrap().as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn upgraded_v2_equals_fresh_and_keeps_the_outbox() {
+        let mut old = Connection::open_in_memory().unwrap();
+        old.execute_batch(V2_DDL).unwrap();
+        old.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        old.pragma_update(None, "user_version", 2).unwrap();
+        old.execute_batch(
+            "INSERT INTO documents (id, kind, snapshot, heads) VALUES ('a', 'mediation', x'00', x'');
+             INSERT INTO documents (id, kind, snapshot, heads) VALUES ('b', 'mediation', x'00', x'');
+             INSERT INTO sync_state VALUES ('a', 'rejected', 0, 3, 2, 'invalid', 'why', x'0102');
+             INSERT INTO sync_state (id) VALUES ('b');",
+        )
+        .unwrap();
+        let rows = |c: &Connection| -> Vec<String> {
+            let mut s = c
+                .prepare(
+                    "SELECT quote(id), state, dirty, edit_seq, quote(sent_seq), \
+                          quote(reject_code), quote(reject_message), quote(last_synced_heads) \
+                          FROM sync_state ORDER BY id",
+                )
+                .unwrap();
+            s.query_map([], |r| {
+                Ok((0..8)
+                    .map(|i| r.get_ref(i).map(|v| format!("{v:?}")))
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+                    .join("|"))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+        };
+        let before = rows(&old);
+        assert_eq!(prepare(&mut old).unwrap(), Prepared::Existing { from: 2 });
+        assert_eq!(describe(&old).unwrap(), describe(&fresh()).unwrap());
+        assert_eq!(rows(&old), before);
+        let dirty: i64 = old
+            .query_row(
+                "SELECT count(*) FROM sync_state INDEXED BY sync_state_dirty WHERE dirty = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(dirty, 1);
+        assert_eq!(meta_get(&old, NEEDS_REINDEX).unwrap(), None);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! A store written by schema v1 upgrades to the same schema as a fresh store, keeps its data,
-//! and gains text search over the records it already had.
+//! Stores written by schema v1 and v2 upgrade to the same schema as a fresh store and keep their
+//! data; a v1 store gains text search over the records it already had.
 
 use danvan_core::store::{ListQuery, Store, SyncState, schema};
 use danvan_core::{Record, RecordDoc, RulesConfig};
@@ -52,6 +52,18 @@ CREATE TABLE sync_state (
 CREATE TABLE sync_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 PRAGMA application_id = 1148081774;
 PRAGMA user_version = 1;
+";
+
+/// Frozen copy of what v2 added to v1 (reject reasons, last synced heads, text search).
+const V2_ADDITIONS: &str = "
+ALTER TABLE sync_state ADD COLUMN reject_code TEXT;
+ALTER TABLE sync_state ADD COLUMN reject_message TEXT;
+ALTER TABLE sync_state ADD COLUMN last_synced_heads BLOB;
+CREATE VIRTUAL TABLE records_fts USING fts5(
+    text, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2'
+);
+CREATE INDEX sync_state_dirty ON sync_state (dirty) WHERE dirty = 1;
+PRAGMA user_version = 2;
 ";
 
 fn write_v1_store(path: &std::path::Path, device: Uuid, record: &Record) {
@@ -113,7 +125,7 @@ fn v1_store_upgrades_to_the_fresh_schema_and_keeps_its_records() {
     assert_eq!(version(&old_path), schema::VERSION);
     assert_eq!(
         version(&old_path),
-        2,
+        3,
         "bump this test with the next schema step"
     );
     let describe =
@@ -134,6 +146,53 @@ fn v1_store_upgrades_to_the_fresh_schema_and_keeps_its_records() {
     assert_eq!(
         (st.state, st.dirty, st.rejection),
         (SyncState::LocalOnly, true, None)
+    );
+    upgraded.check_integrity().unwrap();
+    drop((upgraded, fresh));
+}
+
+#[test]
+fn v2_store_upgrades_to_the_fresh_schema_and_keeps_its_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = Uuid::now_v7();
+    let record = Record::new(
+        "U1",
+        device.to_string(),
+        day(2),
+        with_summary(mediation(), "Lối Đi chung"),
+    );
+    let old_path = dir.path().join("v2.sqlite3");
+    write_v1_store(&old_path, device, &record);
+    {
+        let conn = rusqlite::Connection::open(&old_path).unwrap();
+        conn.execute_batch(V2_ADDITIONS).unwrap();
+        conn.execute(
+            "UPDATE sync_state SET state = 'rejected', dirty = 0, reject_code = 'invalid', \
+             reject_message = 'thiếu ngày' WHERE id = ?1",
+            [record.id()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO records_fts (rowid, text) SELECT n, 'loi di chung' FROM records",
+            [],
+        )
+        .unwrap();
+    }
+
+    let upgraded = Store::open(&old_path, device, RulesConfig::default()).unwrap();
+    let fresh_path = dir.path().join("fresh.sqlite3");
+    let fresh = Store::open(&fresh_path, device, RulesConfig::default()).unwrap();
+    let describe =
+        |p: &std::path::Path| schema::describe(&rusqlite::Connection::open(p).unwrap()).unwrap();
+    assert_eq!(describe(&old_path), describe(&fresh_path));
+
+    assert_eq!(upgraded.get(record.id()).unwrap(), record);
+    let st = upgraded.sync_state(record.id()).unwrap();
+    assert_eq!((st.state, st.dirty), (SyncState::Rejected, false));
+    let rejection = st.rejection.expect("the rejection survives the upgrade");
+    assert_eq!(
+        (rejection.code.as_str(), rejection.message.as_str()),
+        ("invalid", "thiếu ngày")
     );
     upgraded.check_integrity().unwrap();
     drop((upgraded, fresh));
