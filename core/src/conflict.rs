@@ -125,6 +125,70 @@ fn item_id(doc: &automerge::AutoCommit, obj: &ObjId) -> Option<String> {
     }
 }
 
+/// Record the conflict at `parent[prop]` (called only where Automerge flags one).
+fn push_conflict(
+    doc: &automerge::AutoCommit,
+    parent: &ObjId,
+    prop: Prop,
+    path: String,
+    out: &mut Vec<Conflict>,
+) {
+    let Ok(all) = doc.get_all(parent, prop) else {
+        return;
+    };
+    if all.len() > 1 {
+        let values: Vec<ConflictValue> = all.iter().map(|(v, id)| render(doc, v, id)).collect();
+        out.push(Conflict {
+            path,
+            current: values[0].clone(),
+            values,
+        });
+    }
+}
+
+/// Walk the winning values below `obj`, using the conflict flag Automerge keeps on each entry
+/// (so only flagged entries pay for `get_all`).
+fn collect_obj(
+    doc: &automerge::AutoCommit,
+    obj: &ObjId,
+    t: ObjType,
+    path: &str,
+    out: &mut Vec<Conflict>,
+) {
+    match t {
+        ObjType::Map | ObjType::Table => {
+            for item in doc.map_range(obj, ..) {
+                let p = format!("{path}.{}", item.key);
+                if item.conflict {
+                    push_conflict(doc, obj, Prop::Key(item.key.to_string()), p.clone(), out);
+                }
+                if let automerge::ValueRef::Object(ct) = item.value {
+                    collect_obj(doc, &item.id(), ct, &p, out);
+                }
+            }
+        }
+        ObjType::List => {
+            for item in doc.list_range(obj, ..) {
+                let child = item.id();
+                let seg = match item.value {
+                    automerge::ValueRef::Object(ObjType::Map) => {
+                        item_id(doc, &child).unwrap_or_else(|| item.index.to_string())
+                    }
+                    _ => item.index.to_string(),
+                };
+                let p = format!("{path}[{seg}]");
+                if item.conflict {
+                    push_conflict(doc, obj, Prop::Index(item.index), p.clone(), out);
+                }
+                if let automerge::ValueRef::Object(ct) = item.value {
+                    collect_obj(doc, &child, ct, &p, out);
+                }
+            }
+        }
+        ObjType::Text => {}
+    }
+}
+
 fn collect(
     doc: &automerge::AutoCommit,
     parent: &ObjId,
@@ -143,26 +207,8 @@ fn collect(
             values,
         });
     }
-    // Descend into the winning value only: that is what the record shows.
-    match all.first() {
-        Some((Value::Object(ObjType::Map), id)) => {
-            for key in doc.keys(id) {
-                let p = format!("{path}.{key}");
-                collect(doc, id, Prop::Key(key), p, out);
-            }
-        }
-        Some((Value::Object(ObjType::List), id)) => {
-            for i in 0..doc.length(id) {
-                let seg = match doc.get(id, i).ok().flatten() {
-                    Some((Value::Object(ObjType::Map), item)) => {
-                        item_id(doc, &item).unwrap_or_else(|| i.to_string())
-                    }
-                    _ => i.to_string(),
-                };
-                collect(doc, id, Prop::Index(i), format!("{path}[{seg}]"), out);
-            }
-        }
-        _ => {}
+    if let Some((Value::Object(t), id)) = all.first() {
+        collect_obj(doc, id, *t, &path, out);
     }
 }
 
