@@ -96,7 +96,7 @@ impl From<Prop> for automerge::Prop {
     }
 }
 
-fn render(doc: &automerge::AutoCommit, v: &Value<'_>, id: &ObjId) -> ConflictValue {
+fn render(v: &Value<'_>, id: &ObjId) -> ConflictValue {
     let value = match v {
         Value::Scalar(s) => match s.as_ref() {
             ScalarValue::Str(s) => s.to_string(),
@@ -110,7 +110,6 @@ fn render(doc: &automerge::AutoCommit, v: &Value<'_>, id: &ObjId) -> ConflictVal
         ObjId::Id(_, actor, _) => device_for_actor(actor),
         ObjId::Root => String::new(),
     };
-    let _ = doc;
     ConflictValue { value, author }
 }
 
@@ -137,7 +136,7 @@ fn push_conflict(
         return;
     };
     if all.len() > 1 {
-        let values: Vec<ConflictValue> = all.iter().map(|(v, id)| render(doc, v, id)).collect();
+        let values: Vec<ConflictValue> = all.iter().map(|(v, id)| render(v, id)).collect();
         out.push(Conflict {
             path,
             current: values[0].clone(),
@@ -196,19 +195,9 @@ fn collect(
     path: String,
     out: &mut Vec<Conflict>,
 ) {
-    let Ok(all) = doc.get_all(parent, prop) else {
-        return;
-    };
-    if all.len() > 1 {
-        let values: Vec<ConflictValue> = all.iter().map(|(v, id)| render(doc, v, id)).collect();
-        out.push(Conflict {
-            path: path.clone(),
-            current: values[0].clone(),
-            values,
-        });
-    }
-    if let Some((Value::Object(t), id)) = all.first() {
-        collect_obj(doc, id, *t, &path, out);
+    push_conflict(doc, parent, prop.clone(), path.clone(), out);
+    if let Ok(Some((Value::Object(t), id))) = doc.get(parent, prop) {
+        collect_obj(doc, &id, t, &path, out);
     }
 }
 
