@@ -1,0 +1,255 @@
+//! The one error the apps see: [`DanvanError`], a few variants the app can act on, each with a
+//! Vietnamese and an English message ([`error_message`]). Core errors are mapped here and only
+//! here. No personal data or record content ever goes into error text: only codes, ids and
+//! counts (core's own messages follow the same rule).
+
+use danvan_core::CoreError;
+use danvan_core::store::StoreError;
+use danvan_core::sync::SyncError;
+
+use crate::types::{Language, ValidationIssue};
+
+/// Everything that can go wrong, as the app needs to tell it apart. Kotlin sees
+/// `DanvanException.Network`, `DanvanException.InvalidInput`, … ; Swift `DanvanError.network`, …
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum DanvanError {
+    /// No answer from the server (offline, timeout, server unavailable): keep working offline
+    /// and try again later. `detail` is technical (for logs).
+    #[error("network: {detail}")]
+    Network {
+        /// Technical detail.
+        detail: String,
+    },
+    /// The server refused the request: a bad, used or expired enrollment code, a revoked or
+    /// unknown device, a forbidden action. `code` is the server's stable code
+    /// (`enroll_code_invalid`, `device_revoked`, …).
+    #[error("rejected by the server: {code}")]
+    Rejected {
+        /// Stable machine-readable code.
+        code: String,
+    },
+    /// The server no longer speaks this app's protocol: update the app.
+    #[error("upgrade required")]
+    UpgradeRequired,
+    /// The input breaks one or more rules (validation, unknown code, bad date, a status change
+    /// the lifecycle does not allow); nothing was written. Show each issue on its field.
+    #[error("invalid input: {} issue(s)", issues.len())]
+    InvalidInput {
+        /// Every broken rule, with bilingual messages.
+        issues: Vec<ValidationIssue>,
+    },
+    /// No such record (or conflict, or choice).
+    #[error("not found: {what}")]
+    NotFound {
+        /// What was looked for (an id or a field path, never content).
+        what: String,
+    },
+    /// The store is open elsewhere (another `DanvanStore` in this or another process): close
+    /// the other one first.
+    #[error("the store is already open")]
+    StoreBusy,
+    /// The store belongs to another device id, or was written by a newer app version, or is not
+    /// a danvan store: it cannot be opened with this identity / this version.
+    #[error("the store cannot be opened: {detail}")]
+    StoreUnusable {
+        /// Technical detail.
+        detail: String,
+    },
+    /// This `DanvanStore` was closed.
+    #[error("the store is closed")]
+    StoreClosed,
+    /// Anything else (a damaged file, a bug): report it. `detail` is technical.
+    #[error("{detail}")]
+    Other {
+        /// Technical detail.
+        detail: String,
+    },
+}
+
+/// Result alias of the bindings.
+pub type Result<T, E = DanvanError> = std::result::Result<T, E>;
+
+impl DanvanError {
+    /// One invalid-input issue (for inputs the bindings parse: dates, codes, JSON).
+    pub(crate) fn invalid(field: &str, code: &str, vi: &str, en: &str) -> DanvanError {
+        DanvanError::InvalidInput {
+            issues: vec![ValidationIssue {
+                field: field.to_string(),
+                code: code.to_string(),
+                vi: vi.to_string(),
+                en: en.to_string(),
+            }],
+        }
+    }
+
+    /// The message for the person holding the phone.
+    pub fn message(&self, lang: Language) -> String {
+        let (vi, en): (String, String) = match self {
+            DanvanError::Network { .. } => (
+                "Không kết nối được máy chủ. Dữ liệu vẫn được lưu trên máy; hãy đồng bộ lại sau.".into(),
+                "Could not reach the server. Your data is kept on the phone; sync again later.".into(),
+            ),
+            DanvanError::Rejected { code } => (
+                format!("Máy chủ từ chối yêu cầu ({code})."),
+                format!("The server refused the request ({code})."),
+            ),
+            DanvanError::UpgradeRequired => (
+                "Máy chủ yêu cầu phiên bản ứng dụng mới hơn: hãy cập nhật ứng dụng.".into(),
+                "The server needs a newer version of the app: please update it.".into(),
+            ),
+            DanvanError::InvalidInput { issues } => {
+                let join = |f: fn(&ValidationIssue) -> &str| {
+                    issues.iter().map(f).collect::<Vec<_>>().join(" ")
+                };
+                (
+                    format!("Dữ liệu chưa hợp lệ: {}", join(|i| &i.vi)),
+                    format!("The input is not valid: {}", join(|i| &i.en)),
+                )
+            }
+            DanvanError::NotFound { what } => (
+                format!("Không tìm thấy: {what}."),
+                format!("Not found: {what}."),
+            ),
+            DanvanError::StoreBusy => (
+                "Kho dữ liệu đang được mở ở nơi khác.".into(),
+                "The store is already open elsewhere.".into(),
+            ),
+            DanvanError::StoreUnusable { .. } => (
+                "Không mở được kho dữ liệu trên máy (khác thiết bị, phiên bản mới hơn hoặc tệp không hợp lệ).".into(),
+                "The store on this phone cannot be opened (another device, a newer version or not a danvan file).".into(),
+            ),
+            DanvanError::StoreClosed => (
+                "Kho dữ liệu đã đóng.".into(),
+                "The store is closed.".into(),
+            ),
+            DanvanError::Other { .. } => (
+                "Đã xảy ra lỗi không mong muốn. Hãy báo cho quản trị viên.".into(),
+                "Something unexpected went wrong. Please tell your administrator.".into(),
+            ),
+        };
+        match lang {
+            Language::Vi => vi,
+            Language::En => en,
+        }
+    }
+}
+
+/// The message of `error` in `lang`, for the person holding the phone (Kotlin/Swift cannot call
+/// methods on an error, so this is a function).
+#[uniffi::export]
+pub fn error_message(error: DanvanError, lang: Language) -> String {
+    error.message(lang)
+}
+
+impl From<CoreError> for DanvanError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::Invalid(issues) => DanvanError::InvalidInput {
+                issues: issues.into_iter().map(ValidationIssue::from).collect(),
+            },
+            CoreError::Transition { from, to } => DanvanError::invalid(
+                "status",
+                "transition_not_allowed",
+                &format!("Không thể chuyển trạng thái từ “{from}” sang “{to}”."),
+                &format!("The status cannot change from “{from}” to “{to}”."),
+            ),
+            CoreError::UnknownCode { what, code } => DanvanError::invalid(
+                what,
+                "unknown_code",
+                &format!("Mã “{code}” không hợp lệ cho {what}."),
+                &format!("“{code}” is not a valid code for {what}."),
+            ),
+            CoreError::NotFound(what) => DanvanError::NotFound { what },
+            CoreError::Sync(e) => DanvanError::from(*e),
+            CoreError::Store(e) => DanvanError::from(e),
+            other => DanvanError::Other {
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+impl From<SyncError> for DanvanError {
+    fn from(e: SyncError) -> Self {
+        match e {
+            SyncError::Network(n) => DanvanError::Network { detail: n.0 },
+            SyncError::UpgradeRequired(_) => DanvanError::UpgradeRequired,
+            SyncError::Unauthorized { code, .. } => DanvanError::Rejected { code },
+            // A server in trouble is, for the phone, like no server: try again later.
+            SyncError::Server { status, code, .. } if status >= 500 => DanvanError::Network {
+                detail: format!("server error {status} ({code})"),
+            },
+            SyncError::Server { code, .. } => DanvanError::Rejected { code },
+            SyncError::Wire(w) => DanvanError::Other {
+                detail: w.to_string(),
+            },
+        }
+    }
+}
+
+impl From<StoreError> for DanvanError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::InUse => DanvanError::StoreBusy,
+            e @ (StoreError::WrongDevice { .. }
+            | StoreError::TooNew { .. }
+            | StoreError::NotADanvanStore) => DanvanError::StoreUnusable {
+                detail: e.to_string(),
+            },
+            other => DanvanError::Other {
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_speaks_both_languages() {
+        let all = [
+            DanvanError::Network { detail: "x".into() },
+            DanvanError::Rejected {
+                code: "enroll_code_invalid".into(),
+            },
+            DanvanError::UpgradeRequired,
+            DanvanError::invalid("a", "b", "Sai.", "Wrong."),
+            DanvanError::NotFound { what: "x".into() },
+            DanvanError::StoreBusy,
+            DanvanError::StoreUnusable { detail: "x".into() },
+            DanvanError::StoreClosed,
+            DanvanError::Other { detail: "x".into() },
+        ];
+        for e in all {
+            let (vi, en) = (e.message(Language::Vi), e.message(Language::En));
+            assert!(!vi.is_empty() && !en.is_empty());
+            assert_ne!(vi, en, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn store_in_use_is_busy_and_server_errors_are_retryable() {
+        assert_eq!(
+            DanvanError::from(CoreError::Store(StoreError::InUse)),
+            DanvanError::StoreBusy
+        );
+        let e = SyncError::Server {
+            status: 503,
+            code: "unavailable".into(),
+            message: String::new(),
+        };
+        assert!(matches!(DanvanError::from(e), DanvanError::Network { .. }));
+        let e = SyncError::Unauthorized {
+            code: "device_revoked".into(),
+            message: String::new(),
+        };
+        assert_eq!(
+            DanvanError::from(e),
+            DanvanError::Rejected {
+                code: "device_revoked".into()
+            }
+        );
+    }
+}

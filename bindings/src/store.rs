@@ -1,0 +1,401 @@
+//! [`DanvanStore`]: the phone's offline store as one object. Every method locks core's
+//! single-writer `Store`, converts its arguments, delegates, and converts the answer back.
+//! Calls block: call them off the UI thread.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use danvan_core::model::{DemocracyCheck, InspectionActivity, MediationCase as CoreCase};
+use danvan_core::store::Store;
+use danvan_core::sync::{SyncOptions, Transport, run_sync};
+use danvan_core::{Record, RecordBody, RulesConfig};
+use uuid::Uuid;
+
+use crate::error::{DanvanError, Result};
+use crate::mediation::MediationCase;
+use crate::sync::{DeviceCredentials, ForeignTransport, SyncListener, SyncProgress, SyncTransport};
+use crate::types::{
+    CodeLabel, Conflict, HomeSummary, ListFilter, OverdueItem, RecordKind, RecordRow,
+    StatusChange, SyncInfo, date, next_statuses, status_label,
+};
+
+/// Parse a device id (a UUID).
+pub(crate) fn device_uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s.trim()).map_err(|_| {
+        DanvanError::invalid(
+            "device_id",
+            "bad_device_id",
+            "Mã thiết bị không hợp lệ.",
+            "The device id is not valid.",
+        )
+    })
+}
+
+/// A whole record as a screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RecordView {
+    /// Record id.
+    pub id: String,
+    /// Kind.
+    pub kind: RecordKind,
+    /// Unit code the record was entered under.
+    pub unit: String,
+    /// Status code and labels.
+    pub status: CodeLabel,
+    /// Device that created it.
+    pub created_by: String,
+    /// Creation time (ms since the epoch).
+    pub created_at_ms: i64,
+    /// Status history, oldest first.
+    pub history: Vec<StatusChange>,
+    /// The typed form, for a mediation case.
+    pub mediation: Option<MediationCase>,
+    /// The whole body as JSON (every field of the kind, as core serialises it).
+    pub body_json: String,
+    /// Statuses it may move to next.
+    pub next_statuses: Vec<CodeLabel>,
+    /// Sync state and rejection reason.
+    pub sync: SyncInfo,
+    /// Fields with concurrent values to resolve.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// The offline store of one device: records, list and search, lifecycle, conflicts, summaries
+/// and sync. Open it once per app process (a second open of the same file fails with
+/// `StoreBusy`) and `close` it when done.
+#[derive(uniffi::Object)]
+pub struct DanvanStore {
+    inner: Mutex<Option<Store>>,
+}
+
+impl DanvanStore {
+    fn lock(&self) -> Result<MutexGuard<'_, Option<Store>>> {
+        self.inner.lock().map_err(|_| DanvanError::Other {
+            detail: "the store lock is poisoned".into(),
+        })
+    }
+
+    /// Run `f` on the open store.
+    fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        let mut guard = self.lock()?;
+        let store = guard.as_mut().ok_or(DanvanError::StoreClosed)?;
+        f(store)
+    }
+
+    fn view(store: &Store, record: &Record) -> Result<RecordView> {
+        let id = record.id();
+        let kind = record.envelope.kind;
+        let status = record.body.status_code();
+        let body_json = match &record.body {
+            RecordBody::Mediation(b) => serde_json::to_string(b),
+            RecordBody::Inspection(b) => serde_json::to_string(b),
+            RecordBody::Democracy(b) => serde_json::to_string(b),
+        }
+        .map_err(|e| DanvanError::Other {
+            detail: format!("body json: {e}"),
+        })?;
+        Ok(RecordView {
+            id: id.to_string(),
+            kind: kind.into(),
+            unit: record.envelope.unit.clone(),
+            status: status_label(kind, status),
+            created_by: record.envelope.created_by.clone(),
+            created_at_ms: record.envelope.created_at.0,
+            history: record
+                .history
+                .iter()
+                .map(|h| StatusChange {
+                    from: h.from.clone(),
+                    to: status_label(kind, &h.to),
+                    on: h.on.to_string(),
+                    at_ms: h.at.0,
+                    by: h.by.clone(),
+                    note: h.note.clone(),
+                })
+                .collect(),
+            mediation: match &record.body {
+                RecordBody::Mediation(m) => Some(MediationCase::from(m)),
+                _ => None,
+            },
+            body_json,
+            next_statuses: next_statuses(kind, status),
+            sync: store.sync_state(id)?.into(),
+            conflicts: store.conflicts(id)?.into_iter().map(Into::into).collect(),
+        })
+    }
+
+    /// Save `record` and return its view.
+    fn saved(store: &Store, record: Result<Record, danvan_core::CoreError>) -> Result<RecordView> {
+        Self::view(store, &record?)
+    }
+
+    fn sync_over(
+        &self,
+        transport: &dyn Transport,
+        credentials: &DeviceCredentials,
+        listener: Option<Arc<dyn SyncListener>>,
+    ) -> Result<SyncProgress> {
+        let creds = credentials.to_core()?;
+        self.with(|store| {
+            if creds.device_id != store.device() {
+                return Err(DanvanError::invalid(
+                    "credentials.device_id",
+                    "wrong_device",
+                    "Thông tin đăng nhập thuộc thiết bị khác với kho dữ liệu này.",
+                    "The credentials belong to another device than this store.",
+                ));
+            }
+            let p = run_sync(store, transport, &creds, SyncOptions::default(), |p| {
+                if let Some(l) = &listener {
+                    l.on_progress((*p).into());
+                }
+            })?;
+            Ok(p.into())
+        })
+    }
+}
+
+/// Parse a kind's body from JSON.
+fn body_from_json(kind: RecordKind, json: &str) -> Result<RecordBody> {
+    let bad = |e: serde_json::Error| {
+        DanvanError::invalid(
+            "body_json",
+            "bad_json",
+            &format!("Nội dung hồ sơ không đọc được (dòng {}, cột {}).", e.line(), e.column()),
+            &format!("The record body cannot be read (line {}, column {}).", e.line(), e.column()),
+        )
+    };
+    Ok(match kind {
+        RecordKind::Mediation => RecordBody::Mediation(serde_json::from_str(json).map_err(bad)?),
+        RecordKind::Inspection => RecordBody::Inspection(serde_json::from_str(json).map_err(bad)?),
+        RecordKind::Democracy => RecordBody::Democracy(serde_json::from_str(json).map_err(bad)?),
+    })
+}
+
+#[uniffi::export]
+impl DanvanStore {
+    /// Open (or create) the store at `path` for the device `device_id` (from enrollment).
+    /// Fails with `StoreBusy` if it is open elsewhere, `StoreUnusable` if it belongs to another
+    /// device, comes from a newer app or is not a danvan file.
+    #[uniffi::constructor]
+    pub fn open(path: String, device_id: String) -> Result<Arc<DanvanStore>> {
+        let device = device_uuid(&device_id)?;
+        let store = Store::open(&path, device, RulesConfig::default())?;
+        Ok(Arc::new(DanvanStore {
+            inner: Mutex::new(Some(store)),
+        }))
+    }
+
+    /// Close the store now (releases the file for another open), even while the app still
+    /// holds references to this object. Later calls fail with `StoreClosed`; closing twice is
+    /// harmless. (Not named `close`: the generated Kotlin object already has a `close()` that
+    /// frees the handle.)
+    pub fn close_store(&self) -> Result<()> {
+        self.lock()?.take();
+        Ok(())
+    }
+
+    /// The device id the store writes for.
+    pub fn device_id(&self) -> Result<String> {
+        self.with(|s| Ok(s.device().to_string()))
+    }
+
+    /// Create a mediation case under `unit` (the device's village), received `on`
+    /// (`YYYY-MM-DD`). It starts in status `received`. Invalid input writes nothing.
+    pub fn create_mediation(
+        &self,
+        unit: String,
+        on: String,
+        form: MediationCase,
+    ) -> Result<RecordView> {
+        let on = date("on", &on)?;
+        let body = RecordBody::Mediation(form.to_new()?);
+        self.with(|s| {
+            let r = s.create(body, unit.trim(), on);
+            Self::saved(s, r)
+        })
+    }
+
+    /// Edit mediation case `id` with the form's fields (fields the form does not hold are kept;
+    /// status and closing date change only through `transition`).
+    pub fn update_mediation(&self, id: String, form: MediationCase) -> Result<RecordView> {
+        self.with(|s| {
+            let current = s.get(&id)?;
+            let RecordBody::Mediation(mut m) = current.body else {
+                return Err(not_mediation(&id));
+            };
+            // Apply the form before the write, so a bad field writes nothing.
+            form.apply_to(&mut m)?;
+            let r = s.update(&id, |r| {
+                r.body = RecordBody::Mediation(m);
+                Ok(())
+            });
+            Self::saved(s, r)
+        })
+    }
+
+    /// Create a record of any kind from its body as JSON (the format of `RecordView.body_json`;
+    /// see `example_body_json`). It starts in its kind's initial status.
+    pub fn create_record_json(
+        &self,
+        kind: RecordKind,
+        unit: String,
+        on: String,
+        body_json: String,
+    ) -> Result<RecordView> {
+        let on = date("on", &on)?;
+        let body = body_from_json(kind, &body_json)?;
+        self.with(|s| {
+            let r = s.create(body, unit.trim(), on);
+            Self::saved(s, r)
+        })
+    }
+
+    /// Replace the body of record `id` with `body_json` (same kind; the status stays as it is:
+    /// use `transition`).
+    pub fn update_record_json(&self, id: String, body_json: String) -> Result<RecordView> {
+        self.with(|s| {
+            let current = s.get(&id)?;
+            let mut body = body_from_json(current.envelope.kind.into(), &body_json)?;
+            keep_status(&current.body, &mut body);
+            let r = s.update(&id, |r| {
+                r.body = body;
+                Ok(())
+            });
+            Self::saved(s, r)
+        })
+    }
+
+    /// The record `id`.
+    pub fn get(&self, id: String) -> Result<RecordView> {
+        self.with(|s| {
+            let r = s.get(&id)?;
+            Self::view(s, &r)
+        })
+    }
+
+    /// Records matching `filter`, newest first.
+    pub fn list(&self, filter: ListFilter) -> Result<Vec<RecordRow>> {
+        let q = filter.to_query()?;
+        self.with(|s| Ok(s.list(&q)?.into_iter().map(Into::into).collect()))
+    }
+
+    /// Search summaries and names: every word must appear as a word prefix, ignoring case and
+    /// diacritics (`"loi di"` finds `"Lối đi"`).
+    pub fn search(&self, text: String) -> Result<Vec<RecordRow>> {
+        self.list(ListFilter {
+            text: Some(text),
+            ..ListFilter::default()
+        })
+    }
+
+    /// Move record `id` to status `to` (a code from `next_statuses`) effective `on`; the
+    /// lifecycle and the record's rules decide (e.g. a successful case needs its agreement).
+    pub fn transition(
+        &self,
+        id: String,
+        to: String,
+        on: String,
+        note: Option<String>,
+    ) -> Result<RecordView> {
+        let on = date("on", &on)?;
+        self.with(|s| {
+            let r = s.transition(&id, to.trim(), on, note);
+            Self::saved(s, r)
+        })
+    }
+
+    /// Fields of record `id` with concurrent values.
+    pub fn conflicts(&self, id: String) -> Result<Vec<Conflict>> {
+        self.with(|s| Ok(s.conflicts(&id)?.into_iter().map(Into::into).collect()))
+    }
+
+    /// Resolve the conflict at `path` of record `id` by keeping value number `choice` (an index
+    /// into `Conflict.values`). The resolution syncs like any edit and clears the conflict on
+    /// every device.
+    pub fn resolve_conflict(&self, id: String, path: String, choice: u32) -> Result<RecordView> {
+        self.with(|s| {
+            let r = s.resolve_conflict(&id, &path, choice as usize);
+            Self::saved(s, r)
+        })
+    }
+
+    /// The sync state of record `id` (and the server's reason while rejected).
+    pub fn sync_info(&self, id: String) -> Result<SyncInfo> {
+        self.with(|s| Ok(s.sync_state(&id)?.into()))
+    }
+
+    /// Everything overdue as of `as_of` (`YYYY-MM-DD`), earliest deadline first.
+    pub fn overdue(&self, as_of: String) -> Result<Vec<OverdueItem>> {
+        let as_of = date("as_of", &as_of)?;
+        self.with(|s| {
+            Ok(s.overdue(as_of)?
+                .into_iter()
+                .map(OverdueItem::from_core)
+                .collect())
+        })
+    }
+
+    /// The home screen's counts as of `as_of` (`YYYY-MM-DD`).
+    pub fn summary(&self, as_of: String) -> Result<HomeSummary> {
+        let as_of = date("as_of", &as_of)?;
+        self.with(|s| Ok(s.summary(as_of)?.into()))
+    }
+
+    /// Sync with the server at `server_url` over the built-in HTTP transport: push local
+    /// changes, receive the others', record each verdict. `listener` hears each round trip.
+    pub fn sync(
+        &self,
+        server_url: String,
+        credentials: DeviceCredentials,
+        listener: Option<Arc<dyn SyncListener>>,
+    ) -> Result<SyncProgress> {
+        let t = crate::sync::http(&server_url)?;
+        self.sync_over(&t, &credentials, listener)
+    }
+
+    /// [`DanvanStore::sync`] over the app's own transport.
+    pub fn sync_with(
+        &self,
+        transport: Arc<dyn SyncTransport>,
+        credentials: DeviceCredentials,
+        listener: Option<Arc<dyn SyncListener>>,
+    ) -> Result<SyncProgress> {
+        self.sync_over(&ForeignTransport(transport), &credentials, listener)
+    }
+}
+
+fn not_mediation(id: &str) -> DanvanError {
+    DanvanError::invalid(
+        "kind",
+        "not_mediation",
+        &format!("Hồ sơ {id} không phải là vụ việc hòa giải."),
+        &format!("Record {id} is not a mediation case."),
+    )
+}
+
+/// The body's status is the history's business: an edit of the body keeps the current one.
+fn keep_status(current: &RecordBody, new: &mut RecordBody) {
+    match (current, new) {
+        (RecordBody::Mediation(c), RecordBody::Mediation(n)) => {
+            n.status = c.status;
+            n.closed_on = c.closed_on;
+        }
+        (RecordBody::Inspection(c), RecordBody::Inspection(n)) => n.status = c.status,
+        (RecordBody::Democracy(c), RecordBody::Democracy(n)) => n.status = c.status,
+        _ => {}
+    }
+}
+
+/// A filled example body of `kind` as JSON (valid in its initial status), as a template for
+/// `create_record_json` and for demos and tests.
+#[uniffi::export]
+pub fn example_body_json(kind: RecordKind) -> Result<String> {
+    match kind {
+        RecordKind::Mediation => serde_json::to_string(&CoreCase::example()),
+        RecordKind::Inspection => serde_json::to_string(&InspectionActivity::example()),
+        RecordKind::Democracy => serde_json::to_string(&DemocracyCheck::example()),
+    }
+    .map_err(|e| DanvanError::Other {
+        detail: format!("body json: {e}"),
+    })
+}

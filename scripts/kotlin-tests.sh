@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Kotlin (JVM) tests of the generated bindings and the scripted mobile demo, against a live local
+# server. Installs what it needs, idempotently: the Kotlin compiler from npm (into .cache/kotlin)
+# and JNA + JUnit 4 from Debian (only when missing). Called by scripts/test.sh.
+#
+#   scripts/kotlin-tests.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# --- toolchain --------------------------------------------------------------------------------
+KOTLIN_VERSION=2.4.20
+kotlin_home="$root/.cache/kotlin/node_modules/kotlin-compiler"
+if [ ! -x "$kotlin_home/bin/kotlinc" ] || ! grep -q "\"version\": \"$KOTLIN_VERSION\"" "$kotlin_home/package.json"; then
+  step "installing kotlin-compiler@$KOTLIN_VERSION (npm) into .cache/kotlin"
+  npm install --no-audit --no-fund --prefix "$root/.cache/kotlin" "kotlin-compiler@$KOTLIN_VERSION"
+fi
+
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get install -y --no-install-recommends "$@" \
+    || { $sudo apt-get update && $sudo apt-get install -y --no-install-recommends "$@"; }
+}
+missing=()
+command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
+{ dpkg -s libjna-java >/dev/null 2>&1 && [ -f /usr/share/java/jna.jar ]; } || missing+=(libjna-java)
+{ dpkg -s junit4 >/dev/null 2>&1 && [ -f /usr/share/java/junit4.jar ]; } || missing+=(junit4)
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing ${missing[*]} (apt)"
+  apt_install "${missing[@]}"
+fi
+
+hamcrest=/usr/share/java/hamcrest-core.jar
+[ -f "$hamcrest" ] || hamcrest=/usr/share/java/hamcrest.jar
+libs="/usr/share/java/jna.jar:/usr/share/java/junit4.jar:$hamcrest:$kotlin_home/lib/kotlin-stdlib.jar"
+
+# --- build and generate -----------------------------------------------------------------------
+step "building the library and generating the Kotlin bindings"
+cargo build -p danvan-e2e --bin danvan-testserver --quiet
+./scripts/gen-bindings.sh kotlin
+
+step "compiling bindings, tests and the mobile demo (kotlinc)"
+classes="$root/target/kotlin/classes"
+rm -rf "$classes"
+mkdir -p "$classes"
+start=$(date +%s)
+"$kotlin_home/bin/kotlinc" -nowarn -jvm-target 17 -cp "$libs" -d "$classes" \
+  bindings/generated/kotlin bindings/tests/kotlin mobile-demo/src 2>&1 \
+  | grep -v '^warning:' || true
+[ -f "$classes/danvan/tests/DanvanBindingsTest.class" ] || { echo "kotlinc failed" >&2; exit 1; }
+echo "compiled in $(( $(date +%s) - start )) s"
+
+# --- a live server per run --------------------------------------------------------------------
+tmp=$(mktemp -d)
+server_pids=()
+cleanup() {
+  for p in "${server_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# Start danvan-testserver; its KEY=value lines become environment variables of this shell.
+# It serves until its stdin (a fifo this shell holds open) closes or it is killed.
+start_server() {
+  local name=$1 fifo="$tmp/$1.in" out="$tmp/$1.out"
+  mkfifo "$fifo"
+  target/debug/danvan-testserver <"$fifo" >"$out" 2>"$tmp/$name.log" &
+  server_pids+=($!)
+  exec {fd}>"$fifo"
+  for _ in $(seq 1 300); do
+    grep -q '^READY$' "$out" 2>/dev/null && break
+    kill -0 "${server_pids[-1]}" 2>/dev/null || { cat "$tmp/$name.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  grep -q '^READY$' "$out" || { echo "test server did not start" >&2; exit 1; }
+  while IFS='=' read -r k v; do
+    [ "$k" = READY ] || export "$k=$v"
+  done <"$out"
+}
+
+jvm=(java -Djna.library.path="$root/target/debug" -cp "$classes:$libs")
+
+step "Kotlin tests (JUnit 4) against a live server"
+start_server tests
+start=$(date +%s%N)
+"${jvm[@]}" org.junit.runner.JUnitCore danvan.tests.DanvanBindingsTest
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "Kotlin tests: $ms ms"
+
+step "mobile demo, scripted run (a fresh server)"
+start_server demo
+"${jvm[@]}" danvan.demo.MainKt --scripted --server "$DANVAN_URL"
