@@ -27,7 +27,11 @@ case "$(uname -s)" in
   *) lib="target/$profile/libdanvan_bindings.so" ;;
 esac
 
-cargo build ${flags[@]+"${flags[@]}"} -p danvan-bindings -p uniffi-bindgen --quiet
+# DANVAN_SKIP_BUILD=1: the caller has just built the workspace (scripts/kotlin-tests.sh does,
+# with the same features as `cargo test`, so nothing is compiled twice).
+if [ -z "${DANVAN_SKIP_BUILD:-}" ]; then
+  cargo build ${flags[@]+"${flags[@]}"} -p danvan-bindings -p uniffi-bindgen --quiet
+fi
 for lang in "${langs[@]}"; do
   out="bindings/generated/$lang"
   rm -rf "$out"

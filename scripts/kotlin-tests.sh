@@ -39,8 +39,9 @@ libs="/usr/share/java/jna.jar:/usr/share/java/junit4.jar:$hamcrest:$kotlin_home/
 
 # --- build and generate -----------------------------------------------------------------------
 step "building the library and generating the Kotlin bindings"
-cargo build -p danvan-e2e --bin danvan-testserver --quiet
-./scripts/gen-bindings.sh kotlin
+# The whole workspace with the features `cargo test` used: reuses its compiled dependencies.
+cargo build --workspace --all-features --quiet
+DANVAN_SKIP_BUILD=1 ./scripts/gen-bindings.sh kotlin
 
 step "compiling bindings, tests and the mobile demo (kotlinc)"
 classes="$root/target/kotlin/classes"

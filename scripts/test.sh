@@ -21,3 +21,4 @@ fi
 
 step "cargo test (workspace)"
 cargo test --workspace --all-features
+./scripts/kotlin-tests.sh

@@ -39,8 +39,8 @@ pub use labels::{code_lists, codes, label};
 pub use mediation::{MediationCase, Party, Person};
 pub use store::{DanvanStore, RecordView, example_body_json};
 pub use sync::{
-    DeviceCredentials, Enrollment, HttpResponse, SyncListener, SyncProgress, SyncTransport,
-    enroll, enroll_with,
+    DeviceCredentials, Enrollment, HttpResponse, SyncListener, SyncProgress, SyncTransport, enroll,
+    enroll_with,
 };
 pub use types::{
     CodeLabel, Conflict, ConflictValue, HomeSummary, KindStatusCount, Language, ListFilter,

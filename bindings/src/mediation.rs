@@ -211,10 +211,9 @@ impl MediationCase {
             .mediators
             .iter()
             .map(|p| {
-                let old = p
-                    .id
-                    .as_ref()
-                    .and_then(|id| c.mediators.iter().find(|m| &m.id == id));
+                let old =
+                    p.id.as_ref()
+                        .and_then(|id| c.mediators.iter().find(|m| &m.id == id));
                 PersonEntry {
                     id: p.id.clone().unwrap_or_else(new_item_id),
                     person: PersonRef {
@@ -226,8 +225,7 @@ impl MediationCase {
             })
             .collect();
         c.assigned_on = opt_date("mediation.assigned_on", self.assigned_on.as_deref())?;
-        c.agreed_start_on =
-            opt_date("mediation.agreed_start_on", self.agreed_start_on.as_deref())?;
+        c.agreed_start_on = opt_date("mediation.agreed_start_on", self.agreed_start_on.as_deref())?;
         c.started_on = opt_date("mediation.started_on", self.started_on.as_deref())?;
         let mut parties = Vec::with_capacity(self.parties.len());
         for p in &self.parties {
@@ -251,7 +249,10 @@ impl MediationCase {
             .as_deref()
             .map(code::<ExclusionReason>)
             .transpose()?;
-        let due_on = opt_date("mediation.agreement.due_on", self.agreement_due_on.as_deref())?;
+        let due_on = opt_date(
+            "mediation.agreement.due_on",
+            self.agreement_due_on.as_deref(),
+        )?;
         c.agreement = match opt_text(&self.agreement) {
             None => None,
             Some(text) => Some(match c.agreement.take() {

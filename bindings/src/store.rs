@@ -14,8 +14,8 @@ use crate::error::{DanvanError, Result};
 use crate::mediation::MediationCase;
 use crate::sync::{DeviceCredentials, ForeignTransport, SyncListener, SyncProgress, SyncTransport};
 use crate::types::{
-    CodeLabel, Conflict, HomeSummary, ListFilter, OverdueItem, RecordKind, RecordRow,
-    StatusChange, SyncInfo, date, next_statuses, status_label,
+    CodeLabel, Conflict, HomeSummary, ListFilter, OverdueItem, RecordKind, RecordRow, StatusChange,
+    SyncInfo, date, next_statuses, status_label,
 };
 
 /// Parse a device id (a UUID).
@@ -160,8 +160,16 @@ fn body_from_json(kind: RecordKind, json: &str) -> Result<RecordBody> {
         DanvanError::invalid(
             "body_json",
             "bad_json",
-            &format!("Nội dung hồ sơ không đọc được (dòng {}, cột {}).", e.line(), e.column()),
-            &format!("The record body cannot be read (line {}, column {}).", e.line(), e.column()),
+            &format!(
+                "Nội dung hồ sơ không đọc được (dòng {}, cột {}).",
+                e.line(),
+                e.column()
+            ),
+            &format!(
+                "The record body cannot be read (line {}, column {}).",
+                e.line(),
+                e.column()
+            ),
         )
     };
     Ok(match kind {

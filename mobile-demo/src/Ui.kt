@@ -50,7 +50,7 @@ class Ui(val lang: Language) {
         println("  │ ${t("Đồng bộ", "Sync")}: ${syncState(r.sync)}")
         for (c in r.conflicts) {
             println("  │ ⚠ ${t("Xung đột tại", "Conflict at")} ${c.path}:")
-            c.values.forEachIndexed { i, v -> println("  │     [$i] ${v.value} — ${t("thiết bị", "device")} ${v.author.take(8)}") }
+            c.values.forEachIndexed { i, v -> println("  │     [$i] ${v.value} — ${t("thiết bị", "device")} ${v.author.takeLast(8)}") }
         }
         println("  └ ${t("Mã", "Id")}: ${r.id}")
     }

@@ -50,7 +50,11 @@ fn main() -> Result<()> {
         ),
         (
             "DANVAN_CODES_OTHER_MEDIATOR",
-            issue("Hòa giải viên xã khác", Role::Mediator, VILLAGE_THUY_NGUYEN_1)?,
+            issue(
+                "Hòa giải viên xã khác",
+                Role::Mediator,
+                VILLAGE_THUY_NGUYEN_1,
+            )?,
         ),
     ];
     let mut out = std::io::stdout().lock();

@@ -1,0 +1,146 @@
+// The scripted run: a mediator's work on her phone, end to end against a live server, with a
+// check after each step (a failed check exits non-zero, so the run is a test too).
+package danvan.demo
+
+import java.nio.file.Files
+import java.nio.file.Path
+import uniffi.danvan.*
+
+class StoryFailed(message: String) : Exception(message)
+
+private fun check(ok: Boolean, what: String) {
+    if (!ok) throw StoryFailed(what)
+}
+
+/** One phone: an enrollment and its store. */
+class Device(val ui: Ui, val server: String, code: String, label: String, dir: Path) : AutoCloseable {
+    val enrollment = enroll(server, code, label)
+    val store = DanvanStore.open(dir.resolve("danvan.sqlite3").toString(), enrollment.credentials.deviceId)
+    val id: String get() = enrollment.credentials.deviceId
+
+    fun sync(): SyncProgress {
+        val p = store.sync(server, enrollment.credentials, ui.progress())
+        ui.synced(p)
+        return p
+    }
+
+    override fun close() {
+        store.closeStore()
+        store.close()
+    }
+}
+
+/** The case Lan records: two neighbours' shared path, as the logbook has it. */
+fun newCase(village: String) = MediationCase(
+    team = "$village-HG",
+    village = village,
+    commune = village.substringBefore('-'),
+    receivedOn = "2025-09-02",
+    basis = "one_party_request",
+    mediators = listOf(Person(name = "Nguyễn Thị Lan", role = "hòa giải viên")),
+    assignedOn = "2025-09-03",
+    parties = listOf(
+        Party(name = "Trần Văn Hùng", birthYear = 1968, sex = "male",
+            address = "Số 12, ngõ 45, thôn 1", phone = "0912 345 678", role = "requesting"),
+        Party(name = "Lê Thị Mai", birthYear = 1975, sex = "female",
+            address = "Số 14, ngõ 45, thôn 1", role = "other"),
+    ),
+    category = "conflict",
+    subtype = "path",
+    summary = "Tranh chấp lối đi chung giữa hai hộ liền kề",
+)
+
+fun story(ui: Ui, server: String, enrollmentCode: (String) -> String) {
+    val root = Files.createTempDirectory("danvan-demo")
+    try {
+        ui.step("Chị Lan (hòa giải viên) đăng ký điện thoại bằng mã dùng một lần",
+            "Lan (mediator) enrolls her phone with a one-time code")
+        Device(ui, server, enrollmentCode("MEDIATOR"), "Điện thoại chị Lan", Files.createDirectory(root.resolve("lan"))).use { lan ->
+            val e = lan.enrollment
+            ui.line("Đã đăng ký: ${e.person} · ${e.role} · đơn vị ${e.unit}",
+                "Enrolled: ${e.person} · ${e.role} · unit ${e.unit}")
+            check(e.role == "mediator", "enrolled as a mediator")
+
+            ui.step("Không có mạng: chị Lan ghi một vụ việc mới", "No network: Lan records a new case")
+            ui.line("Phạm vi thống kê có thể chọn: " + codes("mediation.category").joinToString(" · ") { it.vi },
+                "Categories to pick from: " + codes("mediation.category").joinToString(" · ") { it.en })
+            val created = lan.store.createMediation(e.unit, "2025-09-02", newCase(e.unit))
+            ui.card(created)
+            check(created.sync.state == SyncState.LOCAL_ONLY, "a new case is on the phone only")
+            check(created.status.code == "received", "a new case is received")
+            val id = created.id
+
+            ui.step("Ngày 8/9: màn hình chính nhắc việc quá hạn", "8 September: the home screen shows what is overdue")
+            val late = lan.store.overdue("2025-09-08")
+            ui.overdue(late)
+            check(late.singleOrNull()?.rule == "mediation_not_started", "the late start is overdue")
+            ui.summary(lan.store.summary("2025-09-08"))
+
+            ui.step("Chị Lan bắt đầu hòa giải (chuyển trạng thái)", "Lan starts mediating (a status change)")
+            ui.line("Có thể chuyển sang: " + created.nextStatuses.joinToString(" · ") { it.vi },
+                "May move to: " + created.nextStatuses.joinToString(" · ") { it.en })
+            val mediating = lan.store.transition(id, "mediating", "2025-09-08", "Đã gặp hai bên")
+            ui.line("Trạng thái: ${mediating.status.vi}", "Status: ${mediating.status.en}")
+            check(lan.store.overdue("2025-09-08").isEmpty(), "nothing is overdue once started")
+
+            ui.step("Có mạng: chị Lan đồng bộ", "Back online: Lan syncs")
+            val first = lan.sync()
+            check(first.accepted == 1uL, "the case was accepted")
+            ui.line("Trạng thái đồng bộ: ${ui.syncState(lan.store.syncInfo(id))}",
+                "Sync state: ${ui.syncState(lan.store.syncInfo(id))}")
+
+            ui.step("Chị Hoa (tổ trưởng) nhận vụ việc trên điện thoại của mình",
+                "Hoa (team leader) receives the case on her phone")
+            Device(ui, server, enrollmentCode("TEAM_LEADER"), "Điện thoại chị Hoa", Files.createDirectory(root.resolve("hoa"))).use { hoa ->
+                check(hoa.sync().pulled == 1uL, "the leader received the case")
+
+                ui.step("Cả hai cùng sửa khi không có mạng: chị Hoa ghi số sổ và sửa nội dung, chị Lan cũng sửa nội dung",
+                    "Both edit offline: Hoa gives the logbook number and rewrites the summary, Lan rewrites it too")
+                val atHoa = hoa.store.get(id).mediation!!
+                hoa.store.updateMediation(id, atHoa.copy(logbookNo = 7u,
+                    summary = "Tranh chấp lối đi chung (hộ bà Mai xây tường lấn 0,3 m)"))
+                val atLan = lan.store.get(id).mediation!!
+                lan.store.updateMediation(id, atLan.copy(summary = "Tranh chấp lối đi chung, hai hộ đã gặp nhau"))
+                hoa.sync()
+                lan.sync()
+
+                ui.step("Trên máy chị Lan: số sổ của tổ trưởng đã được gộp, nội dung có xung đột",
+                    "On Lan's phone: the leader's logbook number is merged, the summary is in conflict")
+                val merged = lan.store.get(id)
+                ui.card(merged)
+                check(merged.mediation?.logbookNo == 7u, "the leader's logbook number merged")
+                val conflict = merged.conflicts.singleOrNull()
+                check(conflict != null && conflict.path.endsWith("summary"), "one conflict on the summary")
+                check(conflict!!.values.map { it.author }.toSet() == setOf(lan.id, hoa.id), "both authors shown")
+
+                ui.step("Chị Lan chọn bản của tổ trưởng", "Lan keeps the team leader's version")
+                val choice = conflict.values.indexOfFirst { it.author == hoa.id }
+                val resolved = lan.store.resolveConflict(id, conflict.path, choice.toUInt())
+                check(resolved.conflicts.isEmpty(), "the conflict is resolved")
+
+                ui.step("Hòa giải thành: chị Lan ghi thỏa thuận và kết thúc vụ việc",
+                    "Mediation succeeded: Lan records the agreement and closes the case")
+                lan.store.updateMediation(id, resolved.mediation!!.copy(
+                    agreement = "Hộ bà Mai tháo dỡ phần tường lấn lối đi trước ngày 30/9/2025",
+                    agreementDueOn = "2025-09-30"))
+                val closed = lan.store.transition(id, "successful", "2025-09-10", null)
+                ui.card(closed)
+                check(closed.status.code == "successful" && closed.mediation?.closedOn == "2025-09-10", "closed as successful")
+                lan.sync()
+                hoa.sync()
+                val atLeader = hoa.store.get(id)
+                check(atLeader.conflicts.isEmpty() && atLeader.status.code == "successful", "the leader sees the resolved, closed case")
+                ui.line("Máy chị Hoa: ${atLeader.status.vi}, không còn xung đột.",
+                    "Hoa's phone: ${atLeader.status.en}, no conflict left.")
+            }
+
+            ui.step("Tổng quan cuối ngày", "End of the day")
+            val s = lan.store.summary("2025-09-10")
+            ui.summary(s)
+            check(s.total == 1uL && s.unsynced == 0uL && s.conflicts == 0uL, "everything synced, no conflict")
+        }
+        println("\n✓ ${ui.t("Kịch bản hoàn tất.", "Scripted run complete.")}")
+    } finally {
+        root.toFile().deleteRecursively()
+    }
+}
