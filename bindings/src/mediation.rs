@@ -314,7 +314,7 @@ mod tests {
         let mut form = MediationCase::from(&core_m::MediationCase::example());
         form.subtype = "path_or_road".into();
         let err = form.to_new().expect_err("unknown code");
-        let crate::DanvanError::InvalidInput { issues } = crate::DanvanError::from(err) else {
+        let crate::DanvanError::InvalidInput { issues } = err else {
             panic!("not invalid input");
         };
         assert_eq!(issues[0].code, "unknown_code");
