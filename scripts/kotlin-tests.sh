@@ -94,3 +94,15 @@ echo "Kotlin tests: $ms ms"
 step "mobile demo, scripted run (a fresh server)"
 start_server demo
 "${jvm[@]}" danvan.demo.MainKt --scripted --server "$DANVAN_URL"
+
+step "mobile demo, interactive mode (the menu driven from this script)"
+code=$(echo "$DANVAN_CODES_MEDIATOR" | cut -d, -f2)
+# enroll · new case (summary, category 2, subtype 1, parties, date) · start mediating · sync · quit
+out=$(printf '1\n%s\n2\nTranh chấp ranh giới đất\n2\n1\nNguyễn Văn An\nThôn 1\nPhạm Thị Bình\nThôn 1\n2025-09-02\n5\n1\n1\n7\n0\n' "$code" \
+  | "${jvm[@]}" danvan.demo.MainKt --server "$DANVAN_URL" --data-dir "$tmp/interactive" --lang en)
+if ! grep -q "Mediation case · Mediating" <<<"$out" || ! grep -q "1 accepted" <<<"$out"; then
+  echo "$out"
+  echo "interactive run did not record, start and sync a case" >&2
+  exit 1
+fi
+echo "interactive run: enrolled, recorded a case, started mediating, synced"

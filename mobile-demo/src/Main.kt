@@ -48,6 +48,7 @@ class Interactive(private val ui: Ui, private val server: String, private val di
     private val credFile = File(dir, "device.properties")
     private var creds: DeviceCredentials? = null
     private var unit = ""
+    private var person = ""
     private var store: DanvanStore? = null
 
     private fun ask(vi: String, en: String): String? {
@@ -63,6 +64,7 @@ class Interactive(private val ui: Ui, private val server: String, private val di
         val p = Properties().apply { credFile.inputStream().use { load(it) } }
         creds = DeviceCredentials(p.getProperty("device_id"), p.getProperty("device_secret"))
         unit = p.getProperty("unit")
+        person = p.getProperty("person", "")
         store?.closeStore()
         // One store file per device identity (a re-enrolled phone is a new device).
         store = DanvanStore.open(File(dir, "danvan-${creds!!.deviceId}.sqlite3").path, creds!!.deviceId)
@@ -76,6 +78,7 @@ class Interactive(private val ui: Ui, private val server: String, private val di
             setProperty("device_id", e.credentials.deviceId)
             setProperty("device_secret", e.credentials.deviceSecret)
             setProperty("unit", e.unit)
+            setProperty("person", e.person)
             credFile.outputStream().use { store(it, "danvan demo device") }
         }
         ui.line("Đã đăng ký: ${e.person} · ${e.role} · ${e.unit}", "Enrolled: ${e.person} · ${e.role} · ${e.unit}")
@@ -102,6 +105,8 @@ class Interactive(private val ui: Ui, private val server: String, private val di
         val form = MediationCase(
             team = "$unit-HG", village = unit, commune = unit.substringBefore('-'),
             receivedOn = received, basis = "one_party_request",
+            // The mediator recording the case is assigned to it the day it is received.
+            mediators = listOf(Person(name = person, role = "hòa giải viên")), assignedOn = received,
             parties = listOf(Party(name = a, address = aAddr, role = "requesting"),
                 Party(name = b, address = bAddr, role = "other")),
             category = category, subtype = subtype, summary = summary)
