@@ -125,10 +125,10 @@ class DanvanBindingsTest {
             } catch (e: DanvanException.Network) {
                 assertTrue(errorMessage(e, Language.VI).contains("Không kết nối được"))
             }
-            // Nothing reached the server: the record is still waiting to be accepted.
+            // No answer came: the record shows as not sent and stays pending.
             val offline = lan.store.syncInfo(rec.id)
             assertTrue(offline.dirty)
-            assertNotEquals(SyncState.ACCEPTED, offline.state)
+            assertEquals(SyncState.LOCAL_ONLY, offline.state)
 
             assertEquals(listOf(rec.id), lan.store.list(ListFilter()).map { it.id })
             assertEquals(listOf(rec.id), lan.store.search("loi di").map { it.id })

@@ -56,6 +56,24 @@ pub(crate) fn mark_sent(conn: &Connection, ids: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// The request that carried `ids` got no answer. The state before the send is recovered from
+/// what the server last said: a rejection keeps its reason until the next verdict, accepted
+/// heads mean the record was accepted before, neither means it never was. `dirty` was never
+/// cleared, so the records are sent again on the next sync.
+pub(crate) fn mark_unanswered(conn: &Connection, ids: &[&str]) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE sync_state SET state = CASE \
+             WHEN reject_code IS NOT NULL THEN 'rejected' \
+             WHEN last_synced_heads IS NOT NULL THEN 'accepted' \
+             ELSE 'local_only' END \
+         WHERE id = ?1 AND state = 'sent'",
+    )?;
+    for id in ids {
+        stmt.execute([id])?;
+    }
+    Ok(())
+}
+
 /// The server accepted and has `heads`.
 pub(crate) fn mark_accepted(conn: &Connection, id: &str, heads: &[ChangeHash]) -> Result<()> {
     let n = conn

@@ -25,6 +25,16 @@ impl Store {
         Ok(())
     }
 
+    /// The request that carried `ids` got no answer: show them as before the send (not sent,
+    /// accepted with local changes, or rejected); they stay pending.
+    pub fn mark_unanswered(&mut self, ids: &[&str]) -> Result<()> {
+        let _span = tracing::info_span!("store.mark_unanswered", n = ids.len()).entered();
+        let tx = self.write_tx()?;
+        outbox::mark_unanswered(&tx, ids)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The server accepted record `id` and now has `heads`.
     pub fn mark_accepted(&mut self, id: &str, heads: &[ChangeHash]) -> Result<()> {
         let _span = tracing::info_span!("store.mark_accepted", id).entered();

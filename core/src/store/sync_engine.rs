@@ -106,6 +106,12 @@ impl SyncStore for Store {
         Store::mark_sent(self, &refs)
     }
 
+    fn mark_unanswered(&mut self, ids: &[Uuid]) -> Result<()> {
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        Store::mark_unanswered(self, &refs)
+    }
+
     fn apply_round(
         &mut self,
         epoch: u64,

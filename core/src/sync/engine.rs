@@ -38,6 +38,10 @@ pub trait SyncStore {
     fn pending_count(&mut self) -> Result<usize>;
     /// Mark records as sent (waiting for a verdict).
     fn mark_sent(&mut self, ids: &[Uuid]) -> Result<()>;
+    /// The request that carried `ids` got no answer (network error or an error status): they are
+    /// shown as they were before the send (not sent, accepted with local changes, or rejected)
+    /// and stay pending. Resending is safe: the server merges idempotently.
+    fn mark_unanswered(&mut self, ids: &[Uuid]) -> Result<()>;
     /// Apply one response atomically: verdicts, pulled documents, new cursor and epoch.
     /// Returns the ids of pulled documents that are still missing history (to ask in full).
     fn apply_round(
@@ -104,6 +108,7 @@ pub struct SyncProgress {
 pub struct SyncSession {
     opts: SyncOptions,
     pushed: HashSet<Uuid>,
+    in_flight: Vec<Uuid>,
     want_full: Vec<Uuid>,
     more: bool,
     started: bool,
@@ -117,6 +122,7 @@ impl SyncSession {
         SyncSession {
             opts,
             pushed: HashSet::new(),
+            in_flight: Vec::new(),
             want_full: Vec::new(),
             more: false,
             started: false,
@@ -161,6 +167,7 @@ impl SyncSession {
         let ids: Vec<Uuid> = pushes.iter().map(|p| p.id).collect();
         store.mark_sent(&ids)?;
         self.pushed.extend(ids.iter().copied());
+        self.in_flight.clone_from(&ids);
         self.progress.pushed += ids.len() as u64;
         let req = SyncRequest {
             epoch: meta.epoch,
@@ -175,8 +182,24 @@ impl SyncSession {
     }
 
     /// Apply the server's response to the request last returned.
+    /// The last request got no usable answer (transport error, error status or a garbled
+    /// frame): its records go back to their state before the send, still pending, and the
+    /// session ends.
+    pub fn request_failed(&mut self, store: &mut dyn SyncStore) -> Result<()> {
+        self.done = true;
+        let ids = std::mem::take(&mut self.in_flight);
+        for id in &ids {
+            self.pushed.remove(id);
+        }
+        if ids.is_empty() {
+            return Ok(());
+        }
+        store.mark_unanswered(&ids)
+    }
+
     pub fn handle_response(&mut self, store: &mut dyn SyncStore, frame: &[u8]) -> Result<()> {
         let resp: SyncResponse = wire::decode(frame).map_err(super::SyncError::Wire)?;
+        self.in_flight.clear();
         self.progress.rounds += 1;
         self.progress.bytes_received += frame.len() as u64;
         if resp.reset {

@@ -146,13 +146,18 @@ pub fn run_sync(
     let span = tracing::info_span!("sync", device = %credentials.device_id);
     let _g = span.enter();
     while let Some(frame) = session.next_request(store)? {
-        let reply = transport
-            .post(wire::SYNC_PATH, wire::CONTENT_TYPE, Some(&auth), &frame)
-            .map_err(SyncError::from)?;
-        if reply.status != 200 {
-            return Err(reply_error(&reply).into());
+        let answer = match transport.post(wire::SYNC_PATH, wire::CONTENT_TYPE, Some(&auth), &frame)
+        {
+            Ok(reply) if reply.status == 200 => session.handle_response(store, &reply.body),
+            Ok(reply) => Err(reply_error(&reply).into()),
+            Err(e) => Err(SyncError::from(e).into()),
+        };
+        if let Err(e) = answer {
+            if let Err(undo) = session.request_failed(store) {
+                tracing::warn!(error = %undo, "could not mark unanswered records as unsent");
+            }
+            return Err(e);
         }
-        session.handle_response(store, &reply.body)?;
         on_progress(&session.progress());
     }
     let p = session.progress();
