@@ -30,6 +30,7 @@ pub mod roles;
 pub mod storage;
 pub mod units;
 pub mod users;
+pub mod web;
 
 pub use config::ServerConfig;
 pub use error::{ApiError, Error, ErrorCode, Result};

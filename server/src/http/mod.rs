@@ -44,6 +44,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Prometheus registry (`GET /metrics`); modules add their own counters.
     pub metrics: Arc<Metrics>,
+    /// The dashboard's state: aggregation engine, session limits, failed logins.
+    pub web: Arc<crate::web::WebState>,
     pub(crate) seen: Arc<SeenThrottle>,
 }
 
@@ -64,8 +66,18 @@ impl AppState {
             units,
             config: Arc::new(config),
             metrics: Arc::new(metrics),
+            web: Arc::new(crate::web::WebState::new(
+                crate::web::SessionConfig::default(),
+            )),
             seen: Arc::new(SeenThrottle::default()),
         }
+    }
+
+    /// The same state with other session limits (tests of expiry, deployments).
+    pub fn with_sessions(mut self, sessions: crate::web::SessionConfig) -> Self {
+        let aggregator = self.aggregator.clone();
+        self.web = Arc::new(crate::web::WebState::new(aggregator, sessions));
+        self
     }
 }
 
@@ -77,6 +89,7 @@ pub fn app(state: AppState) -> Router {
         .merge(enroll::router())
         .merge(device::router())
         .merge(sync::router())
+        .merge(crate::web::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limit))
@@ -94,9 +107,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // With the peer address: the dashboard's failed-login limit counts per address.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
@@ -148,7 +165,10 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
         } else {
             tracing::info!(code = err.code, detail = ?err.detail, "request refused");
         }
-    } else if (status.is_client_error() || status.is_server_error()) && !is_json(&resp) {
+    } else if (status.is_client_error() || status.is_server_error())
+        && !is_json(&resp)
+        && !is_html(&resp)
+    {
         resp = json_error_for(status);
     }
     let status = resp.status();
@@ -170,6 +190,13 @@ fn is_json(resp: &Response) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"))
+}
+
+fn is_html(resp: &Response) -> bool {
+    resp.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
 }
 
 /// A JSON error response for a bare status (keeping the status).

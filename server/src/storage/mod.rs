@@ -23,6 +23,8 @@ use crate::units::Unit;
 mod sql;
 #[macro_use]
 pub mod docs;
+#[macro_use]
+pub mod sessions;
 pub mod postgres;
 pub mod sqlite;
 
@@ -136,7 +138,7 @@ pub enum Redeem {
 
 /// The server's storage. Every method is one transaction at most.
 #[async_trait]
-pub trait Storage: docs::DocStorage + Send + Sync + 'static {
+pub trait Storage: docs::DocStorage + sessions::WebStorage + Send + Sync + 'static {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
     /// Check the database answers.

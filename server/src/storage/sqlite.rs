@@ -70,4 +70,5 @@ impl SqliteStorage {
 }
 
 doc_storage!(SqliteStorage);
+web_storage!(SqliteStorage);
 sql_storage!(SqliteStorage, "sqlite");
