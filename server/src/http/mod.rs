@@ -44,7 +44,7 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Prometheus registry (`GET /metrics`); modules add their own counters.
     pub metrics: Arc<Metrics>,
-    /// The dashboard's state: aggregation engine, session limits, failed logins.
+    /// The dashboard's state: session limits, failed logins.
     pub web: Arc<crate::web::WebState>,
     pub(crate) seen: Arc<SeenThrottle>,
 }
@@ -75,8 +75,7 @@ impl AppState {
 
     /// The same state with other session limits (tests of expiry, deployments).
     pub fn with_sessions(mut self, sessions: crate::web::SessionConfig) -> Self {
-        let aggregator = self.aggregator.clone();
-        self.web = Arc::new(crate::web::WebState::new(aggregator, sessions));
+        self.web = Arc::new(crate::web::WebState::new(sessions));
         self
     }
 }

@@ -122,8 +122,10 @@ macro_rules! web_storage {
                         .await?;
                     return Ok(None);
                 }
-                // Touch at most every 30 s: a page load makes several requests.
-                if now - row.last_seen > chrono::Duration::seconds(30) {
+                // Touch at most every 30 s (or a quarter of the idle timeout if shorter): a page
+                // load makes several requests.
+                let every = std::cmp::min(chrono::Duration::seconds(30), (now - idle_since) / 4);
+                if now - row.last_seen > every {
                     sqlx::query(TOUCH_SESSION)
                         .bind(token_hash)
                         .bind(now)

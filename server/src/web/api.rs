@@ -266,6 +266,7 @@ pub struct UnitLink {
 
 /// `?as_of=YYYY-MM-DD`.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
     /// Date the unit tree is read on (default: today).
     pub as_of: Option<chrono::NaiveDate>,
@@ -312,6 +313,7 @@ async fn unit(
 
 /// `?unit=&period=`.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitPeriod {
     /// Unit code.
     pub unit: String,
@@ -363,6 +365,7 @@ async fn completeness(
 
 /// `?unit=&period=&indicator=`.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RankingQuery {
     /// Unit code.
     pub unit: String,
@@ -447,6 +450,7 @@ pub struct RecordItem {
 
 /// `?unit=`.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitQuery {
     /// Unit code (a commune or village of the officer's commune).
     pub unit: String,

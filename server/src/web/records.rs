@@ -182,7 +182,7 @@ async fn detail(
         Err(e) => return error_page(e, lang),
     };
     let m = messages(lang);
-    let idx = record.index();
+    let idx = record.body.index();
     let mut fields = vec![
         (m.summary.to_string(), idx.summary.clone()),
         (m.unit.to_string(), record.envelope.unit.clone()),
@@ -228,8 +228,8 @@ async fn detail(
         csrf: viewer.csrf.clone(),
         id: id.clone(),
         back: format!("/dashboard/records?unit={}", enc(&viewer.unit)),
-        kind: record.kind().label().get(lang).to_string(),
-        status: status_label(record.kind().code(), record.status_code(), lang),
+        kind: record.body.kind().label().get(lang).to_string(),
+        status: status_label(record.body.kind().code(), record.body.status_code(), lang),
         fields,
         people,
         json: serde_json::to_string_pretty(&record).unwrap_or_default(),

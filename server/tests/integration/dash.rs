@@ -113,8 +113,15 @@ pub fn case(
             match to {
                 "successful" => {
                     let ok = MediationCase::example_successful();
-                    m.agreement = ok.agreement;
+                    m.agreement = ok.agreement.map(|mut a| {
+                        a.settlement_on = Some(on);
+                        a.due_on = Some(on.plus_days(20));
+                        a
+                    });
                     m.sessions = ok.sessions;
+                    for s in &mut m.sessions {
+                        s.held_on = on;
+                    }
                 }
                 "unsuccessful" => m.party_positions = Some("Hai bên giữ ý kiến".into()),
                 _ => {}
@@ -172,7 +179,6 @@ pub async fn seed(storage: &dyn Storage) {
 /// A seeded dashboard on SQLite.
 pub struct Dash {
     pub router: Router,
-    pub state: AppState,
     pub storage: Arc<dyn Storage>,
     _db: TestDb,
 }
@@ -198,8 +204,7 @@ pub async fn dash_with(f: impl FnOnce(AppState) -> AppState) -> Dash {
     }
     let state = f(AppState::new(storage.clone(), units, ServerConfig::default()));
     Dash {
-        router: app(state.clone()),
-        state,
+        router: app(state),
         storage,
         _db: db,
     }

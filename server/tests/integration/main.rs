@@ -8,3 +8,8 @@ mod http;
 mod scope;
 mod storage_suite;
 mod support;
+mod api;
+mod dash;
+mod deidentify;
+mod exports;
+mod web;
