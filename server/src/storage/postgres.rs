@@ -45,4 +45,5 @@ impl PgStorage {
 }
 
 doc_storage!(PgStorage);
+agg_storage!(PgStorage);
 sql_storage!(PgStorage, "postgres");

@@ -70,4 +70,5 @@ impl SqliteStorage {
 }
 
 doc_storage!(SqliteStorage);
+agg_storage!(SqliteStorage);
 sql_storage!(SqliteStorage, "sqlite");
