@@ -305,6 +305,16 @@ macro_rules! agg_storage {
                 .bind(n)
                 .fetch_one(&mut *tx)
                 .await?;
+                let (locks,): (i64,) = sqlx::query_as("SELECT count(*) FROM period_locks")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if locks > 0 {
+                    // Imported changes to a locked period are flagged like synced ones.
+                    for (k, f) in facts.iter().enumerate() {
+                        let seq = last - n + 1 + k as i64;
+                        flag_late_amendments!(tx, f, seq, &now);
+                    }
+                }
                 let cols: Vec<$crate::storage::agg::FactColumns> = facts
                     .iter()
                     .map($crate::storage::agg::FactColumns::of)

@@ -4,6 +4,7 @@
 // Test helpers panic on failure by design (`allow-unwrap-in-tests` covers only `#[test]` fns).
 #![allow(clippy::unwrap_used)]
 
+mod aggregate;
 mod http;
 mod scope;
 mod storage_suite;
