@@ -90,10 +90,17 @@ fn inspection_and_democracy_facts_carry_their_measures() {
         .filter(|(n, _)| n == "recommendation_answered_day")
         .map(|(_, v)| *v)
         .collect();
-    let sent = a.recommendations.iter().filter(|r| r.sent_on.is_some()).count();
+    let sent = a
+        .recommendations
+        .iter()
+        .filter(|r| r.sent_on.is_some())
+        .count();
     assert_eq!((dues.len(), answered.len()), (sent, sent));
     assert_eq!(dues[0], day(2025, 9, 4));
-    assert!(answered[0] > 0.0 && answered[0] <= dues[0], "answered on time in the example");
+    assert!(
+        answered[0] > 0.0 && answered[0] <= dues[0],
+        "answered on time in the example"
+    );
 
     let c = DemocracyCheck::example_submitted();
     let items = c.items.len() as f64;

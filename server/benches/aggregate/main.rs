@@ -14,7 +14,7 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
-mod gen;
+mod synth;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -27,22 +27,30 @@ use danvan_server::units::{Unit, UnitTree, Units, import_csv};
 use indicatif::{ProgressBar, ProgressStyle};
 use sqlx::Connection;
 
-use gen::{Gen, UnitPool};
+use synth::{Gen, UnitPool};
 
-const HAIPHONG_CSV: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/units/haiphong.csv"));
+const HAIPHONG_CSV: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/data/units/haiphong.csv"
+));
 const BATCH: usize = 50_000;
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
 }
 
 fn rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
@@ -82,14 +90,20 @@ fn pool_of(tree: &UnitTree, reform: Option<NaiveDate>) -> UnitPool {
     }
     before.sort();
     after.sort();
-    UnitPool { before, after, reform }
+    UnitPool {
+        before,
+        after,
+        reform,
+    }
 }
 
 async fn insert(storage: &dyn Storage, n: usize, pool: &UnitPool, seed: u64) -> Duration {
     let bar = ProgressBar::new(n as u64);
     bar.set_style(
-        ProgressStyle::with_template("  inserting {pos}/{len} facts [{elapsed_precise}] {wide_bar} {eta}")
-            .unwrap(),
+        ProgressStyle::with_template(
+            "  inserting {pos}/{len} facts [{elapsed_precise}] {wide_bar} {eta}",
+        )
+        .unwrap(),
     );
     let mut g = Gen::new(seed);
     let t = Instant::now();
@@ -118,12 +132,19 @@ impl Out {
 
 async fn haiphong(out: &mut Out, storage: Arc<dyn Storage>, n: usize, runs: usize, label: &str) {
     let units = Units::load(storage.as_ref()).await.unwrap();
-    import_csv(storage.as_ref(), &units, HAIPHONG_CSV.as_bytes()).await.unwrap();
+    import_csv(storage.as_ref(), &units, HAIPHONG_CSV.as_bytes())
+        .await
+        .unwrap();
     let reform = NaiveDate::from_ymd_opt(2025, 7, 1);
     let pool = pool_of(&units.tree(), reform);
     let ins = insert(storage.as_ref(), n, &pool, 7).await;
     let rss0 = rss_mib();
-    let agg = Aggregator::new(storage.clone(), units, PeriodsConfig::default(), Default::default());
+    let agg = Aggregator::new(
+        storage.clone(),
+        units,
+        PeriodsConfig::default(),
+        Default::default(),
+    );
     let t = Instant::now();
     agg.refresh().await.unwrap();
     let load = t.elapsed();
@@ -141,13 +162,28 @@ async fn haiphong(out: &mut Out, storage: Arc<dyn Storage>, n: usize, runs: usiz
     out.line(format!("\n### Hải Phòng, {n} records, {label}\n"));
     out.line("| measure | median | max |".into());
     out.line("|---|---:|---:|".into());
-    out.line(format!("| bulk insert | {:.1} s ({:.0} records/s) | |", ins.as_secs_f64(), n as f64 / ins.as_secs_f64()));
-    out.line(format!("| first load of the index | {:.2} s | |", load.as_secs_f64()));
+    out.line(format!(
+        "| bulk insert | {:.1} s ({:.0} records/s) | |",
+        ins.as_secs_f64(),
+        n as f64 / ins.as_secs_f64()
+    ));
+    out.line(format!(
+        "| first load of the index | {:.2} s | |",
+        load.as_secs_f64()
+    ));
     out.line(format!("| city report, year 2025 (114 rows + previous year) | {city_y:.1} ms | {city_y_max:.1} ms |"));
-    out.line(format!("| city report, 2026-H1 | {city_h1:.1} ms | {city_h1_max:.1} ms |"));
-    out.line(format!("| commune report (11560, 2026-H1) | {commune:.2} ms | {commune_max:.2} ms |"));
-    out.line(format!("| completeness, city, 2026-H1 | {compl:.1} ms | {compl_max:.1} ms |"));
-    out.line(format!("| refresh with no change | {refresh:.2} ms | {refresh_max:.2} ms |"));
+    out.line(format!(
+        "| city report, 2026-H1 | {city_h1:.1} ms | {city_h1_max:.1} ms |"
+    ));
+    out.line(format!(
+        "| commune report (11560, 2026-H1) | {commune:.2} ms | {commune_max:.2} ms |"
+    ));
+    out.line(format!(
+        "| completeness, city, 2026-H1 | {compl:.1} ms | {compl_max:.1} ms |"
+    ));
+    out.line(format!(
+        "| refresh with no change | {refresh:.2} ms | {refresh_max:.2} ms |"
+    ));
     out.line(format!(
         "| index memory | {:.0} B/record by capacity; RSS +{:.0} MiB = {:.0} B/record | |",
         stats.bytes as f64 / stats.records.max(1) as f64,
@@ -208,7 +244,12 @@ async fn national(out: &mut Out, storage: Arc<dyn Storage>, n: usize, runs: usiz
     let pool = pool_of(&units.tree(), None);
     let ins = insert(storage.as_ref(), n, &pool, 11).await;
     let rss0 = rss_mib();
-    let agg = Aggregator::new(storage.clone(), units, PeriodsConfig::default(), Default::default());
+    let agg = Aggregator::new(
+        storage.clone(),
+        units,
+        PeriodsConfig::default(),
+        Default::default(),
+    );
     let t = Instant::now();
     agg.refresh().await.unwrap();
     let load = t.elapsed();
@@ -220,15 +261,32 @@ async fn national(out: &mut Out, storage: Arc<dyn Storage>, n: usize, runs: usiz
     let (nat_q, nat_q_max) = time(runs, || agg.report("VN", &q)).await;
     let (prov, prov_max) = time(runs, || agg.report("P07", &year)).await;
     let (refresh, refresh_max) = time(runs, || agg.refresh()).await;
-    out.line(format!("\n### National (34 provinces, 3,321 communes), {n} records, PostgreSQL\n"));
+    out.line(format!(
+        "\n### National (34 provinces, 3,321 communes), {n} records, PostgreSQL\n"
+    ));
     out.line("| measure | median | max |".into());
     out.line("|---|---:|---:|".into());
-    out.line(format!("| bulk insert | {:.0} s ({:.0} records/s) | |", ins.as_secs_f64(), n as f64 / ins.as_secs_f64()));
-    out.line(format!("| first load of the index | {:.1} s | |", load.as_secs_f64()));
-    out.line(format!("| national report, year 2025 (34 rows + previous year) | {nat:.1} ms | {nat_max:.1} ms |"));
-    out.line(format!("| national report, 2026-Q2 | {nat_q:.1} ms | {nat_q_max:.1} ms |"));
-    out.line(format!("| province report (P07, ~98 communes), year 2025 | {prov:.1} ms | {prov_max:.1} ms |"));
-    out.line(format!("| refresh with no change | {refresh:.2} ms | {refresh_max:.2} ms |"));
+    out.line(format!(
+        "| bulk insert | {:.0} s ({:.0} records/s) | |",
+        ins.as_secs_f64(),
+        n as f64 / ins.as_secs_f64()
+    ));
+    out.line(format!(
+        "| first load of the index | {:.1} s | |",
+        load.as_secs_f64()
+    ));
+    out.line(format!(
+        "| national report, year 2025 (34 rows + previous year) | {nat:.1} ms | {nat_max:.1} ms |"
+    ));
+    out.line(format!(
+        "| national report, 2026-Q2 | {nat_q:.1} ms | {nat_q_max:.1} ms |"
+    ));
+    out.line(format!(
+        "| province report (P07, ~98 communes), year 2025 | {prov:.1} ms | {prov_max:.1} ms |"
+    ));
+    out.line(format!(
+        "| refresh with no change | {refresh:.2} ms | {refresh_max:.2} ms |"
+    ));
     out.line(format!(
         "| index memory | {:.0} B/record by capacity; RSS +{:.0} MiB = {:.0} B/record | |",
         stats.bytes as f64 / stats.records.max(1) as f64,
@@ -246,16 +304,20 @@ async fn pg_database(admin_url: &str) -> (Arc<dyn Storage>, String) {
         .unwrap();
     let (base, _) = admin_url.split_once('?').unwrap_or((admin_url, ""));
     let (server, _) = base.rsplit_once('/').unwrap();
-    let storage = PgStorage::connect(&format!("{server}/{name}")).await.unwrap();
+    let storage = PgStorage::connect(&format!("{server}/{name}"))
+        .await
+        .unwrap();
     (Arc::new(storage), name)
 }
 
 async fn drop_pg(admin_url: &str, name: &str) {
     let mut conn = sqlx::PgConnection::connect(admin_url).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
 }
 
 async fn run() {
@@ -274,11 +336,17 @@ async fn run() {
             "## Aggregation benchmark\n\n`cargo bench -p danvan-server --bench aggregate` on {} CPU(s); \
              release build; medians of {runs} runs after a warm-up; every report call includes its \
              refresh (one indexed query) and the previous period's totals.\n",
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
         ),
     };
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = Arc::new(SqliteStorage::open(&dir.path().join("bench.sqlite3")).await.unwrap());
+    let sqlite = Arc::new(
+        SqliteStorage::open(&dir.path().join("bench.sqlite3"))
+            .await
+            .unwrap(),
+    );
     haiphong(&mut out, sqlite.clone(), hp_n, runs, "SQLite").await;
     sqlite.close().await;
     drop(dir);

@@ -134,7 +134,8 @@ impl Gen {
             };
             if self.push(&mut f, status, end) {
                 f.closed_on = Some(day(end));
-                f.measures.push(("days_to_close".into(), (end - main).num_days() as f64));
+                f.measures
+                    .push(("days_to_close".into(), (end - main).num_days() as f64));
                 f.measures.push(("mediated".into(), 1.0));
                 if status == "successful" && self.rng.random_bool(0.03) {
                     // Agreement later undone: reverted to mediating.
@@ -152,9 +153,17 @@ impl Gen {
         self.flag(&mut f, "violence_risk", 0.02);
         self.flag(&mut f, "agreement_not_carried_out", 0.02);
         let claimed = self.rng.random_bool(0.05);
-        f.measures.push(("fee_claimed".into(), f64::from(u8::from(claimed))));
-        f.measures.push(("fee_paid".into(), f64::from(u8::from(claimed && self.rng.random_bool(0.8)))));
-        let fee = if claimed { self.rng.random_range(100_000..2_000_000) } else { 0 };
+        f.measures
+            .push(("fee_claimed".into(), f64::from(u8::from(claimed))));
+        f.measures.push((
+            "fee_paid".into(),
+            f64::from(u8::from(claimed && self.rng.random_bool(0.8))),
+        ));
+        let fee = if claimed {
+            self.rng.random_range(100_000..2_000_000)
+        } else {
+            0
+        };
         f.measures.push(("fee_amount_vnd".into(), fee as f64));
         f
     }
@@ -165,7 +174,11 @@ impl Gen {
         f.subtype = Some(self.pick(ActivityType::all()).code().into());
         self.push(&mut f, "in_progress", main);
         let findings = self.rng.random_range(0..5u32);
-        let recs = if findings > 0 { self.rng.random_range(0..=findings.min(3)) } else { 0 };
+        let recs = if findings > 0 {
+            self.rng.random_range(0..=findings.min(3))
+        } else {
+            0
+        };
         let sent = self.later(main, 10, 40);
         if recs > 0 && self.push(&mut f, "awaiting_answer", sent) {
             for _ in 0..recs {
@@ -176,7 +189,10 @@ impl Gen {
                 } else {
                     -1.0
                 };
-                f.measures.push(("recommendation_due_day".into(), f64::from(due.num_days_from_ce())));
+                f.measures.push((
+                    "recommendation_due_day".into(),
+                    f64::from(due.num_days_from_ce()),
+                ));
                 f.measures.push(("recommendation_answered_day".into(), a));
             }
             let done = self.later(sent, 20, 90);
@@ -188,10 +204,16 @@ impl Gen {
             self.push(&mut f, "closed", done);
         }
         f.measures.push(("findings".into(), f64::from(findings)));
-        f.measures.push(("violations".into(), f64::from(findings / 2)));
+        f.measures
+            .push(("violations".into(), f64::from(findings / 2)));
         f.measures.push(("recommendations".into(), f64::from(recs)));
-        let money = if self.rng.random_bool(0.1) { self.rng.random_range(1..50) * 1_000_000 } else { 0 };
-        f.measures.push(("money_recovered_vnd".into(), money as f64));
+        let money = if self.rng.random_bool(0.1) {
+            self.rng.random_range(1..50) * 1_000_000
+        } else {
+            0
+        };
+        f.measures
+            .push(("money_recovered_vnd".into(), money as f64));
         f
     }
 
@@ -200,7 +222,10 @@ impl Gen {
         f.category = Some(self.pick(Rating::all()).code().into());
         self.push(&mut f, "draft", main);
         let sub = self.later(main, 1, 10);
-        if self.rng.random_bool(0.9) && self.push(&mut f, "submitted", sub) && self.rng.random_bool(0.6) {
+        if self.rng.random_bool(0.9)
+            && self.push(&mut f, "submitted", sub)
+            && self.rng.random_bool(0.6)
+        {
             let closed = self.later(sub, 5, 30);
             self.push(&mut f, "closed", closed);
         }
@@ -217,7 +242,8 @@ impl Gen {
         ] {
             f.measures.push((name.into(), f64::from(v)));
         }
-        f.measures.push(("score".into(), f64::from(self.rng.random_range(50..100u32))));
+        f.measures
+            .push(("score".into(), f64::from(self.rng.random_range(50..100u32))));
         let _ = main.year();
         f
     }
