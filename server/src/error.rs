@@ -31,6 +31,9 @@ pub enum Error {
     /// The thing being created exists already (e.g. a username).
     #[error("already exists: {0}")]
     Conflict(String),
+    /// The thing asked for does not exist (e.g. a unit on a date).
+    #[error("not found: {0}")]
+    NotFound(String),
     /// A value read back from the database does not parse (schema drift or manual edits).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
@@ -324,6 +327,7 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         match e {
             Error::Invalid(_) => ApiError::new(ErrorCode::BadRequest).with_detail(e),
+            Error::NotFound(_) => ApiError::new(ErrorCode::NotFound).with_detail(e),
             other => ApiError::internal(other),
         }
     }

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::aggregate::Aggregator;
 use crate::auth::SeenThrottle;
 use crate::config::ServerConfig;
 use crate::error::{ApiError, ErrorCode, LoggedError};
@@ -44,6 +45,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Prometheus registry (`GET /metrics`); modules add their own counters.
     pub metrics: Arc<Metrics>,
+    /// Aggregates by unit and period (ADR 0004).
+    pub aggregator: Aggregator,
     /// The dashboard's state: session limits, failed logins.
     pub web: Arc<crate::web::WebState>,
     pub(crate) seen: Arc<SeenThrottle>,
@@ -61,9 +64,16 @@ impl AppState {
             "http_request_duration_seconds",
             "HTTP request latency in seconds by method and route.",
         );
+        let aggregator = Aggregator::new(
+            Arc::clone(&storage),
+            units.clone(),
+            config.periods.clone(),
+            config.rules.clone(),
+        );
         AppState {
             storage,
             units,
+            aggregator,
             config: Arc::new(config),
             metrics: Arc::new(metrics),
             web: Arc::new(crate::web::WebState::new(
