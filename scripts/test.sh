@@ -21,3 +21,5 @@ fi
 
 step "cargo test (workspace)"
 cargo test --workspace --all-features
+
+step "browser test of the dashboard (headless Chromium)"; ./scripts/browser-tests.sh

@@ -29,6 +29,17 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// A label cut to fit the label column (the full text stays in the table next to the chart).
+fn fit(label: &str) -> String {
+    const MAX: usize = 40;
+    if label.chars().count() <= MAX {
+        label.to_string()
+    } else {
+        let cut: String = label.chars().take(MAX - 1).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
 fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 {
         format!("{v:.0}")
@@ -63,7 +74,7 @@ pub fn bar_chart(title: &str, items: &[(String, f64)]) -> String {
             r#"<text x="{:.1}" y="{:.1}" text-anchor="end" class="lbl">{}</text><rect class="bar" x="{LABEL_W}" y="{y:.1}" width="{w:.1}" height="{BAR_H}"/><text x="{:.1}" y="{:.1}" class="val">{}</text>"#,
             LABEL_W - 6.0,
             y + BAR_H - 4.0,
-            escape(label),
+            escape(&fit(label)),
             LABEL_W + w + 4.0,
             y + BAR_H - 4.0,
             fmt_num(*v)
@@ -110,7 +121,7 @@ pub fn trend_chart(
             r#"<text x="{:.1}" y="{:.1}" text-anchor="end" class="lbl">{}</text><rect class="bar" x="{LABEL_W}" y="{y:.1}" width="{wc:.1}" height="{BAR_H}"/><text x="{:.1}" y="{:.1}" class="val">{}</text><rect class="bar prev" x="{LABEL_W}" y="{:.1}" width="{wp:.1}" height="{BAR_H}"/><text x="{:.1}" y="{:.1}" class="val">{}</text>"#,
             LABEL_W - 6.0,
             y + BAR_H + 2.0,
-            escape(label),
+            escape(&fit(label)),
             LABEL_W + wc + 4.0,
             y + BAR_H - 4.0,
             fmt_num(*cur),
@@ -196,6 +207,14 @@ mod tests {
         assert_eq!(w.len(), 3);
         assert!((w[0] - 2.0 * w[1]).abs() < 0.2, "{w:?}");
         assert_eq!(w[2], 0.0);
+    }
+
+    #[test]
+    fn long_labels_are_cut_to_fit() {
+        let long = "Tranh chấp phát sinh từ quan hệ hôn nhân và gia đình";
+        let svg = bar_chart("x", &[(long.into(), 1.0)]);
+        assert!(!svg.contains(long));
+        assert!(svg.contains("Tranh chấp phát sinh từ quan hệ hôn nhâ…"), "{svg}");
     }
 
     #[test]
