@@ -2,8 +2,8 @@
 //! more field data for the dashboard, and dashboard users (`danvan-demo --serve`).
 
 use anyhow::{Context, Result};
-use danvan_core::model::{DemocracyCheck, MediationCase};
 use danvan_core::model::mediation::{MediationCategory, MediationSubtype};
+use danvan_core::model::{DemocracyCheck, MediationCase};
 use danvan_core::{Coded, Lang, RecordBody, RulesConfig};
 use danvan_server::Role;
 use danvan_server::aggregate::{Aggregator, PeriodsConfig, Report};
@@ -39,10 +39,7 @@ pub fn aggregator(server: &TestServer) -> Aggregator {
 /// Report of `unit` for the demo period.
 pub fn report(server: &TestServer, unit: &str) -> Result<Report> {
     let agg = aggregator(server);
-    let period = agg
-        .periods()
-        .period(DEMO_PERIOD)
-        .context("demo period")?;
+    let period = agg.periods().period(DEMO_PERIOD).context("demo period")?;
     Ok(server.block_on(agg.report(unit, &period))?)
 }
 
@@ -72,13 +69,16 @@ pub fn print_report(r: &Report, lang: Lang, rows: bool) {
         t("đang giải quyết", "in progress")
     );
     for c in m.by_category.iter().filter(|c| c.received > 0) {
-        let label = MediationCategory::from_code(&c.code)
-            .map_or(c.code.as_str(), |x| x.label().get(lang));
+        let label =
+            MediationCategory::from_code(&c.code).map_or(c.code.as_str(), |x| x.label().get(lang));
         println!("      {label}: {}", c.received);
     }
     println!(
         "    {}: {} · {}: {}",
-        t("Thanh tra nhân dân (cuộc)", "People's inspection (activities)"),
+        t(
+            "Thanh tra nhân dân (cuộc)",
+            "People's inspection (activities)"
+        ),
         r.totals.inspection.activities,
         t("Kiểm tra dân chủ (cuộc)", "Democracy checks"),
         r.totals.democracy.checks

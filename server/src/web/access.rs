@@ -37,7 +37,8 @@ pub fn tree_day(period: &Period) -> NaiveDate {
 
 /// The period a key names, or 400 `bad_period`.
 pub fn period(state: &AppState, key: &str) -> Result<Period, ApiError> {
-    state.aggregator
+    state
+        .aggregator
         .periods()
         .period(key)
         .map_err(|e| ApiError::new(ErrorCode::BadPeriod).with_detail(e))
@@ -45,7 +46,8 @@ pub fn period(state: &AppState, key: &str) -> Result<Period, ApiError> {
 
 /// The default period of pages and exports: the current month.
 pub fn default_period(state: &AppState) -> Result<Period, ApiError> {
-    state.aggregator
+    state
+        .aggregator
         .periods()
         .recent(today(), PeriodKind::Month, 1)
         .into_iter()
@@ -59,11 +61,6 @@ pub fn period_or_default(state: &AppState, key: Option<&str>) -> Result<Period, 
         Some(k) => period(state, k),
         None => default_period(state),
     }
-}
-
-/// The unit an officer sees first: their own.
-pub fn home_unit(viewer: &Viewer) -> &str {
-    &viewer.unit
 }
 
 /// Check that `viewer` may see `unit` for `period`.
@@ -87,7 +84,11 @@ pub fn resolve(
 }
 
 /// The unit `code` means on `as_of`, or 404 `not_found`.
-pub fn find_unit<'t>(tree: &'t UnitTree, code: &str, as_of: NaiveDate) -> Result<&'t Unit, ApiError> {
+pub fn find_unit<'t>(
+    tree: &'t UnitTree,
+    code: &str,
+    as_of: NaiveDate,
+) -> Result<&'t Unit, ApiError> {
     tree.unit(code, as_of)
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound).with_detail(format!("unit {code}")))
 }

@@ -16,9 +16,7 @@ use danvan_core::{Coded, Lang};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::aggregate::{
-    Completeness, Lock, Period, PeriodKind, RankIndicator, RankRow, Report,
-};
+use crate::aggregate::{Completeness, Lock, Period, PeriodKind, RankIndicator, RankRow, Report};
 use crate::error::{ApiError, ErrorCode};
 use crate::http::{AppState, Json};
 use crate::web::access;
@@ -31,7 +29,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/openapi.json", get(openapi_json))
         .route(
             "/api/v1/session",
-            post(create_session).get(current_session).delete(delete_session),
+            post(create_session)
+                .get(current_session)
+                .delete(delete_session),
         )
         .route("/api/v1/periods", get(periods))
         .route("/api/v1/units/{code}", get(unit))
@@ -357,7 +357,8 @@ async fn completeness(
 ) -> Result<axum::Json<Completeness>, ApiError> {
     let t = target(&state, &viewer, &q).await?;
     Ok(axum::Json(
-        state.aggregator
+        state
+            .aggregator
             .completeness(&t.unit.code, &t.period)
             .await?,
     ))
@@ -395,7 +396,8 @@ async fn ranking(
     .await?;
     let ind = q.indicator.unwrap_or(RankIndicator::MediationReceived);
     Ok(axum::Json(
-        state.aggregator
+        state
+            .aggregator
             .ranking(&t.unit.code, &t.period, ind)
             .await?,
     ))

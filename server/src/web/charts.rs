@@ -214,7 +214,10 @@ mod tests {
         let long = "Tranh chấp phát sinh từ quan hệ hôn nhân và gia đình";
         let svg = bar_chart("x", &[(long.into(), 1.0)]);
         assert!(!svg.contains(long));
-        assert!(svg.contains("Tranh chấp phát sinh từ quan hệ hôn nhâ…"), "{svg}");
+        assert!(
+            svg.contains("Tranh chấp phát sinh từ quan hệ hôn nhâ…"),
+            "{svg}"
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::aggregate::{Indicators, MediationIndicators, Report};
 use crate::error::{ApiError, ErrorCode};
 use crate::http::AppState;
 use crate::web::access;
-use crate::web::i18n::{code_label, messages};
+use crate::web::i18n::messages;
 use crate::web::indicators;
 use crate::web::session::{ReqLang, Viewer};
 
@@ -46,9 +46,7 @@ async fn report_for(
     let period = access::period_or_default(state, q.period.as_deref())?;
     let unit = q.unit.clone().unwrap_or_else(|| viewer.unit.clone());
     let t = access::resolve(state, viewer, &unit, period)?;
-    Ok(state.aggregator
-        .report(&t.unit.code, &t.period)
-        .await?)
+    Ok(state.aggregator.report(&t.unit.code, &t.period).await?)
 }
 
 /// The lines of an export: (code, name, figures) for each child, each "not allocated" line
@@ -58,10 +56,20 @@ pub fn lines(report: &Report, lang: Lang) -> Vec<(String, String, Indicators)> {
     let mut out: Vec<(String, String, Indicators)> = report
         .children
         .iter()
-        .map(|r| (r.unit.code.clone(), r.unit.name.clone(), r.indicators.clone()))
+        .map(|r| {
+            (
+                r.unit.code.clone(),
+                r.unit.name.clone(),
+                r.indicators.clone(),
+            )
+        })
         .collect();
     if let Some(d) = &report.direct {
-        out.push((report.unit.code.clone(), report.unit.name.clone(), d.clone()));
+        out.push((
+            report.unit.code.clone(),
+            report.unit.name.clone(),
+            d.clone(),
+        ));
     }
     for u in report.unallocated.iter().filter(|u| u.in_totals) {
         out.push((u.from.code.clone(), u.label(lang), u.indicators.clone()));
@@ -73,7 +81,13 @@ pub fn lines(report: &Report, lang: Lang) -> Vec<(String, String, Indicators)> {
 fn filename(report: &Report, what: &str, ext: &str) -> String {
     let safe = |s: &str| -> String {
         s.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect()
     };
     format!(
@@ -115,7 +129,10 @@ async fn csv_export(
     rows.push(first);
     for (code, name, ind) in lines(&report, lang) {
         let mut f = vec![code, name];
-        f.extend(defs.iter().map(|d| indicators::plain((d.get)(&ind), d.format)));
+        f.extend(
+            defs.iter()
+                .map(|d| indicators::plain((d.get)(&ind), d.format)),
+        );
         rows.push(csv_line(&f)?);
     }
     let name = filename(&report, kind.code(), "csv");
@@ -252,7 +269,14 @@ pub fn moj_workbook(report: &Report) -> Result<Vec<u8>, XlsxError> {
     for (i, c) in categories.iter().enumerate() {
         ws.write_with_format(h2, cat0 + i as u16, c.label().vi, &head)?;
     }
-    ws.merge_range(h1, last_col, h2, last_col, "Tỷ lệ hòa giải thành (%)", &head)?;
+    ws.merge_range(
+        h1,
+        last_col,
+        h2,
+        last_col,
+        "Tỷ lệ hòa giải thành (%)",
+        &head,
+    )?;
     ws.set_row_height(h2, 60)?;
     ws.set_column_width(0, 5)?;
     ws.set_column_width(1, 34)?;
@@ -263,7 +287,7 @@ pub fn moj_workbook(report: &Report) -> Result<Vec<u8>, XlsxError> {
 
     let all = lines(report, Lang::Vi);
     let n = all.len();
-    for (i, (code, name, ind)) in all.iter().enumerate() {
+    for (i, (_, name, ind)) in all.iter().enumerate() {
         let row = h2 + 1 + i as u32;
         let is_total = i + 1 == n;
         let (tf, nf, pf) = if is_total {
@@ -277,12 +301,7 @@ pub fn moj_workbook(report: &Report) -> Result<Vec<u8>, XlsxError> {
         } else {
             ws.write_with_format(row, 0, (i + 1) as f64, nf)?;
         }
-        let label = if code.is_empty() || is_total {
-            name.clone()
-        } else {
-            name.to_string()
-        };
-        ws.write_with_format(row, 1, label, tf)?;
+        ws.write_with_format(row, 1, name.as_str(), tf)?;
         ws.write_with_format(row, 2, (med.received + med.carried_over) as f64, nf)?;
         ws.write_with_format(row, 3, med.carried_over as f64, nf)?;
         ws.write_with_format(row, 4, med.received as f64, nf)?;
@@ -336,13 +355,4 @@ async fn moj_xlsx(
         bytes,
     )
         .into_response())
-}
-
-/// Header labels of the category columns (for tests and docs).
-pub fn category_headers(lang: Lang) -> Vec<String> {
-    use danvan_core::model::mediation::MediationCategory;
-    MediationCategory::all()
-        .iter()
-        .map(|c| code_label(c.code(), lang))
-        .collect()
 }

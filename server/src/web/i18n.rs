@@ -158,7 +158,10 @@ mod tests {
     #[test]
     fn codes_get_core_labels() {
         assert_eq!(code_label("civil", Lang::En), "Civil dispute");
-        assert_eq!(code_label("marriage_family", Lang::Vi), "Tranh chấp phát sinh từ quan hệ hôn nhân và gia đình");
+        assert_eq!(
+            code_label("marriage_family", Lang::Vi),
+            "Tranh chấp phát sinh từ quan hệ hôn nhân và gia đình"
+        );
         assert_eq!(code_label("nonexistent_code", Lang::Vi), "nonexistent_code");
     }
 }

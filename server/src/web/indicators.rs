@@ -192,7 +192,11 @@ mod tests {
     #[test]
     fn keys_are_unique_and_prefixed_by_kind() {
         let mut seen = std::collections::HashSet::new();
-        for (kind, defs) in [("mediation", MEDIATION), ("inspection", INSPECTION), ("democracy", DEMOCRACY)] {
+        for (kind, defs) in [
+            ("mediation", MEDIATION),
+            ("inspection", INSPECTION),
+            ("democracy", DEMOCRACY),
+        ] {
             for d in defs {
                 assert!(d.key.starts_with(&format!("{kind}.")), "{}", d.key);
                 assert!(seen.insert(d.key), "duplicate {}", d.key);
@@ -202,8 +206,14 @@ mod tests {
 
     #[test]
     fn numbers_follow_the_language() {
-        assert_eq!(format(Some(1234567.0), Format::Count, Lang::Vi), "1.234.567");
-        assert_eq!(format(Some(1234567.0), Format::Count, Lang::En), "1,234,567");
+        assert_eq!(
+            format(Some(1234567.0), Format::Count, Lang::Vi),
+            "1.234.567"
+        );
+        assert_eq!(
+            format(Some(1234567.0), Format::Count, Lang::En),
+            "1,234,567"
+        );
         assert_eq!(format(Some(0.755), Format::Rate, Lang::Vi), "75,5%");
         assert_eq!(format(None, Format::Rate, Lang::En), "–");
         assert_eq!(plain(Some(0.5), Format::Rate), "50.0");
@@ -212,8 +222,14 @@ mod tests {
 
     #[test]
     fn trend_arrows() {
-        assert_eq!(trend(Some(5.0), Some(3.0), Format::Count, Lang::Vi).0, "▲ 2");
-        assert_eq!(trend(Some(1.0), Some(3.0), Format::Count, Lang::Vi).1, "down");
+        assert_eq!(
+            trend(Some(5.0), Some(3.0), Format::Count, Lang::Vi).0,
+            "▲ 2"
+        );
+        assert_eq!(
+            trend(Some(1.0), Some(3.0), Format::Count, Lang::Vi).1,
+            "down"
+        );
         assert_eq!(trend(Some(3.0), None, Format::Count, Lang::Vi).0, "–");
     }
 }

@@ -60,7 +60,11 @@ fn render_login(
     let csrf = session::random_token();
     let page = LoginPage {
         m: messages(lang),
-        lang: if lang == danvan_core::Lang::En { "en" } else { "vi" },
+        lang: if lang == danvan_core::Lang::En {
+            "en"
+        } else {
+            "vi"
+        },
         csrf: csrf.clone(),
         next: next.to_string(),
         error,
@@ -100,7 +104,12 @@ async fn login_submit(
     let cookie = cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if !form.csrf.as_deref().is_some_and(|t| same_token(t, &cookie)) {
         // Most likely a form left open past its cookie: show a fresh one, say why.
-        let mut r = render_login(lang, &next, Some(m.login_expired_form), StatusCode::FORBIDDEN);
+        let mut r = render_login(
+            lang,
+            &next,
+            Some(m.login_expired_form),
+            StatusCode::FORBIDDEN,
+        );
         r.extensions_mut().insert(crate::error::LoggedError {
             code: ErrorCode::CsrfFailed.as_str(),
             detail: None,

@@ -7,8 +7,6 @@
 //! Above the commune only aggregates are served: the record list and record detail are for
 //! commune officers, within their commune.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
@@ -118,6 +116,3 @@ async fn web_headers(req: Request, next: Next) -> Response {
     }
     resp
 }
-
-/// Shared handle type for the web state inside [`AppState`].
-pub type SharedWeb = Arc<WebState>;

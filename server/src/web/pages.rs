@@ -7,11 +7,11 @@
 //! amendments, export links. Figures carry `data-indicator="<key>"` so tests can read them.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use danvan_core::{Coded, Lang, RecordKind};
 use serde::Deserialize;
 
@@ -229,11 +229,46 @@ fn cells(ind: &Indicators, lang: Lang) -> Vec<Cell> {
 pub(crate) fn rank_indicators() -> [(RankIndicator, &'static str, danvan_core::Label); 5] {
     use danvan_core::Label as L;
     [
-        (RankIndicator::MediationReceived, "mediation_received", L { vi: "Số vụ việc hòa giải tiếp nhận", en: "Mediation cases received" }),
-        (RankIndicator::MediationSuccessRate, "mediation_success_rate", L { vi: "Tỷ lệ hòa giải thành", en: "Mediation success rate" }),
-        (RankIndicator::InspectionRecommendations, "inspection_recommendations", L { vi: "Số kiến nghị của Ban TTND", en: "Inspection recommendations" }),
-        (RankIndicator::InspectionAnsweredOnTimeRate, "inspection_answered_on_time_rate", L { vi: "Tỷ lệ kiến nghị được trả lời đúng hạn", en: "Recommendations answered on time" }),
-        (RankIndicator::DemocracyShareMet, "democracy_share_met", L { vi: "Tỷ lệ nội dung dân chủ đạt", en: "Democracy items met" }),
+        (
+            RankIndicator::MediationReceived,
+            "mediation_received",
+            L {
+                vi: "Số vụ việc hòa giải tiếp nhận",
+                en: "Mediation cases received",
+            },
+        ),
+        (
+            RankIndicator::MediationSuccessRate,
+            "mediation_success_rate",
+            L {
+                vi: "Tỷ lệ hòa giải thành",
+                en: "Mediation success rate",
+            },
+        ),
+        (
+            RankIndicator::InspectionRecommendations,
+            "inspection_recommendations",
+            L {
+                vi: "Số kiến nghị của Ban TTND",
+                en: "Inspection recommendations",
+            },
+        ),
+        (
+            RankIndicator::InspectionAnsweredOnTimeRate,
+            "inspection_answered_on_time_rate",
+            L {
+                vi: "Tỷ lệ kiến nghị được trả lời đúng hạn",
+                en: "Recommendations answered on time",
+            },
+        ),
+        (
+            RankIndicator::DemocracyShareMet,
+            "democracy_share_met",
+            L {
+                vi: "Tỷ lệ nội dung dân chủ đạt",
+                en: "Democracy items met",
+            },
+        ),
     ]
 }
 
@@ -267,7 +302,12 @@ fn period_groups(state: &AppState, selected: &str, lang: Lang) -> Vec<OptGroup> 
         (PeriodKind::Month, 24, "Tháng", "Months"),
         (PeriodKind::Quarter, 8, "Quý", "Quarters"),
         (PeriodKind::HalfYear, 4, "6 tháng", "Half years"),
-        (PeriodKind::YearPreliminary, 3, "Năm (sơ bộ)", "Year (preliminary)"),
+        (
+            PeriodKind::YearPreliminary,
+            3,
+            "Năm (sơ bộ)",
+            "Year (preliminary)",
+        ),
         (PeriodKind::Year, 3, "Năm", "Years"),
     ];
     let mut found = false;
@@ -290,20 +330,18 @@ fn period_groups(state: &AppState, selected: &str, lang: Lang) -> Vec<OptGroup> 
                 .collect(),
         })
         .collect();
-    if !found {
-        if let Ok(per) = p.period(selected) {
-            groups.insert(
-                0,
-                OptGroup {
+    if !found && let Ok(per) = p.period(selected) {
+        groups.insert(
+            0,
+            OptGroup {
+                label: per.label(lang),
+                options: vec![Opt {
                     label: per.label(lang),
-                    options: vec![Opt {
-                        label: per.label(lang),
-                        value: per.key,
-                        selected: true,
-                    }],
-                },
-            );
-        }
+                    value: per.key,
+                    selected: true,
+                }],
+            },
+        );
     }
     groups
 }
@@ -409,7 +447,11 @@ async fn build_overview(
     let m = messages(lang);
     let period = access::period_or_default(state, q.period.as_deref())?;
     let unit = q.unit.unwrap_or_else(|| viewer.unit.clone());
-    let Target { unit, period, as_of } = access::resolve(state, viewer, &unit, period)?;
+    let Target {
+        unit,
+        period,
+        as_of,
+    } = access::resolve(state, viewer, &unit, period)?;
     let agg = &state.aggregator;
     let report = agg.report(&unit.code, &period).await?;
     let completeness = agg.completeness(&unit.code, &period).await?;
@@ -456,10 +498,26 @@ async fn build_overview(
         m.this_period,
         m.previous_period,
         &[
-            (m.received.to_string(), med.received as f64, prev.mediation.received as f64),
-            (m.successful.to_string(), med.successful as f64, prev.mediation.successful as f64),
-            (m.unsuccessful.to_string(), med.unsuccessful as f64, prev.mediation.unsuccessful as f64),
-            (m.in_progress.to_string(), med.in_progress as f64, prev.mediation.in_progress as f64),
+            (
+                m.received.to_string(),
+                med.received as f64,
+                prev.mediation.received as f64,
+            ),
+            (
+                m.successful.to_string(),
+                med.successful as f64,
+                prev.mediation.successful as f64,
+            ),
+            (
+                m.unsuccessful.to_string(),
+                med.unsuccessful as f64,
+                prev.mediation.unsuccessful as f64,
+            ),
+            (
+                m.in_progress.to_string(),
+                med.in_progress as f64,
+                prev.mediation.in_progress as f64,
+            ),
             (
                 indicators::INSPECTION[3].label.get(lang).to_string(),
                 report.totals.inspection.recommendations as f64,
@@ -467,19 +525,18 @@ async fn build_overview(
             ),
         ],
     );
-    let count = |s: SubmissionStatus| {
-        completeness
-            .rows
-            .iter()
-            .filter(|r| r.status == s)
-            .count() as u64
-    };
+    let count =
+        |s: SubmissionStatus| completeness.rows.iter().filter(|r| r.status == s).count() as u64;
     let chart_completeness = charts::stacked_bar(
         m.chart_completeness,
         &[
             (m.on_time.to_string(), count(SubmissionStatus::OnTime), "ok"),
             (m.late.to_string(), count(SubmissionStatus::Late), "late"),
-            (m.missing.to_string(), count(SubmissionStatus::Missing), "missing"),
+            (
+                m.missing.to_string(),
+                count(SubmissionStatus::Missing),
+                "missing",
+            ),
             (m.open.to_string(), count(SubmissionStatus::Open), "open"),
         ],
     );
@@ -560,7 +617,12 @@ async fn build_overview(
         lang: lang_code(lang),
         lang_switch: Link {
             href: format!("{}&lang={}", href(&unit.code, &pk), lang_code(other)),
-            label: if other == Lang::En { "English" } else { "Tiếng Việt" }.into(),
+            label: if other == Lang::En {
+                "English"
+            } else {
+                "Tiếng Việt"
+            }
+            .into(),
         },
         username: viewer.username.clone(),
         role: viewer.role.label().get(lang),
@@ -625,11 +687,8 @@ async fn lock(
     }
     .await;
     match res {
-        Ok(lock) => Redirect::to(&format!(
-            "{}&locked=1",
-            href(&lock.unit, &lock.period_key)
-        ))
-        .into_response(),
+        Ok(lock) => Redirect::to(&format!("{}&locked=1", href(&lock.unit, &lock.period_key)))
+            .into_response(),
         Err(e) => error_page(e, lang),
     }
 }
@@ -648,7 +707,8 @@ pub(crate) async fn lock_for(
     if !access::is_commune(&target.unit) {
         return Err(ApiError::new(crate::error::ErrorCode::LockForbidden));
     }
-    Ok(state.aggregator
+    Ok(state
+        .aggregator
         .lock_period(&target.unit.code, period, &viewer.username)
         .await?)
 }

@@ -137,7 +137,10 @@ pub fn is_officer(role: Role) -> bool {
 }
 
 /// Resolve the session cookie into a viewer (`None` when absent, unknown, expired or idle).
-pub async fn viewer_from(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, ApiError> {
+pub async fn viewer_from(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Viewer>, ApiError> {
     let Some(token) = cookie_value(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
@@ -152,7 +155,12 @@ pub async fn viewer_from(state: &AppState, headers: &HeaderMap) -> Result<Option
     else {
         return Ok(None);
     };
-    let Some(user) = state.storage.user(&row.username).await.map_err(ApiError::from)? else {
+    let Some(user) = state
+        .storage
+        .user(&row.username)
+        .await
+        .map_err(ApiError::from)?
+    else {
         return Ok(None);
     };
     if !is_officer(user.role) {
@@ -241,8 +249,10 @@ pub fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
         return Ok(());
     };
     let source_host = url::Url::parse(source).ok().and_then(|u| {
-        u.host_str()
-            .map(|h| u.port().map_or_else(|| h.to_string(), |p| format!("{h}:{p}")))
+        u.host_str().map(|h| {
+            u.port()
+                .map_or_else(|| h.to_string(), |p| format!("{h}:{p}"))
+        })
     });
     match (source_host, host) {
         (Some(s), Some(h)) if s.eq_ignore_ascii_case(h) => Ok(()),
@@ -251,7 +261,11 @@ pub fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 /// Check a form's or header's CSRF token against the session's, and the origin.
-pub fn check_csrf(viewer: &Viewer, headers: &HeaderMap, sent: Option<&str>) -> Result<(), ApiError> {
+pub fn check_csrf(
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    sent: Option<&str>,
+) -> Result<(), ApiError> {
     check_origin(headers)?;
     match sent {
         Some(t) if same_token(t, &viewer.csrf) => Ok(()),
@@ -270,8 +284,11 @@ pub fn client_ip(parts_ext: &axum::http::Extensions) -> Option<IpAddr> {
 /// attempts are refused (429 `too_many_attempts`) until the window has passed.
 #[derive(Debug, Default)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<(String, Option<IpAddr>), (u32, Instant)>>,
+    failures: Mutex<HashMap<AttemptKey, (u32, Instant)>>,
 }
+
+/// Failed logins are counted per lower-cased username and client address.
+type AttemptKey = (String, Option<IpAddr>);
 
 impl LoginLimiter {
     /// Whether another attempt is allowed now.
@@ -377,7 +394,10 @@ pub async fn login(
         .await
         .map_err(|_| LoginError::Internal)?;
     // Opportunistic clean-up of old rows; a failure here does not matter.
-    let _ = state.storage.purge_sessions(now, now - cfg.idle_timeout).await;
+    let _ = state
+        .storage
+        .purge_sessions(now, now - cfg.idle_timeout)
+        .await;
     Ok((token, row))
 }
 
@@ -415,7 +435,14 @@ mod tests {
     fn cookie_is_secure_httponly_strict() {
         let v = set_cookie(SESSION_COOKIE, "abc", "/", 60);
         let s = v.to_str().unwrap();
-        for part in ["danvan_session=abc", "Secure", "HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=60"] {
+        for part in [
+            "danvan_session=abc",
+            "Secure",
+            "HttpOnly",
+            "SameSite=Strict",
+            "Path=/",
+            "Max-Age=60",
+        ] {
             assert!(s.contains(part), "{s} lacks {part}");
         }
     }
@@ -425,12 +452,21 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
         assert!(check_origin(&h).is_ok());
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:8080"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8080"),
+        );
         assert!(check_origin(&h).is_ok());
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
         assert_eq!(check_origin(&h).unwrap_err().code, ErrorCode::CsrfFailed);
         h.remove(header::ORIGIN);
-        h.insert(header::REFERER, HeaderValue::from_static("http://127.0.0.1:9999/x"));
+        h.insert(
+            header::REFERER,
+            HeaderValue::from_static("http://127.0.0.1:9999/x"),
+        );
         assert!(check_origin(&h).is_err());
     }
 

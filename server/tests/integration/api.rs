@@ -85,7 +85,10 @@ async fn json_login_aggregates_completeness_ranking_units_periods() {
     let periods = c.get("/api/v1/periods").await.json();
     let list = periods["periods"].as_array().unwrap();
     assert!(list.iter().any(|p| p["kind"] == "quarter"));
-    assert!(list.iter().all(|p| p["label"].is_string() && p["label_en"].is_string()));
+    assert!(
+        list.iter()
+            .all(|p| p["label"].is_string() && p["label_en"].is_string())
+    );
 
     // JSON logout with the header.
     let r = c
@@ -116,7 +119,10 @@ async fn records_api_is_for_the_commune_officer_of_that_commune() {
     assert_eq!(r.code(), "out_of_scope");
     let city = Client::login(&d.router, CITY).await;
     let r = city.get(&format!("/api/v1/records?unit={HOA_BINH}")).await;
-    assert_eq!((r.status, r.code().as_str()), (StatusCode::FORBIDDEN, "records_forbidden"));
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::FORBIDDEN, "records_forbidden")
+    );
 }
 
 /// Every route of the API router, as `(method, path)` in the OpenAPI document.
@@ -146,7 +152,14 @@ async fn openapi_is_served_complete_and_committed() {
             "{method} {path} missing from the OpenAPI document"
         );
     }
-    for schema in ["Report", "Completeness", "RankRow", "Lock", "ErrorBody", "Indicators"] {
+    for schema in [
+        "Report",
+        "Completeness",
+        "RankRow",
+        "Lock",
+        "ErrorBody",
+        "Indicators",
+    ] {
         assert!(
             doc["components"]["schemas"][schema].is_object(),
             "schema {schema} missing"

@@ -74,13 +74,17 @@ pub async fn store(storage: &dyn Storage, record: &Record) {
     };
     let rules = RulesConfig::default();
     let limits = MergeLimits::default();
-    let decide = |stored: Option<&[u8]>, p: &Push| merge_push(stored, p, &rules, &limits, |_, _| Ok(()));
+    let decide =
+        |stored: Option<&[u8]>, p: &Push| merge_push(stored, p, &rules, &limits, |_, _| Ok(()));
     let verdicts = storage
         .apply_pushes(&device.to_string(), &[push], &decide, &rules)
         .await
         .unwrap();
     assert!(
-        matches!(verdicts[0].outcome, danvan_core::sync::wire::Outcome::Accepted { .. }),
+        matches!(
+            verdicts[0].outcome,
+            danvan_core::sync::wire::Outcome::Accepted { .. }
+        ),
         "{verdicts:?}"
     );
 }
@@ -146,14 +150,50 @@ pub async fn seed(storage: &dyn Storage) {
     let hb2 = "11533-T02";
     let tn1 = "11560-T01";
     let cases = [
-        case(hb1, HOA_BINH, d(9, 2), Conflict, Some(("successful", d(9, 5)))),
+        case(
+            hb1,
+            HOA_BINH,
+            d(9, 2),
+            Conflict,
+            Some(("successful", d(9, 5))),
+        ),
         case(hb1, HOA_BINH, d(9, 3), Civil, Some(("successful", d(9, 8)))),
-        case(hb2, HOA_BINH, d(9, 4), MarriageFamily, Some(("successful", d(9, 9)))),
-        case(hb2, HOA_BINH, d(9, 6), Civil, Some(("unsuccessful", d(9, 12)))),
+        case(
+            hb2,
+            HOA_BINH,
+            d(9, 4),
+            MarriageFamily,
+            Some(("successful", d(9, 9))),
+        ),
+        case(
+            hb2,
+            HOA_BINH,
+            d(9, 6),
+            Civil,
+            Some(("unsuccessful", d(9, 12))),
+        ),
         case(hb1, HOA_BINH, d(9, 15), Conflict, None),
-        case(hb2, HOA_BINH, d(9, 20), MinorViolation, Some(("mediating", d(9, 22)))),
-        case(hb1, HOA_BINH, d(8, 10), Civil, Some(("successful", d(8, 20)))),
-        case(tn1, THUY_NGUYEN, d(9, 10), Conflict, Some(("successful", d(9, 18)))),
+        case(
+            hb2,
+            HOA_BINH,
+            d(9, 20),
+            MinorViolation,
+            Some(("mediating", d(9, 22))),
+        ),
+        case(
+            hb1,
+            HOA_BINH,
+            d(8, 10),
+            Civil,
+            Some(("successful", d(8, 20))),
+        ),
+        case(
+            tn1,
+            THUY_NGUYEN,
+            d(9, 10),
+            Conflict,
+            Some(("successful", d(9, 18))),
+        ),
         case(tn1, THUY_NGUYEN, d(9, 11), Civil, None),
     ];
     for c in &cases {
@@ -202,7 +242,11 @@ pub async fn dash_with(f: impl FnOnce(AppState) -> AppState) -> Dash {
             .await
             .unwrap();
     }
-    let state = f(AppState::new(storage.clone(), units, ServerConfig::default()));
+    let state = f(AppState::new(
+        storage.clone(),
+        units,
+        ServerConfig::default(),
+    ));
     Dash {
         router: app(state),
         storage,
@@ -225,7 +269,10 @@ impl Resp {
         serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
     }
     pub fn code(&self) -> String {
-        self.json()["error"]["code"].as_str().unwrap_or("").to_string()
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
     pub fn location(&self) -> String {
         self.headers
@@ -309,16 +356,21 @@ impl Client {
     }
 
     pub async fn send(&self, mut req: Request<Body>) -> Resp {
-        if let Some(c) = &self.cookie {
-            if !req.headers().contains_key(header::COOKIE) {
-                req.headers_mut()
-                    .insert(header::COOKIE, c.parse().unwrap());
-            }
+        if let Some(c) = &self.cookie
+            && !req.headers().contains_key(header::COOKIE)
+        {
+            req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
         }
         let resp = self.router.clone().oneshot(req).await.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
         Resp {
             status,
             headers,
@@ -327,7 +379,8 @@ impl Client {
     }
 
     pub async fn get(&self, uri: &str) -> Resp {
-        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
     }
 
     pub async fn post_form(&self, uri: &str, body: &str) -> Resp {
@@ -345,7 +398,8 @@ impl Client {
         if let Some(t) = csrf {
             b = b.header("x-csrf-token", t);
         }
-        self.send(b.body(Body::from(body.to_string())).unwrap()).await
+        self.send(b.body(Body::from(body.to_string())).unwrap())
+            .await
     }
 }
 

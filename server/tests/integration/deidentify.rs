@@ -72,14 +72,18 @@ async fn city_officer_never_sees_personal_fields() {
         for l in links(&text) {
             // Stay on the period under test (the picker lists many others); follow every
             // unit, ranking, export and record link.
-            let other_period = l.contains("period=") && !l.contains(PERIOD) && !l.contains("2025-Q3");
+            let other_period =
+                l.contains("period=") && !l.contains(PERIOD) && !l.contains("2025-Q3");
             if !other_period && !l.contains("lang=") {
                 queue.push_back(l);
             }
         }
     }
     assert!(pages > 20, "the crawl reached only {pages} pages");
-    assert!(units.contains(HOA_BINH) && units.contains("11533-T01"), "{units:?}");
+    assert!(
+        units.contains(HOA_BINH) && units.contains("11533-T01"),
+        "{units:?}"
+    );
 
     // Every API route, for the units crawled.
     let mut api = vec![
@@ -91,8 +95,14 @@ async fn city_officer_never_sees_personal_fields() {
         for p in [PERIOD, "2025-Q3", "2025"] {
             api.push(format!("/api/v1/aggregates?unit={u}&period={p}"));
             api.push(format!("/api/v1/completeness?unit={u}&period={p}"));
-            for ind in ["mediation_received", "mediation_success_rate", "inspection_recommendations"] {
-                api.push(format!("/api/v1/ranking?unit={u}&period={p}&indicator={ind}"));
+            for ind in [
+                "mediation_received",
+                "mediation_success_rate",
+                "inspection_recommendations",
+            ] {
+                api.push(format!(
+                    "/api/v1/ranking?unit={u}&period={p}&indicator={ind}"
+                ));
             }
             for f in ["mediation.csv", "inspection.csv", "democracy.csv"] {
                 api.push(format!("/export/{f}?unit={u}&period={p}"));
@@ -108,7 +118,9 @@ async fn city_officer_never_sees_personal_fields() {
     }
     for u in ["31", HOA_BINH] {
         let r = c
-            .get(&format!("/export/mediation-moj.xlsx?unit={u}&period={PERIOD}"))
+            .get(&format!(
+                "/export/mediation-moj.xlsx?unit={u}&period={PERIOD}"
+            ))
             .await;
         assert_clean("moj xlsx", &xlsx_text(&r.body));
     }
@@ -140,9 +152,7 @@ async fn commune_officer_sees_the_names_in_record_detail() {
         .await
         .text();
     assert!(page.contains("id=\"records-link\""));
-    let list = c
-        .get(&format!("/dashboard/records?unit={HOA_BINH}"))
-        .await;
+    let list = c.get(&format!("/dashboard/records?unit={HOA_BINH}")).await;
     assert_eq!(list.status, StatusCode::OK);
     let details: Vec<String> = links(&list.text())
         .into_iter()

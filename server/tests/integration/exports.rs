@@ -50,16 +50,25 @@ async fn csv_has_bom_vietnamese_headers_rows_per_child_and_total() {
 
     for kind in ["inspection", "democracy"] {
         let r = c
-            .get(&format!("/export/{kind}.csv?unit={HOA_BINH}&period={PERIOD}"))
+            .get(&format!(
+                "/export/{kind}.csv?unit={HOA_BINH}&period={PERIOD}"
+            ))
             .await;
         assert_eq!(r.status, StatusCode::OK, "{kind}");
-        assert!(r.text().lines().count() >= 3, "{kind}: header, villages, total");
+        assert!(
+            r.text().lines().count() >= 3,
+            "{kind}: header, villages, total"
+        );
     }
-    let r = c.get(&format!("/export/other.csv?unit=31&period={PERIOD}")).await;
+    let r = c
+        .get(&format!("/export/other.csv?unit=31&period={PERIOD}"))
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // English headers on request.
     let r = c
-        .get(&format!("/export/mediation.csv?unit=31&period={PERIOD}&lang=en"))
+        .get(&format!(
+            "/export/mediation.csv?unit=31&period={PERIOD}&lang=en"
+        ))
         .await;
     assert!(r.text().contains("Unit code,Unit,"));
 }
@@ -77,7 +86,9 @@ async fn moj_xlsx_matches_the_api() {
     let d = dash().await;
     let c = Client::login(&d.router, CITY).await;
     let r = c
-        .get(&format!("/export/mediation-moj.xlsx?unit=31&period={PERIOD}"))
+        .get(&format!(
+            "/export/mediation-moj.xlsx?unit=31&period={PERIOD}"
+        ))
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(
@@ -94,7 +105,11 @@ async fn moj_xlsx_matches_the_api() {
         .json();
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(r.body.clone())).unwrap();
     let ws = wb.worksheet_range("Hoa giai").unwrap();
-    let s = |r: u32, c: u32| ws.get_value((r, c)).map(|d| d.to_string()).unwrap_or_default();
+    let s = |r: u32, c: u32| {
+        ws.get_value((r, c))
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    };
     assert_eq!(s(0, 0), "KẾT QUẢ HOẠT ĐỘNG HÒA GIẢI Ở CƠ SỞ");
     assert!(s(1, 0).contains("Thành phố Hải Phòng"));
     assert!(s(1, 0).contains("30/09/2025"), "cut-off shown: {}", s(1, 0));
@@ -112,11 +127,25 @@ async fn moj_xlsx_matches_the_api() {
         .find(|r| s(*r, 1) == "Tổng cộng")
         .expect("a Tổng cộng row");
     let t = &api["totals"]["mediation"];
-    assert_eq!(num(ws.get_value((total_row, 4)).unwrap()), t["received"].as_f64().unwrap());
-    assert_eq!(num(ws.get_value((total_row, 5)).unwrap()), t["successful"].as_f64().unwrap());
-    assert_eq!(num(ws.get_value((total_row, 6)).unwrap()), t["unsuccessful"].as_f64().unwrap());
-    assert_eq!(num(ws.get_value((total_row, 7)).unwrap()), t["in_progress"].as_f64().unwrap());
-    let hb_row = (6..total_row).find(|r| s(*r, 1) == "Phường Hòa Bình").unwrap();
+    assert_eq!(
+        num(ws.get_value((total_row, 4)).unwrap()),
+        t["received"].as_f64().unwrap()
+    );
+    assert_eq!(
+        num(ws.get_value((total_row, 5)).unwrap()),
+        t["successful"].as_f64().unwrap()
+    );
+    assert_eq!(
+        num(ws.get_value((total_row, 6)).unwrap()),
+        t["unsuccessful"].as_f64().unwrap()
+    );
+    assert_eq!(
+        num(ws.get_value((total_row, 7)).unwrap()),
+        t["in_progress"].as_f64().unwrap()
+    );
+    let hb_row = (6..total_row)
+        .find(|r| s(*r, 1) == "Phường Hòa Bình")
+        .unwrap();
     let hb = api["children"]
         .as_array()
         .unwrap()
@@ -125,10 +154,14 @@ async fn moj_xlsx_matches_the_api() {
         .unwrap();
     assert_eq!(
         num(ws.get_value((hb_row, 5)).unwrap()),
-        hb["indicators"]["mediation"]["successful"].as_f64().unwrap()
+        hb["indicators"]["mediation"]["successful"]
+            .as_f64()
+            .unwrap()
     );
     // Success rate in percent: 3 of 4 mediated in Hòa Bình.
-    let rate_col = (0..40).find(|c| s(5, *c) == "Tỷ lệ hòa giải thành (%)" || s(4, *c) == "Tỷ lệ hòa giải thành (%)").unwrap();
+    let rate_col = (0..40)
+        .find(|c| s(5, *c) == "Tỷ lệ hòa giải thành (%)" || s(4, *c) == "Tỷ lệ hòa giải thành (%)")
+        .unwrap();
     assert_eq!(num(ws.get_value((hb_row, rate_col)).unwrap()), 75.0);
     // Merged header cells.
     let merges = wb.merge_cells_by_sheet_name("Hoa giai").unwrap();
@@ -140,7 +173,9 @@ async fn exports_obey_scope() {
     let d = dash().await;
     let c = Client::login(&d.router, OTHER_COMMUNE).await;
     let r = c
-        .get(&format!("/export/mediation-moj.xlsx?unit={HOA_BINH}&period={PERIOD}"))
+        .get(&format!(
+            "/export/mediation-moj.xlsx?unit={HOA_BINH}&period={PERIOD}"
+        ))
         .await;
     assert_eq!(r.code(), "out_of_scope");
     let r = c

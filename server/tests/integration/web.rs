@@ -18,14 +18,19 @@ async fn no_cookie_redirects_pages_and_refuses_api() {
     let r = anon.get("/api/v1/aggregates?unit=31&period=2025-09").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.code(), "unauthenticated");
-    let r = anon.get("/export/mediation.csv?unit=31&period=2025-09").await;
+    let r = anon
+        .get("/export/mediation.csv?unit=31&period=2025-09")
+        .await;
     assert_eq!(r.code(), "unauthenticated");
     // A made-up cookie is no better.
     let forged = Client {
         cookie: Some("danvan_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into()),
         ..anon.clone()
     };
-    assert_eq!(forged.get("/api/v1/session").await.code(), "unauthenticated");
+    assert_eq!(
+        forged.get("/api/v1/session").await.code(),
+        "unauthenticated"
+    );
 }
 
 #[tokio::test]
@@ -66,7 +71,13 @@ async fn login_sets_a_strict_secure_cookie_and_lands_on_the_dashboard() {
         .into_iter()
         .find(|c| c.starts_with("danvan_session="))
         .unwrap();
-    for attr in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/", "Max-Age="] {
+    for attr in [
+        "Secure",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/",
+        "Max-Age=",
+    ] {
         assert!(session.contains(attr), "{session}");
     }
     // Only the hash of the token is stored.
@@ -101,7 +112,10 @@ async fn wrong_password_and_unknown_user_get_the_same_generic_answer() {
         assert!(cookie_of(&r, "danvan_session").is_none());
         bodies.push(r.text());
     }
-    assert_eq!(bodies[0], bodies[1], "the answer must not tell which was wrong");
+    assert_eq!(
+        bodies[0], bodies[1],
+        "the answer must not tell which was wrong"
+    );
     // The HTML form says the same, generically.
     let page = anon.get("/login").await;
     let token = hidden(&page.text(), "csrf");
@@ -182,12 +196,20 @@ async fn csrf_missing_wrong_or_cross_origin_is_403() {
     let lock = serde_json::json!({"unit": HOA_BINH, "period": PERIOD});
     // API: no header, wrong header.
     let r = c.post_json("/api/v1/locks", lock.clone(), None).await;
-    assert_eq!((r.status, r.code().as_str()), (StatusCode::FORBIDDEN, "csrf_failed"));
-    let r = c.post_json("/api/v1/locks", lock.clone(), Some("not-the-token")).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::FORBIDDEN, "csrf_failed")
+    );
+    let r = c
+        .post_json("/api/v1/locks", lock.clone(), Some("not-the-token"))
+        .await;
     assert_eq!(r.code(), "csrf_failed");
     // Form: missing and wrong token.
     let r = c
-        .post_form("/dashboard/lock", &format!("unit={HOA_BINH}&period={PERIOD}"))
+        .post_form(
+            "/dashboard/lock",
+            &format!("unit={HOA_BINH}&period={PERIOD}"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.text().contains("csrf_failed"));
@@ -215,7 +237,9 @@ async fn csrf_missing_wrong_or_cross_origin_is_403() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Nothing was locked by any of these.
     let rep = c
-        .get(&format!("/api/v1/aggregates?unit={HOA_BINH}&period={PERIOD}"))
+        .get(&format!(
+            "/api/v1/aggregates?unit={HOA_BINH}&period={PERIOD}"
+        ))
         .await;
     assert!(rep.json()["lock"].is_null());
     // Logout without the token is refused too.
@@ -255,7 +279,9 @@ async fn commune_officer_locks_the_period_with_the_form() {
     assert!(page.contains("Đã khóa kỳ báo cáo."));
     assert!(!page.contains("id=\"lock-form\""));
     let api = c
-        .get(&format!("/api/v1/aggregates?unit={HOA_BINH}&period={PERIOD}"))
+        .get(&format!(
+            "/api/v1/aggregates?unit={HOA_BINH}&period={PERIOD}"
+        ))
         .await
         .json();
     assert_eq!(api["lock"]["locked_by"], COMMUNE.0);
@@ -288,7 +314,9 @@ async fn logout_ends_the_session() {
     let d = dash().await;
     let c = Client::login(&d.router, CITY).await;
     assert_eq!(c.get("/api/v1/session").await.status, StatusCode::OK);
-    let r = c.post_form("/logout", &format!("csrf={}", enc(&c.csrf))).await;
+    let r = c
+        .post_form("/logout", &format!("csrf={}", enc(&c.csrf)))
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), "/login");
     assert!(
@@ -298,10 +326,7 @@ async fn logout_ends_the_session() {
     );
     // The old cookie no longer works, even if the browser kept it.
     assert_eq!(c.get("/api/v1/session").await.code(), "unauthenticated");
-    assert_eq!(
-        c.get("/dashboard").await.status,
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(c.get("/dashboard").await.status, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -338,19 +363,31 @@ async fn scope_unknown_unit_and_bad_period() {
     let d = dash().await;
     let c = Client::login(&d.router, OTHER_COMMUNE).await;
     let r = c
-        .get(&format!("/api/v1/aggregates?unit={HOA_BINH}&period={PERIOD}"))
+        .get(&format!(
+            "/api/v1/aggregates?unit={HOA_BINH}&period={PERIOD}"
+        ))
         .await;
-    assert_eq!((r.status, r.code().as_str()), (StatusCode::FORBIDDEN, "out_of_scope"));
-    let r = c.get(&format!("/dashboard?unit={HOA_BINH}&period={PERIOD}")).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::FORBIDDEN, "out_of_scope")
+    );
+    let r = c
+        .get(&format!("/dashboard?unit={HOA_BINH}&period={PERIOD}"))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.text().contains("data-error-code=\"out_of_scope\""));
     let r = c.get(&format!("/dashboard?unit=31&period={PERIOD}")).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = c.get("/api/v1/aggregates?unit=99999&period=2025-09").await;
-    assert_eq!((r.status, r.code().as_str()), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
     for bad in ["2025-13", "2025-Q5", "25-09", "abc", ""] {
         let r = c
-            .get(&format!("/api/v1/aggregates?unit={THUY_NGUYEN}&period={bad}"))
+            .get(&format!(
+                "/api/v1/aggregates?unit={THUY_NGUYEN}&period={bad}"
+            ))
             .await;
         assert_eq!(
             (r.status, r.code().as_str()),
@@ -358,7 +395,11 @@ async fn scope_unknown_unit_and_bad_period() {
             "{bad}"
         );
     }
-    let r = c.get(&format!("/export/mediation.csv?unit={THUY_NGUYEN}&period=x")).await;
+    let r = c
+        .get(&format!(
+            "/export/mediation.csv?unit={THUY_NGUYEN}&period=x"
+        ))
+        .await;
     assert_eq!(r.code(), "bad_period");
 }
 
@@ -371,15 +412,19 @@ async fn drill_down_from_city_to_commune_and_language_switch() {
     let html = city.text();
     assert!(html.contains("<html lang=\"vi\">"));
     assert!(html.contains("Thành phố Hải Phòng"));
-    assert!(
-        html.replace("&#38;", "&")
-            .contains(&format!("href=\"/dashboard?unit={HOA_BINH}&period={PERIOD}\""))
-    );
+    assert!(html.replace("&#38;", "&").contains(&format!(
+        "href=\"/dashboard?unit={HOA_BINH}&period={PERIOD}\""
+    )));
     assert!(html.contains("<svg"), "charts are inline SVG");
     assert!(html.contains("Xếp hạng các xã"));
-    assert!(!html.contains("records-link"), "no record list above the commune");
+    assert!(
+        !html.contains("records-link"),
+        "no record list above the commune"
+    );
     let commune = c
-        .get(&format!("/dashboard?unit={HOA_BINH}&period={PERIOD}&lang=en"))
+        .get(&format!(
+            "/dashboard?unit={HOA_BINH}&period={PERIOD}&lang=en"
+        ))
         .await;
     assert!(
         commune
@@ -390,10 +435,15 @@ async fn drill_down_from_city_to_commune_and_language_switch() {
     let html = commune.text();
     assert!(html.contains("<html lang=\"en\">"));
     assert!(html.contains("Grassroots mediation"));
-    assert!(html.contains("Tổ dân phố số 1 (mẫu)"), "villages are the children");
+    assert!(
+        html.contains("Tổ dân phố số 1 (mẫu)"),
+        "villages are the children"
+    );
     // The figure on the page is the API's.
     let api = c
-        .get(&format!("/api/v1/aggregates?unit={HOA_BINH}&period={PERIOD}"))
+        .get(&format!(
+            "/api/v1/aggregates?unit={HOA_BINH}&period={PERIOD}"
+        ))
         .await
         .json();
     let successful = api["totals"]["mediation"]["successful"].as_u64().unwrap();
@@ -405,7 +455,10 @@ async fn drill_down_from_city_to_commune_and_language_switch() {
     let next = c
         .send(
             Request::get(format!("/dashboard?unit=31&period={PERIOD}"))
-                .header(header::COOKIE, format!("{}; lang=en", c.cookie.clone().unwrap()))
+                .header(
+                    header::COOKIE,
+                    format!("{}; lang=en", c.cookie.clone().unwrap()),
+                )
                 .body(Body::empty())
                 .unwrap(),
         )
@@ -422,4 +475,102 @@ async fn css_is_served_from_the_binary() {
     let r = Client::anonymous(&d.router).get("/static/danvan.css").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text().contains("svg .bar"));
+}
+
+mod sessions_storage {
+    //! The sessions table on both backends.
+    use std::sync::Arc;
+
+    use chrono::{Duration, Utc};
+    use danvan_server::roles::Role;
+    use danvan_server::storage::Storage;
+    use danvan_server::storage::sessions::SessionRow;
+
+    use crate::support::{both_backends, haiphong};
+
+    async fn sessions_live_expire_and_are_deleted(s: Arc<dyn Storage>) {
+        let units = haiphong(s.as_ref()).await;
+        danvan_server::users::add_user(
+            s.as_ref(),
+            &units.tree(),
+            "lan.officer",
+            Role::CityOfficer,
+            "31",
+            "mật khẩu đủ dài",
+        )
+        .await
+        .unwrap();
+        let now = Utc::now();
+        let row = |hash: &str, expires: Duration, seen: Duration| SessionRow {
+            token_hash: hash.into(),
+            username: "lan.officer".into(),
+            csrf_token: format!("csrf-{hash}"),
+            created_at: now - Duration::hours(1),
+            expires_at: now + expires,
+            last_seen: now - seen,
+        };
+        s.create_session(&row("live", Duration::hours(1), Duration::minutes(1)))
+            .await
+            .unwrap();
+        s.create_session(&row("expired", -Duration::seconds(1), Duration::zero()))
+            .await
+            .unwrap();
+        s.create_session(&row("idle", Duration::hours(1), Duration::hours(2)))
+            .await
+            .unwrap();
+        let idle_since = now - Duration::minutes(30);
+        let live = s.session("live", now, idle_since).await.unwrap().unwrap();
+        assert_eq!(live.csrf_token, "csrf-live");
+        assert!(live.last_seen >= now - Duration::seconds(1), "touched");
+        assert!(
+            s.session("expired", now, idle_since)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(s.session("idle", now, idle_since).await.unwrap().is_none());
+        assert!(
+            s.session("unknown", now, idle_since)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Expired and idle rows were deleted when met; purge finds nothing more.
+        assert_eq!(s.purge_sessions(now, idle_since).await.unwrap(), 0);
+        assert!(s.delete_session("live").await.unwrap());
+        assert!(!s.delete_session("live").await.unwrap());
+        assert!(s.session("live", now, idle_since).await.unwrap().is_none());
+        s.create_session(&row("old", -Duration::seconds(5), Duration::zero()))
+            .await
+            .unwrap();
+        assert_eq!(s.purge_sessions(now, idle_since).await.unwrap(), 1);
+    }
+
+    async fn record_list_is_per_unit_newest_first(s: Arc<dyn Storage>) {
+        haiphong(s.as_ref()).await;
+        crate::dash::seed(s.as_ref()).await;
+        let rows = s
+            .records_under(
+                &["11533-T01".into(), "11533-T02".into(), "11533".into()],
+                100,
+            )
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 9);
+        assert!(rows.windows(2).all(|w| w[0].main_date >= w[1].main_date));
+        let two = s.records_under(&["11533-T01".into()], 2).await.unwrap();
+        assert_eq!(two.len(), 2);
+        assert!(
+            s.records_under(&["11560-T01".into()], 100)
+                .await
+                .unwrap()
+                .len()
+                == 2
+        );
+    }
+
+    both_backends!(
+        sessions_live_expire_and_are_deleted,
+        record_list_is_per_unit_newest_first
+    );
 }
