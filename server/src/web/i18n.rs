@@ -98,6 +98,7 @@ catalogue! {
     personal_notice: "Hồ sơ có thông tin cá nhân: chỉ sử dụng cho công tác của xã.", "This record holds personal data: for the commune's work only.";
     summary: "Nội dung", "Summary";
     parties: "Các bên", "Parties";
+    people: "Người trong hồ sơ (các bên, hòa giải viên, người được mời, thành viên)", "People in the record (parties, mediators, invited, members)";
     mediators: "Hòa giải viên", "Mediators";
     full_record: "Toàn bộ hồ sơ", "Full record";
     name: "Họ tên", "Name";

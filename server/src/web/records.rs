@@ -185,7 +185,17 @@ async fn detail(
     let idx = record.body.index();
     let mut fields = vec![
         (m.summary.to_string(), idx.summary.clone()),
-        (m.unit.to_string(), record.envelope.unit.clone()),
+        (
+            m.unit.to_string(),
+            state
+                .units
+                .tree()
+                .unit(&record.envelope.unit, access::today())
+                .map_or_else(
+                    || record.envelope.unit.clone(),
+                    |u| format!("{} ({})", u.name, u.code),
+                ),
+        ),
         (
             m.main_date.to_string(),
             idx.main_date.map(|d| d.0.to_string()).unwrap_or_default(),
