@@ -574,3 +574,35 @@ mod sessions_storage {
         record_list_is_per_unit_newest_first
     );
 }
+
+#[tokio::test]
+async fn before_july_2025_the_drill_down_goes_through_districts() {
+    let d = dash().await;
+    let c = Client::login(&d.router, CITY).await;
+    let city = c.get("/dashboard?unit=31&period=2025-03").await;
+    assert_eq!(city.status, StatusCode::OK);
+    let html = city.text().replace("&#38;", "&");
+    let district = "31.thanh-pho-thuy-nguyen";
+    assert!(
+        html.contains(&format!(
+            "href=\"/dashboard?unit={district}&period=2025-03\""
+        )),
+        "the city's children are its districts before July 2025"
+    );
+    let page = c
+        .get(&format!("/dashboard?unit={district}&period=2025-03"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text().replace("&#38;", "&");
+    assert!(html.contains("Thành phố Thuỷ Nguyên"));
+    // Breadcrumbs go back up to the city, the children are the old communes.
+    assert!(html.contains("href=\"/dashboard?unit=31&period=2025-03\""));
+    assert!(html.contains("Phường An Lư"));
+    // The same district does not exist in September 2025.
+    let gone = c
+        .get(&format!(
+            "/api/v1/aggregates?unit={district}&period=2025-09"
+        ))
+        .await;
+    assert_eq!(gone.code(), "not_found");
+}
