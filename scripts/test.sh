@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, Rust tests (core, server, end-to-end).
+# The whole test suite: formatting, lints, Rust tests (core, server, bindings, end-to-end),
+# the Kotlin binding tests with the mobile demo, and the dashboard in headless Chromium.
 # PostgreSQL tests run when DANVAN_TEST_DATABASE_URL is set (CI sets it; see .ci/run);
 # without it they print that they were skipped.
 set -euo pipefail
@@ -21,4 +22,7 @@ fi
 
 step "cargo test (workspace)"
 cargo test --workspace --all-features
-./scripts/kotlin-tests.sh
+
+step "Kotlin binding tests and the mobile demo (JVM)"; ./scripts/kotlin-tests.sh
+
+step "browser test of the dashboard (headless Chromium)"; ./scripts/browser-tests.sh

@@ -75,6 +75,9 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "DANVAN_BODY_LIMIT", default_value_t = 8 * 1024 * 1024)]
     pub body_limit: usize,
+    /// TOML file of reporting-period cut-offs and deadlines (absent = Circular 03/2019 defaults).
+    #[arg(long, env = "DANVAN_PERIODS_CONFIG")]
+    pub periods_config: Option<PathBuf>,
 }
 
 /// `units` subcommands.
@@ -148,6 +151,8 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// Deadlines and thresholds the core's rules use (per city).
     pub rules: danvan_core::RulesConfig,
+    /// Reporting periods: cut-offs and deadlines (ADR 0004).
+    pub periods: crate::aggregate::PeriodsConfig,
 }
 
 impl Default for ServerConfig {
@@ -156,6 +161,7 @@ impl Default for ServerConfig {
             public_url: None,
             body_limit: 8 * 1024 * 1024,
             rules: danvan_core::RulesConfig::default(),
+            periods: crate::aggregate::PeriodsConfig::default(),
         }
     }
 }

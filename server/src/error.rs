@@ -31,6 +31,9 @@ pub enum Error {
     /// The thing being created exists already (e.g. a username).
     #[error("already exists: {0}")]
     Conflict(String),
+    /// The thing asked for does not exist (e.g. a unit on a date).
+    #[error("not found: {0}")]
+    NotFound(String),
     /// A value read back from the database does not parse (schema drift or manual edits).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
@@ -74,6 +77,22 @@ pub enum ErrorCode {
     Unavailable,
     /// Something failed inside the server; details are in the server log only.
     Internal,
+    /// No valid dashboard session (missing, expired, idle or logged out).
+    Unauthenticated,
+    /// Wrong username or password (never says which).
+    LoginFailed,
+    /// Too many failed logins for this username from this address: wait.
+    TooManyAttempts,
+    /// The CSRF token is missing or wrong, or the request comes from another origin.
+    CsrfFailed,
+    /// The unit asked for is outside the officer's subtree.
+    OutOfScope,
+    /// The period key does not parse (`2026-07`, `2026-Q3`, `2026-H1`, `2026-YP`, `2026`).
+    BadPeriod,
+    /// Individual records (personal fields) are for commune officers only.
+    RecordsForbidden,
+    /// Only a commune officer locks a period, for a commune.
+    LockForbidden,
 }
 
 impl ErrorCode {
@@ -96,6 +115,14 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::LoginFailed => "login_failed",
+            ErrorCode::TooManyAttempts => "too_many_attempts",
+            ErrorCode::CsrfFailed => "csrf_failed",
+            ErrorCode::OutOfScope => "out_of_scope",
+            ErrorCode::BadPeriod => "bad_period",
+            ErrorCode::RecordsForbidden => "records_forbidden",
+            ErrorCode::LockForbidden => "lock_forbidden",
         }
     }
 
@@ -115,6 +142,13 @@ impl ErrorCode {
             ErrorCode::EnrollCodeExpired => StatusCode::GONE,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Unauthenticated | ErrorCode::LoginFailed => StatusCode::UNAUTHORIZED,
+            ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::CsrfFailed
+            | ErrorCode::OutOfScope
+            | ErrorCode::RecordsForbidden
+            | ErrorCode::LockForbidden => StatusCode::FORBIDDEN,
+            ErrorCode::BadPeriod => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -175,6 +209,38 @@ impl ErrorCode {
                 "The server is temporarily unavailable.",
             ),
             ErrorCode::Internal => ("Lỗi máy chủ nội bộ.", "Internal server error."),
+            ErrorCode::Unauthenticated => (
+                "Phiên đăng nhập không hợp lệ hoặc đã hết hạn. Vui lòng đăng nhập lại.",
+                "Not logged in, or the session expired. Please log in again.",
+            ),
+            ErrorCode::LoginFailed => (
+                "Tên đăng nhập hoặc mật khẩu không đúng.",
+                "Wrong username or password.",
+            ),
+            ErrorCode::TooManyAttempts => (
+                "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau.",
+                "Too many failed attempts. Please try again later.",
+            ),
+            ErrorCode::CsrfFailed => (
+                "Yêu cầu không hợp lệ (mã chống giả mạo sai hoặc thiếu). Vui lòng tải lại trang.",
+                "Invalid request (missing or wrong anti-forgery token). Please reload the page.",
+            ),
+            ErrorCode::OutOfScope => (
+                "Đơn vị này nằm ngoài phạm vi quản lý của bạn.",
+                "This unit is outside your scope.",
+            ),
+            ErrorCode::BadPeriod => (
+                "Kỳ báo cáo không hợp lệ (ví dụ: 2026-07, 2026-Q3, 2026-H1, 2026-YP, 2026).",
+                "Invalid reporting period (e.g. 2026-07, 2026-Q3, 2026-H1, 2026-YP, 2026).",
+            ),
+            ErrorCode::RecordsForbidden => (
+                "Chỉ cán bộ cấp xã được xem hồ sơ có thông tin cá nhân.",
+                "Only commune officers may see individual records.",
+            ),
+            ErrorCode::LockForbidden => (
+                "Chỉ cán bộ cấp xã được khóa kỳ báo cáo của xã.",
+                "Only a commune officer may lock a commune's period.",
+            ),
         }
     }
 }
@@ -261,6 +327,7 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         match e {
             Error::Invalid(_) => ApiError::new(ErrorCode::BadRequest).with_detail(e),
+            Error::NotFound(_) => ApiError::new(ErrorCode::NotFound).with_detail(e),
             other => ApiError::internal(other),
         }
     }

@@ -3,7 +3,7 @@
 //! The server of danvan: phones enroll with a one-time code, then sync their records (the
 //! lead's `http/sync.rs`); officers read aggregates over the administrative unit tree.
 //!
-//! Layout: [`config`] (clap, env fallbacks), [`error`] (one HTTP error type with stable codes),
+//! Layout: [`aggregate`] (figures by unit and period, as of a cut-off), [`config`] (clap, env fallbacks), [`error`] (one HTTP error type with stable codes),
 //! [`http`] (one module per resource; [`http::app`], [`http::serve`]), [`storage`] (one trait,
 //! SQLite and PostgreSQL), [`units`] (versioned unit tree, CSV import), [`roles`] (the scope
 //! matrix), [`auth`] (device tokens), [`enrollment`], [`users`], [`metrics`], [`cli`].
@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod aggregate;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -30,6 +31,7 @@ pub mod roles;
 pub mod storage;
 pub mod units;
 pub mod users;
+pub mod web;
 
 pub use config::ServerConfig;
 pub use error::{ApiError, Error, ErrorCode, Result};

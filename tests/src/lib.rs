@@ -5,6 +5,8 @@
 //! one-time code over HTTP, syncing through the blocking HTTP transport — the same code path a
 //! phone app takes.
 
+pub mod dashboard;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +63,16 @@ impl TestServer {
         data_dir: &Path,
         dir: Option<tempfile::TempDir>,
     ) -> Result<TestServer> {
+        Self::start_on(database_url, data_dir, dir, 0)
+    }
+
+    /// As [`start_with`](Self::start_with), on `127.0.0.1:<port>` (0 = any free port).
+    pub fn start_on(
+        database_url: Option<&str>,
+        data_dir: &Path,
+        dir: Option<tempfile::TempDir>,
+        port: u16,
+    ) -> Result<TestServer> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -70,7 +82,7 @@ impl TestServer {
             let units = Units::load(storage.as_ref()).await?;
             let csv = std::fs::File::open(sample_units_csv()).context("sample units")?;
             danvan_server::units::import_csv(storage.as_ref(), &units, csv).await?;
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
             anyhow::Ok((storage, units, listener))
         })?;
         let url = format!("http://{}", listener.local_addr()?);

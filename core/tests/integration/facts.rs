@@ -76,6 +76,31 @@ fn inspection_and_democracy_facts_carry_their_measures() {
     assert_eq!(f.measure("findings"), a.findings.len() as f64);
     assert_eq!(f.measure("recommendations"), a.recommendations.len() as f64);
     assert_eq!(f.measure("money_recovered_vnd"), expected_money);
+    // One (due day, answered day) pair per sent recommendation, for "overdue as of" figures.
+    let day = |y, m, dd| f64::from(chrono::Datelike::num_days_from_ce(&d(y, m, dd).0));
+    let dues: Vec<f64> = f
+        .measures
+        .iter()
+        .filter(|(n, _)| n == "recommendation_due_day")
+        .map(|(_, v)| *v)
+        .collect();
+    let answered: Vec<f64> = f
+        .measures
+        .iter()
+        .filter(|(n, _)| n == "recommendation_answered_day")
+        .map(|(_, v)| *v)
+        .collect();
+    let sent = a
+        .recommendations
+        .iter()
+        .filter(|r| r.sent_on.is_some())
+        .count();
+    assert_eq!((dues.len(), answered.len()), (sent, sent));
+    assert_eq!(dues[0], day(2025, 9, 4));
+    assert!(
+        answered[0] > 0.0 && answered[0] <= dues[0],
+        "answered on time in the example"
+    );
 
     let c = DemocracyCheck::example_submitted();
     let items = c.items.len() as f64;

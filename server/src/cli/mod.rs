@@ -24,9 +24,17 @@ pub async fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::Serve(args) => {
+            let periods = match &args.periods_config {
+                Some(path) => {
+                    crate::aggregate::PeriodsConfig::from_toml(&std::fs::read_to_string(path)?)
+                        .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?
+                }
+                None => crate::aggregate::PeriodsConfig::default(),
+            };
             let config = ServerConfig {
                 public_url: g.public_url,
                 body_limit: args.body_limit,
+                periods,
                 ..ServerConfig::default()
             };
             let state = AppState::new(storage, units, config);

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::aggregate::Aggregator;
 use crate::auth::SeenThrottle;
 use crate::config::ServerConfig;
 use crate::error::{ApiError, ErrorCode, LoggedError};
@@ -44,6 +45,10 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Prometheus registry (`GET /metrics`); modules add their own counters.
     pub metrics: Arc<Metrics>,
+    /// Aggregates by unit and period (ADR 0004).
+    pub aggregator: Aggregator,
+    /// The dashboard's state: session limits, failed logins.
+    pub web: Arc<crate::web::WebState>,
     pub(crate) seen: Arc<SeenThrottle>,
 }
 
@@ -59,13 +64,29 @@ impl AppState {
             "http_request_duration_seconds",
             "HTTP request latency in seconds by method and route.",
         );
+        let aggregator = Aggregator::new(
+            Arc::clone(&storage),
+            units.clone(),
+            config.periods.clone(),
+            config.rules.clone(),
+        );
         AppState {
             storage,
             units,
+            aggregator,
             config: Arc::new(config),
             metrics: Arc::new(metrics),
+            web: Arc::new(crate::web::WebState::new(
+                crate::web::SessionConfig::default(),
+            )),
             seen: Arc::new(SeenThrottle::default()),
         }
+    }
+
+    /// The same state with other session limits (tests of expiry, deployments).
+    pub fn with_sessions(mut self, sessions: crate::web::SessionConfig) -> Self {
+        self.web = Arc::new(crate::web::WebState::new(sessions));
+        self
     }
 }
 
@@ -77,6 +98,7 @@ pub fn app(state: AppState) -> Router {
         .merge(enroll::router())
         .merge(device::router())
         .merge(sync::router())
+        .merge(crate::web::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limit))
@@ -94,9 +116,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // With the peer address: the dashboard's failed-login limit counts per address.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
@@ -148,7 +174,10 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
         } else {
             tracing::info!(code = err.code, detail = ?err.detail, "request refused");
         }
-    } else if (status.is_client_error() || status.is_server_error()) && !is_json(&resp) {
+    } else if (status.is_client_error() || status.is_server_error())
+        && !is_json(&resp)
+        && !is_html(&resp)
+    {
         resp = json_error_for(status);
     }
     let status = resp.status();
@@ -170,6 +199,13 @@ fn is_json(resp: &Response) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"))
+}
+
+fn is_html(resp: &Response) -> bool {
+    resp.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
 }
 
 /// A JSON error response for a bare status (keeping the status).

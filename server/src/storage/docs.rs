@@ -260,6 +260,8 @@ macro_rules! doc_storage {
                                 }
                             }
                             let fact = danvan_core::facts::Fact::from_record(&record, rules);
+                            // Aggregation: a change to a locked period is kept and flagged.
+                            flag_late_amendments!(tx, &fact, seq, &now);
                             sqlx::query(
                                 "INSERT INTO facts (id, kind, unit, status, category, subtype, main_date, \
                                  closed_on, history, measures, updated_seq, updated_at) \

@@ -5,7 +5,8 @@
 //! column types and their migrations (`migrations/sqlite`, `migrations/postgres`).
 //!
 //! Migration `0001` holds units, users, devices and enrollments; `0002` is reserved for
-//! documents, facts and sync state.
+//! documents, facts and sync state; `0003` aggregation (fact sequence index, period locks, late
+//! amendments: `agg.rs`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -22,7 +23,11 @@ use crate::units::Unit;
 #[macro_use]
 mod sql;
 #[macro_use]
+pub mod agg;
+#[macro_use]
 pub mod docs;
+#[macro_use]
+pub mod sessions;
 pub mod postgres;
 pub mod sqlite;
 
@@ -136,7 +141,9 @@ pub enum Redeem {
 
 /// The server's storage. Every method is one transaction at most.
 #[async_trait]
-pub trait Storage: docs::DocStorage + Send + Sync + 'static {
+pub trait Storage:
+    docs::DocStorage + agg::AggStorage + sessions::WebStorage + Send + Sync + 'static
+{
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
     /// Check the database answers.

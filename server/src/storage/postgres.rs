@@ -45,4 +45,6 @@ impl PgStorage {
 }
 
 doc_storage!(PgStorage);
+agg_storage!(PgStorage);
+web_storage!(PgStorage);
 sql_storage!(PgStorage, "postgres");

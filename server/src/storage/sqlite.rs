@@ -70,4 +70,6 @@ impl SqliteStorage {
 }
 
 doc_storage!(SqliteStorage);
+agg_storage!(SqliteStorage);
+web_storage!(SqliteStorage);
 sql_storage!(SqliteStorage, "sqlite");

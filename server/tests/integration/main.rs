@@ -4,7 +4,13 @@
 // Test helpers panic on failure by design (`allow-unwrap-in-tests` covers only `#[test]` fns).
 #![allow(clippy::unwrap_used)]
 
+mod aggregate;
+mod api;
+mod dash;
+mod deidentify;
+mod exports;
 mod http;
 mod scope;
 mod storage_suite;
 mod support;
+mod web;

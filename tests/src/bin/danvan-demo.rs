@@ -2,7 +2,12 @@
 //! the sample Hải Phòng units, enrolls a few phones, and plays a short day of field work:
 //! cases recorded offline, synced, merged, a conflict resolved, scope and roles enforced.
 //!
-//! `cargo run -p danvan-e2e --bin danvan-demo -- [--lang en] [--data-dir DIR] [--serve]`
+//! `cargo run -p danvan-e2e --bin danvan-demo -- [--lang en] [--data-dir DIR] [--serve]
+//! [--port N] [--dashboard-password PW]`
+//!
+//! After the sync it prints the commune's and the city's reports from the aggregation engine;
+//! with `--serve` it adds field work in a second commune, creates two dashboard officers and
+//! prints the dashboard's address and their logins.
 
 use std::path::PathBuf;
 
@@ -25,9 +30,15 @@ struct Args {
     /// Keep the server's SQLite database here (default: a temporary directory).
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// After the demo, keep the server running until Ctrl-C.
+    /// After the demo, keep the server running until Ctrl-C, with dashboard officers.
     #[arg(long)]
     serve: bool,
+    /// Port of the server on 127.0.0.1 (default: any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Password of the dashboard officers created with `--serve` (default: random, printed).
+    #[arg(long, env = "DANVAN_DEMO_DASHBOARD_PASSWORD")]
+    dashboard_password: Option<String>,
 }
 
 struct Out {
@@ -101,7 +112,7 @@ fn main() -> Result<()> {
         "Khởi động máy chủ danvan (SQLite, không cần cấu hình)",
         "Starting the danvan server (SQLite, no configuration)",
     );
-    let server = TestServer::start_with(None, &dir, tmp)?;
+    let server = TestServer::start_on(None, &dir, tmp, args.port)?;
     let tree = server.units.tree();
     let today = chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap_or_default();
     println!(
@@ -343,6 +354,41 @@ fn main() -> Result<()> {
     );
 
     if args.serve {
+        o.step(
+            "Thêm số liệu: xã Thủy Nguyên ghi 2 vụ việc, cán bộ xã Hòa Bình ghi 1 cuộc kiểm tra dân chủ",
+            "More field work: Thủy Nguyên records 2 cases, the Hòa Bình officer a democracy check",
+        );
+        dashboard::more_field_work(&mut mai, &mut thu)?;
+    }
+
+    o.step(
+        "Báo cáo tổng hợp (tính từ dữ liệu đã đồng bộ)",
+        "Reports (aggregated from the synced records)",
+    );
+    dashboard::print_report(&dashboard::report(&server, COMMUNE_HOA_BINH)?, o.lang, true);
+    dashboard::print_report(&dashboard::report(&server, "31")?, o.lang, true);
+
+    if args.serve {
+        o.step("Trang quản lý cho cán bộ", "Officers' dashboard");
+        let logins = dashboard::create_users(&server, args.dashboard_password.as_deref())?;
+        println!(
+            "  {}: {}/dashboard?unit=31&period={}",
+            o.t("Địa chỉ", "Address"),
+            server.url,
+            dashboard::DEMO_PERIOD
+        );
+        for l in &logins {
+            println!(
+                "  {} {} / {} ({}, {} {})",
+                o.t("Đăng nhập:", "Login:"),
+                l.username,
+                l.password,
+                l.role.label().get(o.lang),
+                o.t("đơn vị", "unit"),
+                l.unit
+            );
+        }
+        println!("DASHBOARD_URL={}", server.url);
         println!(
             "\n{} {} (Ctrl-C)",
             o.t("Máy chủ tiếp tục chạy tại", "Server keeps running at"),

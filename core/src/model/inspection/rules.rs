@@ -1,6 +1,8 @@
 //! Status machine, validation, overdue rules and index projection of an inspection activity.
 
 use super::{Addressee, InspectionActivity, InspectionStatus, Recommendation, SubjectKind};
+use chrono::Datelike;
+
 use crate::config::RulesConfig;
 use crate::label::Coded;
 use crate::lifecycle::{Lifecycle, Overdue};
@@ -298,7 +300,9 @@ impl KindRules for InspectionActivity {
 
     /// Inspection measures: `findings`, `violations`, `recommendations`, `recommendations_sent`,
     /// `answered`, `answered_on_time`, `money_recovered_vnd`, `land_recovered_m2`,
-    /// `persons_disciplined`, `money_found_vnd`, `land_found_m2`.
+    /// `persons_disciplined`, `money_found_vnd`, `land_found_m2`, then per sent recommendation
+    /// the pair `recommendation_due_day`, `recommendation_answered_day` (day numbers; -1 while
+    /// unanswered).
     fn measures(&self, cfg: &RulesConfig) -> Vec<(String, f64)> {
         let sent = self
             .recommendations
@@ -317,7 +321,7 @@ impl KindRules for InspectionActivity {
             .count();
         let money_found: i64 = self.findings.iter().filter_map(|f| f.money_vnd).sum();
         let land_found: f64 = self.findings.iter().filter_map(|f| f.land_m2).sum();
-        vec![
+        let mut m = vec![
             ("findings".to_string(), self.findings.len() as f64),
             (
                 "violations".to_string(),
@@ -344,7 +348,24 @@ impl KindRules for InspectionActivity {
             ),
             ("money_found_vnd".to_string(), money_found as f64),
             ("land_found_m2".to_string(), land_found),
-        ]
+        ];
+        // One pair per sent recommendation, in order, so reports can tell "overdue" and
+        // "answered on time" as of any day: its answer due day and the day of its first answer
+        // (-1 while unanswered), as day numbers from the common era.
+        for r in self.recommendations.iter().filter(|r| r.sent_on.is_some()) {
+            let Some(due) = Self::answer_due_on(r, cfg) else {
+                continue;
+            };
+            let answered = self
+                .first_answer(&r.id)
+                .map_or(-1.0, |a| f64::from(a.received_on.0.num_days_from_ce()));
+            m.push((
+                "recommendation_due_day".to_string(),
+                f64::from(due.0.num_days_from_ce()),
+            ));
+            m.push(("recommendation_answered_day".to_string(), answered));
+        }
+        m
     }
 
     fn index(&self) -> IndexFields {

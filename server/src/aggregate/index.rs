@@ -1,0 +1,486 @@
+//! The in-memory fact index: one fixed-size [`Slot`] per record (interned unit, kind, category,
+//! subtype, day numbers), status histories in flat arrays, and the few measures each kind needs in
+//! per-kind tables. Records are keyed by id (UUID → slot) and grouped in buckets by entered unit
+//! version, so a report scans only the buckets inside its subtree.
+//!
+//! Updates overwrite a slot in place; a history or due-date list that grows is appended anew
+//! (the old cells become garbage until the next restart, which rebuilds the index).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use danvan_core::RecordKind;
+use rustc_hash::FxHashMap;
+use serde::Deserialize;
+use serde::Serialize;
+
+use super::asof::{self, Day};
+use super::resolve;
+use crate::storage::docs::FactRow;
+use crate::units::UnitTree;
+
+/// Sentinel for "no value" in day columns.
+pub(super) const NO_DAY: Day = i32::MIN;
+
+/// One record.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Slot {
+    pub unit: u32,
+    pub entry: Day,
+    pub main: Day,
+    pub hist: u32,
+    pub meas: u32,
+    pub bucket: u32,
+    pub cat: u16,
+    pub sub: u16,
+    pub kind: u8,
+    pub hist_len: u8,
+}
+
+/// Mediation measures.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct MedM {
+    pub fee_vnd: f64,
+    pub flags: u8,
+}
+
+/// Mediation flags.
+pub(super) mod flag {
+    pub const STARTED_LATE: u8 = 1;
+    pub const VIOLENCE_RISK: u8 = 2;
+    pub const AGREEMENT_NOT_CARRIED_OUT: u8 = 4;
+    pub const FEE_CLAIMED: u8 = 8;
+    pub const FEE_PAID: u8 = 16;
+}
+
+/// Inspection measures.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct InsM {
+    pub money_vnd: f64,
+    pub land_m2: f32,
+    pub dues: u32,
+    pub findings: u16,
+    pub violations: u16,
+    pub recommendations: u16,
+    pub persons: u16,
+    pub dues_len: u16,
+}
+
+/// Democracy measures: item outcomes, counts, open remediation items, score.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct DemM {
+    /// met, partly, not met, n/a, decisions, meeting threshold, consultations, complaints
+    /// received/resolved/outstanding, dialogues, remediation open.
+    pub n: [u16; 12],
+    /// Score 0–100, or -1.
+    pub score: i16,
+}
+
+/// Names of [`DemM::n`], in order.
+pub(super) const DEM_MEASURES: [&str; 12] = [
+    "items_met",
+    "items_partly_met",
+    "items_not_met",
+    "items_not_applicable",
+    "decisions_taken",
+    "decisions_meeting_threshold",
+    "consultations",
+    "complaints_received",
+    "complaints_resolved",
+    "complaints_outstanding",
+    "dialogues_held",
+    "remediation_open",
+];
+
+/// Records entered under one unit version.
+#[derive(Debug, Clone)]
+pub(super) struct Bucket {
+    pub code: String,
+    /// The version's first day (`None`: the code is not in the unit tree).
+    pub version: Option<NaiveDate>,
+    pub slots: Vec<u32>,
+}
+
+/// Strings interned to small numbers.
+#[derive(Debug, Default)]
+pub(super) struct Interner {
+    pub names: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(i) = self.ids.get(s) {
+            return *i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.to_string());
+        self.ids.insert(s.to_string(), i);
+        i
+    }
+}
+
+/// Size of the index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct IndexStats {
+    /// Records held.
+    pub records: u64,
+    /// Bytes allocated by the index's arrays (approximate, by capacity).
+    pub bytes: u64,
+    /// Highest `updated_seq` seen.
+    pub last_seq: i64,
+}
+
+/// The index.
+#[derive(Debug, Default)]
+pub(super) struct FactIndex {
+    by_id: FxHashMap<[u64; 2], u32>,
+    pub slots: Vec<Slot>,
+    pub hist_day: Vec<Day>,
+    pub hist_status: Vec<u8>,
+    pub med: Vec<MedM>,
+    pub ins: Vec<InsM>,
+    pub dem: Vec<DemM>,
+    /// Inspection recommendations: (due day, answered day or NO_DAY).
+    pub dues: Vec<(Day, Day)>,
+    pub units: Interner,
+    pub cats: Interner,
+    pub subs: Interner,
+    pub buckets: Vec<Bucket>,
+    bucket_of: FxHashMap<(u32, Day), u32>,
+    tree: Option<Arc<UnitTree>>,
+    last_seq: i64,
+}
+
+#[derive(Deserialize)]
+struct HistEntry<'a> {
+    status: &'a str,
+    on: &'a str,
+}
+
+fn parse_day(s: &str) -> Option<Day> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(asof::day)
+}
+
+fn id_key(id: &str) -> [u64; 2] {
+    match uuid::Uuid::parse_str(id) {
+        Ok(u) => {
+            let (hi, lo) = u.as_u64_pair();
+            [hi, lo]
+        }
+        Err(_) => {
+            // Not a UUID (never written by the server): a stable 128-bit hash of the text.
+            use std::hash::{Hash, Hasher};
+            let mut a = rustc_hash::FxHasher::default();
+            id.hash(&mut a);
+            let mut b = std::collections::hash_map::DefaultHasher::new();
+            id.hash(&mut b);
+            [a.finish(), b.finish()]
+        }
+    }
+}
+
+fn kind_code(k: &str) -> Option<RecordKind> {
+    match k {
+        "mediation" => Some(RecordKind::Mediation),
+        "inspection" => Some(RecordKind::Inspection),
+        "democracy" => Some(RecordKind::Democracy),
+        _ => None,
+    }
+}
+
+/// Kind of a slot.
+pub(super) fn kind_of(k: u8) -> RecordKind {
+    match k {
+        0 => RecordKind::Mediation,
+        1 => RecordKind::Inspection,
+        _ => RecordKind::Democracy,
+    }
+}
+
+fn kind_u8(k: RecordKind) -> u8 {
+    match k {
+        RecordKind::Mediation => 0,
+        RecordKind::Inspection => 1,
+        RecordKind::Democracy => 2,
+    }
+}
+
+fn clamp16(v: f64) -> u16 {
+    v.clamp(0.0, f64::from(u16::MAX)) as u16
+}
+
+impl FactIndex {
+    /// Highest `updated_seq` applied.
+    pub fn last_seq(&self) -> i64 {
+        self.last_seq
+    }
+
+    /// Size of the index.
+    pub fn stats(&self) -> IndexStats {
+        use std::mem::size_of;
+        let bytes = self.slots.capacity() * size_of::<Slot>()
+            + self.by_id.capacity() * (size_of::<([u64; 2], u32)>() + 1)
+            + self.hist_day.capacity() * 4
+            + self.hist_status.capacity()
+            + self.med.capacity() * size_of::<MedM>()
+            + self.ins.capacity() * size_of::<InsM>()
+            + self.dem.capacity() * size_of::<DemM>()
+            + self.dues.capacity() * 8
+            + self
+                .buckets
+                .iter()
+                .map(|b| b.slots.capacity() * 4)
+                .sum::<usize>();
+        IndexStats {
+            records: self.slots.len() as u64,
+            bytes: bytes as u64,
+            last_seq: self.last_seq,
+        }
+    }
+
+    /// History days and statuses of a slot.
+    pub fn history(&self, s: &Slot) -> (&[Day], &[u8]) {
+        let a = s.hist as usize;
+        let b = a + usize::from(s.hist_len);
+        (&self.hist_day[a..b], &self.hist_status[a..b])
+    }
+
+    /// Point the buckets at `tree` (re-bucketing every record if the tree was reloaded).
+    pub fn use_tree(&mut self, tree: &Arc<UnitTree>) {
+        if self.tree.as_ref().is_some_and(|t| Arc::ptr_eq(t, tree)) {
+            return;
+        }
+        self.tree = Some(Arc::clone(tree));
+        self.buckets.clear();
+        self.bucket_of.clear();
+        for i in 0..self.slots.len() {
+            let s = self.slots[i];
+            let b = self.bucket_for(s.unit, s.entry);
+            self.slots[i].bucket = b;
+            self.buckets[b as usize].slots.push(i as u32);
+        }
+    }
+
+    fn bucket_for(&mut self, unit: u32, entry: Day) -> u32 {
+        let code = &self.units.names[unit as usize];
+        let version = self
+            .tree
+            .as_ref()
+            .and_then(|t| resolve::entered_version(t, code, asof::date(entry)))
+            .map(|u| u.valid_from);
+        let key = (unit, version.map(asof::day).unwrap_or(NO_DAY));
+        if let Some(b) = self.bucket_of.get(&key) {
+            return *b;
+        }
+        let b = self.buckets.len() as u32;
+        self.buckets.push(Bucket {
+            code: code.clone(),
+            version,
+            slots: Vec::new(),
+        });
+        self.bucket_of.insert(key, b);
+        b
+    }
+
+    /// Apply fact rows (in `updated_seq` order) read from storage.
+    pub fn apply(&mut self, rows: &[FactRow], tree: &Arc<UnitTree>) {
+        self.use_tree(tree);
+        for row in rows {
+            if let Err(e) = self.apply_one(row) {
+                // A malformed row is skipped (and said so) rather than failing every report.
+                tracing::warn!(seq = row.updated_seq, error = %e, "fact row skipped");
+            }
+            self.last_seq = self.last_seq.max(row.updated_seq);
+        }
+    }
+
+    fn apply_one(&mut self, row: &FactRow) -> Result<(), String> {
+        let kind = kind_code(&row.kind).ok_or_else(|| format!("unknown kind {:?}", row.kind))?;
+        let hist: Vec<HistEntry<'_>> =
+            serde_json::from_str(&row.history).map_err(|e| format!("history: {e}"))?;
+        let measures: Vec<(&str, f64)> =
+            serde_json::from_str(&row.measures).map_err(|e| format!("measures: {e}"))?;
+        let mut days: Vec<(Day, u8)> = hist
+            .iter()
+            .filter_map(|h| Some((parse_day(h.on)?, asof::status_code(kind, h.status))))
+            .collect();
+        // Facts keep history in effective-date order; a stable sort keeps same-day order.
+        days.sort_by_key(|(d, _)| *d);
+        days.truncate(usize::from(u8::MAX));
+        let main = row
+            .main_date
+            .as_deref()
+            .and_then(parse_day)
+            .unwrap_or(NO_DAY);
+        let entry = if main != NO_DAY {
+            main
+        } else {
+            days.first().map(|(d, _)| *d).unwrap_or(NO_DAY)
+        };
+        let unit = self.units.id(&row.unit);
+        let cat = row
+            .category
+            .as_deref()
+            .map(|c| self.cats.id(c) as u16)
+            .unwrap_or(u16::MAX);
+        let sub = row
+            .subtype
+            .as_deref()
+            .map(|c| self.subs.id(c) as u16)
+            .unwrap_or(u16::MAX);
+        let key = id_key(&row.id);
+        let existing = self.by_id.get(&key).copied();
+        let old = existing.map(|i| self.slots[i as usize]);
+
+        // History: in place when it fits, else appended.
+        let hist = match old {
+            Some(o) if usize::from(o.hist_len) >= days.len() => o.hist,
+            _ => {
+                let at = self.hist_day.len() as u32;
+                self.hist_day
+                    .resize(self.hist_day.len() + days.len(), NO_DAY);
+                self.hist_status
+                    .resize(self.hist_status.len() + days.len(), 0);
+                at
+            }
+        };
+        for (i, (d, s)) in days.iter().enumerate() {
+            self.hist_day[hist as usize + i] = *d;
+            self.hist_status[hist as usize + i] = *s;
+        }
+
+        let m = |name: &str| {
+            measures
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| *v)
+                .unwrap_or(0.0)
+        };
+        let same_kind = old.filter(|o| o.kind == kind_u8(kind));
+        let meas = match kind {
+            RecordKind::Mediation => {
+                let mut flags = 0u8;
+                for (name, f) in [
+                    ("started_late", flag::STARTED_LATE),
+                    ("violence_risk", flag::VIOLENCE_RISK),
+                    ("agreement_not_carried_out", flag::AGREEMENT_NOT_CARRIED_OUT),
+                    ("fee_claimed", flag::FEE_CLAIMED),
+                    ("fee_paid", flag::FEE_PAID),
+                ] {
+                    if m(name) > 0.0 {
+                        flags |= f;
+                    }
+                }
+                let v = MedM {
+                    fee_vnd: m("fee_amount_vnd"),
+                    flags,
+                };
+                put(&mut self.med, same_kind.map(|o| o.meas), v)
+            }
+            RecordKind::Inspection => {
+                let pairs: Vec<(Day, Day)> = measures
+                    .iter()
+                    .filter(|(n, _)| *n == "recommendation_due_day")
+                    .zip(
+                        measures
+                            .iter()
+                            .filter(|(n, _)| *n == "recommendation_answered_day"),
+                    )
+                    .map(|((_, due), (_, ans))| {
+                        let ans = if *ans < 0.0 { NO_DAY } else { *ans as Day };
+                        (*due as Day, ans)
+                    })
+                    .collect();
+                let prev = same_kind.and_then(|o| self.ins.get(o.meas as usize).copied());
+                let dues = match prev {
+                    Some(p) if usize::from(p.dues_len) >= pairs.len() => p.dues,
+                    _ => {
+                        let at = self.dues.len() as u32;
+                        self.dues
+                            .resize(self.dues.len() + pairs.len(), (NO_DAY, NO_DAY));
+                        at
+                    }
+                };
+                for (i, p) in pairs.iter().enumerate() {
+                    self.dues[dues as usize + i] = *p;
+                }
+                let v = InsM {
+                    money_vnd: m("money_recovered_vnd"),
+                    land_m2: m("land_recovered_m2") as f32,
+                    dues,
+                    findings: clamp16(m("findings")),
+                    violations: clamp16(m("violations")),
+                    recommendations: clamp16(m("recommendations")),
+                    persons: clamp16(m("persons_disciplined")),
+                    dues_len: pairs.len().min(usize::from(u16::MAX)) as u16,
+                };
+                put(&mut self.ins, same_kind.map(|o| o.meas), v)
+            }
+            RecordKind::Democracy => {
+                let mut v = DemM {
+                    score: -1,
+                    ..DemM::default()
+                };
+                for (i, name) in DEM_MEASURES.iter().enumerate() {
+                    v.n[i] = clamp16(m(name));
+                }
+                if let Some((_, s)) = measures.iter().find(|(n, _)| *n == "score") {
+                    v.score = s.clamp(0.0, 1000.0) as i16;
+                }
+                put(&mut self.dem, same_kind.map(|o| o.meas), v)
+            }
+        };
+
+        let bucket = match old {
+            Some(o) if o.unit == unit && o.entry == entry => o.bucket,
+            _ => self.bucket_for(unit, entry),
+        };
+        let slot = Slot {
+            unit,
+            entry,
+            main,
+            hist,
+            meas,
+            bucket,
+            cat,
+            sub,
+            kind: kind_u8(kind),
+            hist_len: days.len() as u8,
+        };
+        match existing {
+            Some(i) => {
+                if let Some(o) = old.filter(|o| o.bucket != bucket) {
+                    let list = &mut self.buckets[o.bucket as usize].slots;
+                    if let Some(p) = list.iter().position(|s| *s == i) {
+                        list.swap_remove(p);
+                    }
+                    self.buckets[bucket as usize].slots.push(i);
+                }
+                self.slots[i as usize] = slot;
+            }
+            None => {
+                let i = self.slots.len() as u32;
+                self.slots.push(slot);
+                self.by_id.insert(key, i);
+                self.buckets[bucket as usize].slots.push(i);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Store `v` at `at` (same kind as before) or append it; returns its position.
+fn put<T>(table: &mut Vec<T>, at: Option<u32>, v: T) -> u32 {
+    match at.filter(|a| (*a as usize) < table.len()) {
+        Some(a) => {
+            table[a as usize] = v;
+            a
+        }
+        None => {
+            table.push(v);
+            (table.len() - 1) as u32
+        }
+    }
+}

@@ -1,0 +1,408 @@
+//! Aggregation: figures by unit and period, computed **as of** the period's cut-off from each
+//! record's status history, rolled up the versioned unit tree (ADR 0004).
+//!
+//! [`Aggregator`] keeps a compact in-memory index of every fact row (`index.rs`), caught up
+//! incrementally from the `facts` table by `updated_seq` before every report, so several server
+//! processes on one database stay correct. A report resolves each entered unit to the unit tree
+//! as of the cut-off (`resolve.rs`: successors of merged units, villages of split communes,
+//! "not allocated" lines), then scans only the records of units inside the requested subtree
+//! (`compute.rs`). Periods are configuration (`periods.rs`); locks and late amendments are kept
+//! by storage (`storage/agg.rs`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{NaiveDate, Utc};
+
+use crate::error::{Error, Result};
+use crate::storage::Storage;
+use crate::storage::agg::NewLock;
+use crate::units::{Unit, UnitTree, Units, level};
+
+pub mod asof;
+mod compute;
+mod index;
+pub mod periods;
+pub mod resolve;
+mod types;
+
+pub use index::IndexStats;
+pub use periods::{MonthDay, Period, PeriodError, PeriodKind, PeriodsConfig};
+pub use types::*;
+
+use compute::{Grouping, Target};
+use index::FactIndex;
+
+/// Rows of facts read per query while catching up.
+const PAGE: i64 = 50_000;
+
+struct Inner {
+    storage: Arc<dyn Storage>,
+    units: Units,
+    periods: PeriodsConfig,
+    rules: danvan_core::RulesConfig,
+    index: RwLock<FactIndex>,
+    /// Serialises catch-ups (readers keep reading the index meanwhile).
+    refreshing: tokio::sync::Mutex<()>,
+}
+
+/// The aggregation engine: an in-memory fact index plus the reports computed from it.
+#[derive(Clone)]
+pub struct Aggregator {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Aggregator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Aggregator").finish_non_exhaustive()
+    }
+}
+
+impl Aggregator {
+    /// An aggregator over `storage`; the index is loaded on the first [`refresh`](Self::refresh).
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        units: Units,
+        periods: PeriodsConfig,
+        rules: danvan_core::RulesConfig,
+    ) -> Self {
+        Aggregator {
+            inner: Arc::new(Inner {
+                storage,
+                units,
+                periods,
+                rules,
+                index: RwLock::new(FactIndex::default()),
+                refreshing: tokio::sync::Mutex::new(()),
+            }),
+        }
+    }
+
+    /// The periods configuration.
+    pub fn periods(&self) -> &PeriodsConfig {
+        &self.inner.periods
+    }
+
+    /// The rules configuration (response deadlines…).
+    pub fn rules(&self) -> &danvan_core::RulesConfig {
+        &self.inner.rules
+    }
+
+    fn read_index(&self) -> std::sync::RwLockReadGuard<'_, FactIndex> {
+        self.inner.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Size of the index (records, bytes held).
+    pub fn stats(&self) -> IndexStats {
+        self.read_index().stats()
+    }
+
+    /// Catch the in-memory fact index up with the facts table (cheap when nothing changed: one
+    /// indexed query).
+    pub async fn refresh(&self) -> Result<()> {
+        let _guard = self.inner.refreshing.lock().await;
+        let mut after = self.read_index().last_seq();
+        let first_load = after == 0;
+        let started = std::time::Instant::now();
+        let mut loaded = 0usize;
+        loop {
+            let rows = self.inner.storage.facts_after(after, PAGE).await?;
+            let n = rows.len();
+            if n == 0 {
+                break;
+            }
+            let tree = self.inner.units.tree();
+            let inner = Arc::clone(&self.inner);
+            after = tokio::task::spawn_blocking(move || {
+                let mut idx = inner.index.write().unwrap_or_else(|e| e.into_inner());
+                idx.apply(&rows, &tree);
+                idx.last_seq()
+            })
+            .await
+            .map_err(|e| Error::Invalid(format!("index update failed: {e}")))?;
+            loaded += n;
+            if first_load && loaded >= PAGE as usize {
+                tracing::info!(facts = loaded, "loading the fact index");
+            }
+            if (n as i64) < PAGE {
+                break;
+            }
+        }
+        if loaded > 0 {
+            tracing::debug!(
+                facts = loaded,
+                ms = started.elapsed().as_millis() as u64,
+                "fact index caught up"
+            );
+        }
+        Ok(())
+    }
+
+    fn unit_ref(u: &Unit) -> UnitRef {
+        UnitRef {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            level: u.level.clone(),
+        }
+    }
+
+    fn as_of(period: &Period) -> NaiveDate {
+        let today = danvan_core::model::common::Date::today_vn().0;
+        period.cutoff.min(today.max(period.start))
+    }
+
+    fn report_unit<'t>(tree: &'t UnitTree, code: &str, day: NaiveDate) -> Result<&'t Unit> {
+        tree.unit(code, day)
+            .ok_or_else(|| Error::NotFound(format!("unit {code} on {day}")))
+    }
+
+    /// Aggregates of `unit`'s subtree for `period`, with one row per child unit.
+    pub async fn report(&self, unit: &str, period: &Period) -> Result<Report> {
+        self.refresh().await?;
+        let tree = self.inner.units.tree();
+        let as_of = Self::as_of(period);
+        let root = Self::report_unit(&tree, unit, as_of)?.clone();
+        let children = tree.children(&root.code, as_of);
+        let prev_period = self.inner.periods.previous(period);
+        let locks = self.locks_by_unit(period).await?;
+        let amended = self
+            .inner
+            .storage
+            .late_amendment_counts(&period.key)
+            .await?;
+
+        let grouping = Grouping::children_of(&tree, &root, as_of);
+        let prev_as_of = Self::as_of(&prev_period);
+        let prev_grouping = Grouping::children_of(&tree, &root, prev_as_of);
+        let cfg = self.inner.rules.clone();
+        let (cur, prev) = {
+            let inner = Arc::clone(&self.inner);
+            let (tree, period, prev_period) =
+                (Arc::clone(&tree), period.clone(), prev_period.clone());
+            tokio::task::spawn_blocking(move || {
+                let idx = inner.index.read().unwrap_or_else(|e| e.into_inner());
+                let cur = compute::run(&idx, &tree, &grouping, &period, as_of, &cfg);
+                let prev = (tree.unit(&prev_grouping.root, prev_as_of).is_some()).then(|| {
+                    compute::run(&idx, &tree, &prev_grouping, &prev_period, prev_as_of, &cfg)
+                });
+                (cur, prev)
+            })
+            .await
+            .map_err(|e| Error::Invalid(format!("report failed: {e}")))?
+        };
+
+        let mut rows = Vec::with_capacity(children.len());
+        let mut late_total = 0u64;
+        for (i, child) in children.iter().enumerate() {
+            let late: u64 = amended
+                .iter()
+                .filter(|(c, _)| tree.is_within(c, &child.code, as_of))
+                .map(|(_, n)| *n)
+                .sum();
+            rows.push(Row {
+                unit: Self::unit_ref(child),
+                indicators: cur.rows.get(i).cloned().unwrap_or_default(),
+                late_amendments: late,
+                lock: locks.get(&child.code).cloned(),
+            });
+        }
+        for (c, n) in &amended {
+            if tree.is_within(c, &root.code, as_of) {
+                late_total += n;
+            }
+        }
+        let unallocated = cur
+            .unallocated
+            .into_iter()
+            .map(|u| UnallocatedRow {
+                from: u.from,
+                candidates: u
+                    .candidates
+                    .iter()
+                    .filter_map(|c| tree.unit(c, as_of).map(Self::unit_ref))
+                    .collect(),
+                in_totals: u.in_totals,
+                indicators: u.indicators,
+            })
+            .collect();
+        Ok(Report {
+            unit: Self::unit_ref(&root),
+            period: period.clone(),
+            as_of,
+            totals: cur.totals,
+            direct: cur.direct,
+            children: rows,
+            unallocated,
+            previous: prev.map(|p| p.totals),
+            late_amendments: late_total,
+            lock: locks.get(&root.code).cloned(),
+        })
+    }
+
+    async fn locks_by_unit(&self, period: &Period) -> Result<HashMap<String, Lock>> {
+        Ok(self
+            .inner
+            .storage
+            .locks(&period.key)
+            .await?
+            .into_iter()
+            .map(|l| (l.unit.clone(), l))
+            .collect())
+    }
+
+    /// Per-commune figures of `unit`'s subtree (communes in force on `as_of`).
+    async fn by_commune(
+        &self,
+        unit: &str,
+        period: &Period,
+        communes: &[Unit],
+        as_of: NaiveDate,
+    ) -> Result<compute::Computed> {
+        let tree = self.inner.units.tree();
+        let grouping = Grouping::units(unit, communes, Target::Commune);
+        let inner = Arc::clone(&self.inner);
+        let cfg = self.inner.rules.clone();
+        let period = period.clone();
+        tokio::task::spawn_blocking(move || {
+            let idx = inner.index.read().unwrap_or_else(|e| e.into_inner());
+            compute::run(&idx, &tree, &grouping, &period, as_of, &cfg)
+        })
+        .await
+        .map_err(|e| Error::Invalid(format!("report failed: {e}")))
+    }
+
+    fn communes_of(tree: &UnitTree, root: &str, day: NaiveDate) -> Vec<Unit> {
+        tree.subtree(root, day)
+            .iter()
+            .filter_map(|c| tree.unit(c, day))
+            .filter(|u| u.level == level::COMMUNE)
+            .cloned()
+            .collect()
+    }
+
+    /// Which communes of `unit`'s subtree were expected to report for `period`, which have
+    /// records, which locked it, on time or late.
+    pub async fn completeness(&self, unit: &str, period: &Period) -> Result<Completeness> {
+        self.refresh().await?;
+        let tree = self.inner.units.tree();
+        let root = Self::report_unit(&tree, unit, period.end)
+            .or_else(|_| Self::report_unit(&tree, unit, Self::as_of(period)))?
+            .clone();
+        let communes = Self::communes_of(&tree, &root.code, period.end);
+        let as_of = Self::as_of(period);
+        let computed = self
+            .by_commune(&root.code, period, &communes, as_of)
+            .await?;
+        let locks = self.locks_by_unit(period).await?;
+        let today = danvan_core::model::common::Date::today_vn().0;
+        let mut out = Completeness {
+            unit: Self::unit_ref(&root),
+            period: period.clone(),
+            expected: communes.len() as u64,
+            with_records: 0,
+            locked: 0,
+            on_time: 0,
+            late: 0,
+            rows: Vec::with_capacity(communes.len()),
+        };
+        for (i, c) in communes.iter().enumerate() {
+            let counts = computed.records.get(i).copied().unwrap_or_default();
+            let lock = locks.get(&c.code);
+            let status = compute::submission_status(lock.map(|l| l.locked_at), period, today);
+            if counts.iter().any(|n| *n > 0) {
+                out.with_records += 1;
+            }
+            match status {
+                SubmissionStatus::OnTime => out.on_time += 1,
+                SubmissionStatus::Late => out.late += 1,
+                _ => {}
+            }
+            if lock.is_some() {
+                out.locked += 1;
+            }
+            out.rows.push(CompletenessRow {
+                unit: Self::unit_ref(c),
+                mediation_records: counts[0],
+                inspection_records: counts[1],
+                democracy_records: counts[2],
+                locked_at: lock.map(|l| l.locked_at),
+                status,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A commune officer locks a period for a commune, keeping a snapshot of its figures.
+    /// Locking again returns the existing lock unchanged (idempotent).
+    pub async fn lock_period(&self, commune: &str, period: &Period, by: &str) -> Result<Lock> {
+        let tree = self.inner.units.tree();
+        let as_of = Self::as_of(period);
+        let unit = Self::report_unit(&tree, commune, as_of)?;
+        if unit.level != level::COMMUNE {
+            return Err(Error::Invalid(format!(
+                "only a commune locks a period; {commune} is a {}",
+                unit.level
+            )));
+        }
+        let report = self.report(commune, period).await?;
+        let snapshot = serde_json::to_string(&report.totals)
+            .map_err(|e| Error::Invalid(format!("snapshot: {e}")))?;
+        let covered = resolve::units_resolving_into(&tree, commune, period.cutoff);
+        let lock = NewLock {
+            unit: commune.to_string(),
+            period_key: period.key.clone(),
+            period_start: period.start,
+            period_cutoff: period.cutoff,
+            locked_at: Utc::now(),
+            locked_by: by.to_string(),
+            snapshot,
+            covered,
+        };
+        self.inner.storage.lock_period(&lock).await
+    }
+
+    /// The figures a commune's lock kept (JSON of [`Indicators`]), if it locked `period`.
+    pub async fn lock_snapshot(
+        &self,
+        commune: &str,
+        period: &Period,
+    ) -> Result<Option<serde_json::Value>> {
+        match self
+            .inner
+            .storage
+            .lock_snapshot(commune, &period.key)
+            .await?
+        {
+            Some(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| Error::Corrupt(format!("lock snapshot: {e}"))),
+            None => Ok(None),
+        }
+    }
+
+    /// Communes of `unit`'s subtree ranked by `indicator` (ties by code; undefined values last).
+    pub async fn ranking(
+        &self,
+        unit: &str,
+        period: &Period,
+        indicator: RankIndicator,
+    ) -> Result<Vec<RankRow>> {
+        self.refresh().await?;
+        let tree = self.inner.units.tree();
+        let as_of = Self::as_of(period);
+        let root = Self::report_unit(&tree, unit, as_of)?.clone();
+        let communes = Self::communes_of(&tree, &root.code, as_of);
+        let computed = self
+            .by_commune(&root.code, period, &communes, as_of)
+            .await?;
+        let values: Vec<(UnitRef, Option<f64>)> = communes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let ind = computed.rows.get(i).cloned().unwrap_or_default();
+                (Self::unit_ref(c), compute::rank_value(&ind, indicator))
+            })
+            .collect();
+        Ok(compute::rank(values))
+    }
+}

@@ -1,0 +1,320 @@
+//! The public result types of aggregation: reports, rows, indicators, completeness, locks and
+//! rankings. They carry codes and numbers only — never a personal field.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::periods::Period;
+
+/// A unit as reports show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct UnitRef {
+    /// Code.
+    pub code: String,
+    /// Official name.
+    pub name: String,
+    /// Level (`province`, `district`, `commune`, `village`).
+    pub level: String,
+}
+
+/// Aggregates of a unit's subtree for a period.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Report {
+    /// The unit reported on.
+    pub unit: UnitRef,
+    /// The period.
+    pub period: Period,
+    /// Figures are as of this day: the period's cut-off, or today if that is earlier.
+    pub as_of: NaiveDate,
+    /// Totals of the whole subtree (every row plus every unallocated line).
+    pub totals: Indicators,
+    /// Records entered under the unit itself (in no child row), when there are any.
+    pub direct: Option<Indicators>,
+    /// Direct children as of the cut-off (districts, communes or villages), each with its subtree.
+    pub children: Vec<Row>,
+    /// "Chưa phân bổ (từ đơn vị cũ X)": records of a split old unit that cannot be placed in one
+    /// child; counted once in the totals and in no row.
+    pub unallocated: Vec<UnallocatedRow>,
+    /// The same figures for the previous period of the same kind (trend).
+    pub previous: Option<Indicators>,
+    /// Distinct records changed after a lock of this period, in this subtree.
+    pub late_amendments: u64,
+    /// The lock, when `unit` is a commune that locked this period.
+    pub lock: Option<Lock>,
+}
+
+/// Indicators of the three kinds of record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Indicators {
+    /// Mediation cases.
+    pub mediation: MediationIndicators,
+    /// People's inspection.
+    pub inspection: InspectionIndicators,
+    /// Grassroots-democracy checks.
+    pub democracy: DemocracyIndicators,
+}
+
+/// One child unit's figures.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Row {
+    /// The child unit.
+    pub unit: UnitRef,
+    /// Its subtree's figures.
+    pub indicators: Indicators,
+    /// Distinct records changed after a lock of this period, in its subtree.
+    pub late_amendments: u64,
+    /// Its lock, when the child is a commune that locked this period.
+    pub lock: Option<Lock>,
+}
+
+/// Records of an old unit split between several successors that cannot be allocated to one.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UnallocatedRow {
+    /// The old unit the records were entered under.
+    pub from: UnitRef,
+    /// The successors the records may belong to.
+    pub candidates: Vec<UnitRef>,
+    /// Whether these records are in the report's totals: yes when every candidate lies inside
+    /// the reported unit; a line whose candidates reach outside it is shown for information only
+    /// (the records are counted in the report of the smallest unit holding every candidate).
+    pub in_totals: bool,
+    /// Their figures.
+    pub indicators: Indicators,
+}
+
+impl UnallocatedRow {
+    /// "Chưa phân bổ (từ đơn vị cũ X)" / "Not allocated (from old unit X)".
+    pub fn label(&self, lang: danvan_core::Lang) -> String {
+        match lang {
+            danvan_core::Lang::Vi => format!("Chưa phân bổ (từ đơn vị cũ {})", self.from.name),
+            danvan_core::Lang::En => format!("Not allocated (from old unit {})", self.from.name),
+        }
+    }
+}
+
+/// A count by code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CodeCount {
+    /// Code (category, subtype, topic, rating).
+    pub code: String,
+    /// Count.
+    pub count: u64,
+}
+
+/// Mediation figures of one category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CategoryRow {
+    /// Category code.
+    pub code: String,
+    /// Received in the period.
+    pub received: u64,
+    /// Successful in the period.
+    pub successful: u64,
+    /// Unsuccessful in the period.
+    pub unsuccessful: u64,
+    /// In progress as of the cut-off.
+    pub in_progress: u64,
+}
+
+/// Mediation indicators (số liệu hòa giải ở cơ sở). See ADR 0004 for each rule.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct MediationIndicators {
+    /// Số vụ việc tiếp nhận: received in [start, cut-off].
+    pub received: u64,
+    /// Kỳ trước chuyển sang: received before the start and still open the day before.
+    pub carried_over: u64,
+    /// Số vụ việc đã hòa giải: successful + unsuccessful.
+    pub mediated: u64,
+    /// Hòa giải thành.
+    pub successful: u64,
+    /// Hòa giải không thành.
+    pub unsuccessful: u64,
+    /// Đang giải quyết: open as of the cut-off.
+    pub in_progress: u64,
+    /// Dừng hòa giải.
+    pub stopped: u64,
+    /// Chuyển cơ quan có thẩm quyền.
+    pub referred: u64,
+    /// Không thuộc phạm vi hòa giải.
+    pub out_of_scope: u64,
+    /// Tỷ lệ hòa giải thành = successful ÷ mediated.
+    pub success_rate: Option<f64>,
+    /// Median days from receipt to result, over the period's results.
+    pub median_days_to_close: Option<f64>,
+    /// Started after the legal time limit (received or carried over).
+    pub started_late: u64,
+    /// Flagged for a risk of violence (received or carried over).
+    pub violence_risk: u64,
+    /// Agreements not carried out (successful results of the period).
+    pub agreements_not_carried_out: u64,
+    /// Fee claims made (received or carried over).
+    pub fees_claimed: u64,
+    /// Fee claims paid.
+    pub fees_paid: u64,
+    /// Fee amounts claimed, VND.
+    pub fee_amount_vnd: f64,
+    /// By category.
+    pub by_category: Vec<CategoryRow>,
+    /// Received by subtype.
+    pub by_subtype: Vec<CodeCount>,
+}
+
+/// People's-inspection indicators (thanh tra nhân dân).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct InspectionIndicators {
+    /// Activities started in the period plus those carried over still in progress.
+    pub activities: u64,
+    /// Findings of those activities.
+    pub findings: u64,
+    /// Findings that are violations.
+    pub violations: u64,
+    /// Recommendations made.
+    pub recommendations: u64,
+    /// Recommendations answered.
+    pub answered: u64,
+    /// Recommendations answered by their due date.
+    pub answered_on_time: u64,
+    /// Recommendations past their due date and not answered as of the cut-off.
+    pub overdue: u64,
+    /// answered_on_time ÷ answered.
+    pub answered_on_time_rate: Option<f64>,
+    /// Money recovered, VND.
+    pub money_recovered_vnd: f64,
+    /// Land recovered, m².
+    pub land_recovered_m2: f64,
+    /// Persons disciplined.
+    pub persons_disciplined: u64,
+    /// Activities by topic.
+    pub by_topic: Vec<CodeCount>,
+}
+
+/// Grassroots-democracy indicators (thực hiện dân chủ ở cơ sở).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct DemocracyIndicators {
+    /// Checks of the period submitted or closed as of the cut-off.
+    pub checks: u64,
+    /// Distinct communes checked.
+    pub communes_checked: u64,
+    /// Items met.
+    pub items_met: u64,
+    /// Items partly met.
+    pub items_partly_met: u64,
+    /// Items not met.
+    pub items_not_met: u64,
+    /// Items not applicable.
+    pub items_not_applicable: u64,
+    /// met ÷ (met + partly + not met).
+    pub share_met: Option<f64>,
+    /// Checks by rating.
+    pub ratings: Vec<CodeCount>,
+    /// Average score of scored checks.
+    pub average_score: Option<f64>,
+    /// People's decisions taken.
+    pub decisions_taken: u64,
+    /// Decisions meeting the household threshold.
+    pub decisions_meeting_threshold: u64,
+    /// Consultations held.
+    pub consultations: u64,
+    /// Complaints received.
+    pub complaints_received: u64,
+    /// Complaints resolved.
+    pub complaints_resolved: u64,
+    /// Complaints outstanding.
+    pub complaints_outstanding: u64,
+    /// Dialogues held.
+    pub dialogues_held: u64,
+    /// Remediation items still open.
+    pub remediation_open: u64,
+}
+
+/// Whether a commune submitted (locked) a period's report, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionStatus {
+    /// Locked by the deadline.
+    OnTime,
+    /// Locked after the deadline.
+    Late,
+    /// Not locked and the deadline has passed.
+    Missing,
+    /// Not locked, deadline not passed yet.
+    Open,
+}
+
+/// One expected commune's completeness.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CompletenessRow {
+    /// The commune.
+    pub unit: UnitRef,
+    /// Its mediation records counted in the period.
+    pub mediation_records: u64,
+    /// Its inspection records counted in the period.
+    pub inspection_records: u64,
+    /// Its democracy records counted in the period.
+    pub democracy_records: u64,
+    /// When it locked the period.
+    pub locked_at: Option<DateTime<Utc>>,
+    /// Submission status.
+    pub status: SubmissionStatus,
+}
+
+/// Which communes were expected to report, which have records, which locked, on time or late.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Completeness {
+    /// The unit reported on.
+    pub unit: UnitRef,
+    /// The period.
+    pub period: Period,
+    /// Communes in force on the period's last day in the subtree.
+    pub expected: u64,
+    /// Of those, with any record counted in the period.
+    pub with_records: u64,
+    /// Of those, locked.
+    pub locked: u64,
+    /// Locked by the deadline.
+    pub on_time: u64,
+    /// Locked after the deadline.
+    pub late: u64,
+    /// One row per expected commune, by code.
+    pub rows: Vec<CompletenessRow>,
+}
+
+/// A commune's lock of a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Lock {
+    /// Commune code.
+    pub unit: String,
+    /// Period key.
+    pub period_key: String,
+    /// When it was locked.
+    pub locked_at: DateTime<Utc>,
+    /// Who locked it (username).
+    pub locked_by: String,
+}
+
+/// Indicators communes can be ranked by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RankIndicator {
+    /// Mediation cases received.
+    MediationReceived,
+    /// Mediation success rate.
+    MediationSuccessRate,
+    /// Inspection recommendations.
+    InspectionRecommendations,
+    /// Share of recommendations answered on time.
+    InspectionAnsweredOnTimeRate,
+    /// Share of democracy checklist items met.
+    DemocracyShareMet,
+}
+
+/// One commune in a ranking.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RankRow {
+    /// 1-based rank; equal values share a rank ("1, 2, 2, 4").
+    pub rank: u32,
+    /// The commune.
+    pub unit: UnitRef,
+    /// The indicator's value (`None` when it is undefined, e.g. a rate with no cases; ranked last).
+    pub value: Option<f64>,
+}

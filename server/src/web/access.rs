@@ -1,0 +1,135 @@
+//! Who may see what: every page, API answer and export asks [`resolve`] for the unit and period
+//! it shows. The unit must exist on the day the figures are computed (404 `not_found`) and lie
+//! in the officer's subtree on that day (403 `out_of_scope`); the period key must parse (400
+//! `bad_period`). Personal fields are for commune officers, in their commune only
+//! ([`records_allowed`]).
+
+use chrono::NaiveDate;
+
+use crate::aggregate::{Period, PeriodKind};
+use crate::error::{ApiError, ErrorCode};
+use crate::http::AppState;
+use crate::roles::Role;
+use crate::units::{Unit, UnitTree, level};
+use crate::web::session::Viewer;
+
+/// A unit and period an officer may see.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The unit, as of `as_of`.
+    pub unit: Unit,
+    /// The period.
+    pub period: Period,
+    /// The day the unit tree is read on (the period's cut-off, or today if earlier).
+    pub as_of: NaiveDate,
+}
+
+/// Today (UTC; Vietnam is UTC+7 but the day only decides which periods are listed).
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// The day a period's unit tree is read on: its cut-off, or today when that is earlier (not
+/// before the period's start).
+pub fn tree_day(period: &Period) -> NaiveDate {
+    period.cutoff.min(today().max(period.start))
+}
+
+/// The period a key names, or 400 `bad_period`.
+pub fn period(state: &AppState, key: &str) -> Result<Period, ApiError> {
+    state
+        .aggregator
+        .periods()
+        .period(key)
+        .map_err(|e| ApiError::new(ErrorCode::BadPeriod).with_detail(e))
+}
+
+/// The default period of pages and exports: the current month.
+pub fn default_period(state: &AppState) -> Result<Period, ApiError> {
+    state
+        .aggregator
+        .periods()
+        .recent(today(), PeriodKind::Month, 1)
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::internal("no current month period"))
+}
+
+/// The period named by an optional key, else the default.
+pub fn period_or_default(state: &AppState, key: Option<&str>) -> Result<Period, ApiError> {
+    match key.filter(|k| !k.is_empty()) {
+        Some(k) => period(state, k),
+        None => default_period(state),
+    }
+}
+
+/// Check that `viewer` may see `unit` for `period`.
+pub fn resolve(
+    state: &AppState,
+    viewer: &Viewer,
+    unit: &str,
+    period: Period,
+) -> Result<Target, ApiError> {
+    let as_of = tree_day(&period);
+    let tree = state.units.tree();
+    let u = find_unit(&tree, unit, as_of)?;
+    if !within_scope(&tree, viewer, unit, as_of) {
+        return Err(ApiError::new(ErrorCode::OutOfScope));
+    }
+    Ok(Target {
+        unit: u.clone(),
+        period,
+        as_of,
+    })
+}
+
+/// The unit `code` means on `as_of`, or 404 `not_found`.
+pub fn find_unit<'t>(
+    tree: &'t UnitTree,
+    code: &str,
+    as_of: NaiveDate,
+) -> Result<&'t Unit, ApiError> {
+    tree.unit(code, as_of)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound).with_detail(format!("unit {code}")))
+}
+
+/// Whether `unit` lies in the viewer's subtree on `as_of`.
+pub fn within_scope(tree: &UnitTree, viewer: &Viewer, unit: &str, as_of: NaiveDate) -> bool {
+    tree.is_within(unit, &viewer.unit, as_of)
+}
+
+/// Whether `viewer` may see the records (with personal fields) of `unit`: a commune officer,
+/// and `unit` is their commune or one of its villages, today.
+pub fn records_allowed(tree: &UnitTree, viewer: &Viewer, unit: &str) -> Result<(), ApiError> {
+    if viewer.role != Role::CommuneOfficer {
+        return Err(ApiError::new(ErrorCode::RecordsForbidden));
+    }
+    let day = today();
+    if tree.unit(unit, day).is_none() {
+        return Err(ApiError::new(ErrorCode::NotFound));
+    }
+    if !tree.is_within(unit, &viewer.unit, day) {
+        return Err(ApiError::new(ErrorCode::OutOfScope));
+    }
+    Ok(())
+}
+
+/// The chain from the viewer's unit down to `unit` (for breadcrumbs), as of `as_of`.
+pub fn breadcrumbs(tree: &UnitTree, viewer: &Viewer, unit: &Unit, as_of: NaiveDate) -> Vec<Unit> {
+    let mut chain = vec![unit.clone()];
+    let mut cur = unit.clone();
+    while cur.code != viewer.unit {
+        let Some(parent) = cur.parent.as_deref().and_then(|p| tree.unit(p, as_of)) else {
+            break;
+        };
+        chain.push(parent.clone());
+        cur = parent.clone();
+    }
+    chain.reverse();
+    chain
+}
+
+/// Whether `unit` is a commune (where locks and record lists live).
+pub fn is_commune(unit: &Unit) -> bool {
+    unit.level == level::COMMUNE
+}

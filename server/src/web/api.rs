@@ -1,0 +1,484 @@
+//! The JSON API under `/api/v1` for aggregates and completeness, described in OpenAPI 3.1
+//! (utoipa) at `/api/openapi.json` (a copy is committed at `docs/openapi.json`, checked by a
+//! test).
+//!
+//! Authentication is the dashboard session: `POST /api/v1/session` (JSON username/password)
+//! sets the `danvan_session` cookie and returns the CSRF token; cookie-authenticated writes
+//! (`POST /api/v1/locks`, `DELETE /api/v1/session`) send it in `x-csrf-token`. Errors are the
+//! server's JSON error body with a stable code.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use danvan_core::{Coded, Lang};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::aggregate::{Completeness, Lock, Period, PeriodKind, RankIndicator, RankRow, Report};
+use crate::error::{ApiError, ErrorCode};
+use crate::http::{AppState, Json};
+use crate::web::access;
+use crate::web::pages::lock_for;
+use crate::web::records::records_of;
+use crate::web::session::{self, CSRF_HEADER, LoginError, Viewer, check_csrf, check_origin};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/openapi.json", get(openapi_json))
+        .route(
+            "/api/v1/session",
+            post(create_session)
+                .get(current_session)
+                .delete(delete_session),
+        )
+        .route("/api/v1/periods", get(periods))
+        .route("/api/v1/units/{code}", get(unit))
+        .route("/api/v1/aggregates", get(aggregates))
+        .route("/api/v1/completeness", get(completeness))
+        .route("/api/v1/ranking", get(ranking))
+        .route("/api/v1/locks", post(create_lock))
+        .route("/api/v1/records", get(records))
+}
+
+/// The OpenAPI description of the API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "danvan API",
+        description = "Aggregates, completeness and period locks of grassroots mediation, people's inspection and grassroots-democracy records, by administrative unit and reporting period. Authentication: the `danvan_session` cookie from `POST /api/v1/session`; cookie-authenticated writes send the session's CSRF token in `x-csrf-token`. Above the commune level, answers hold de-identified aggregates only.",
+        version = "1"
+    ),
+    paths(
+        create_session, current_session, delete_session, periods, unit, aggregates,
+        completeness, ranking, create_lock, records
+    ),
+    components(schemas(ErrorBody, ErrorInner, SessionInfo, LoginRequest, PeriodList, UnitInfo,
+        UnitLink, LockRequest, RecordItem)),
+    tags((name = "danvan", description = "danvan officers' API"))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document as pretty JSON (what `/api/openapi.json` serves).
+pub fn openapi_json_string() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| String::from("{}"))
+}
+
+async fn openapi_json() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        openapi_json_string(),
+    )
+        .into_response()
+}
+
+/// The error body of every failed request.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorInner,
+}
+
+/// Code and messages of an error.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorInner {
+    /// Stable machine-readable code (`unauthenticated`, `csrf_failed`, `out_of_scope`,
+    /// `bad_period`, `not_found`, `records_forbidden`, `login_failed`, `too_many_attempts`…).
+    pub code: String,
+    /// Message in Vietnamese.
+    pub message: String,
+    /// Message in English.
+    pub message_en: String,
+}
+
+/// Credentials for `POST /api/v1/session`.
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// Username.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// The logged-in officer.
+#[derive(Serialize, ToSchema)]
+pub struct SessionInfo {
+    /// Username.
+    pub username: String,
+    /// Role code.
+    pub role: String,
+    /// Unit code.
+    pub unit: String,
+    /// Whether answers are de-identified (every role above the commune).
+    pub deidentified: bool,
+    /// CSRF token to send in `x-csrf-token` with cookie-authenticated writes.
+    pub csrf_token: String,
+}
+
+fn info(v: &Viewer) -> SessionInfo {
+    SessionInfo {
+        username: v.username.clone(),
+        role: v.role.code().to_string(),
+        unit: v.unit.clone(),
+        deidentified: !v.sees_records(),
+        csrf_token: v.csrf.clone(),
+    }
+}
+
+/// Log in: sets the `danvan_session` cookie (Secure, HttpOnly, SameSite=Strict).
+#[utoipa::path(post, path = "/api/v1/session", tag = "danvan", request_body = LoginRequest,
+    responses((status = 200, body = SessionInfo), (status = 401, description = "login_failed", body = ErrorBody),
+        (status = 429, description = "too_many_attempts", body = ErrorBody)))]
+async fn create_session(
+    State(state): State<AppState>,
+    connect: Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
+    Json(req): Json<LoginRequest>,
+) -> Result<Response, ApiError> {
+    check_origin(&headers)?;
+    let ip = connect.map(|Extension(c)| c.0.ip());
+    let (token, row) = session::login(&state, req.username.trim(), &req.password, ip)
+        .await
+        .map_err(|e| match e {
+            LoginError::Failed => ApiError::new(ErrorCode::LoginFailed),
+            LoginError::Throttled => ApiError::new(ErrorCode::TooManyAttempts),
+            LoginError::Internal => ApiError::internal("login failed"),
+        })?;
+    let user = state
+        .storage
+        .user(&row.username)
+        .await?
+        .ok_or_else(|| ApiError::internal("user vanished"))?;
+    let v = Viewer {
+        username: user.username,
+        role: user.role,
+        unit: user.unit,
+        csrf: row.csrf_token,
+        token_hash: row.token_hash,
+    };
+    let mut resp = axum::Json(info(&v)).into_response();
+    resp.headers_mut()
+        .append(header::SET_COOKIE, session::session_cookie(&state, &token));
+    Ok(resp)
+}
+
+/// The current session.
+#[utoipa::path(get, path = "/api/v1/session", tag = "danvan",
+    responses((status = 200, body = SessionInfo), (status = 401, description = "unauthenticated", body = ErrorBody)))]
+async fn current_session(viewer: Viewer) -> axum::Json<SessionInfo> {
+    axum::Json(info(&viewer))
+}
+
+/// Log out (needs `x-csrf-token`).
+#[utoipa::path(delete, path = "/api/v1/session", tag = "danvan",
+    params(("x-csrf-token" = String, Header, description = "The session's CSRF token")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, description = "csrf_failed", body = ErrorBody)))]
+async fn delete_session(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    check_csrf(&viewer, &headers, csrf_header(&headers))?;
+    state.storage.delete_session(&viewer.token_hash).await?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut()
+        .append(header::SET_COOKIE, session::clear_session_cookie());
+    Ok(resp)
+}
+
+fn csrf_header(h: &HeaderMap) -> Option<&str> {
+    h.get(CSRF_HEADER).and_then(|v| v.to_str().ok())
+}
+
+/// Recent periods of every kind, newest first, for pickers.
+#[derive(Serialize, ToSchema)]
+pub struct PeriodList {
+    /// Periods with their labels.
+    pub periods: Vec<PeriodItem>,
+}
+
+/// A period with its labels.
+#[derive(Serialize, ToSchema)]
+pub struct PeriodItem {
+    /// The period.
+    #[serde(flatten)]
+    pub period: Period,
+    /// Vietnamese label.
+    pub label: String,
+    /// English label.
+    pub label_en: String,
+}
+
+/// Recent reporting periods (24 months, 8 quarters, 4 half-years, 3 preliminary years, 3 years).
+#[utoipa::path(get, path = "/api/v1/periods", tag = "danvan",
+    responses((status = 200, body = PeriodList), (status = 401, body = ErrorBody)))]
+async fn periods(State(state): State<AppState>, _viewer: Viewer) -> axum::Json<PeriodList> {
+    let p = state.aggregator.periods();
+    let today = access::today();
+    let periods = [
+        (PeriodKind::Month, 24),
+        (PeriodKind::Quarter, 8),
+        (PeriodKind::HalfYear, 4),
+        (PeriodKind::YearPreliminary, 3),
+        (PeriodKind::Year, 3),
+    ]
+    .into_iter()
+    .flat_map(|(k, n)| p.recent(today, k, n))
+    .map(|period| PeriodItem {
+        label: period.label(Lang::Vi),
+        label_en: period.label(Lang::En),
+        period,
+    })
+    .collect();
+    axum::Json(PeriodList { periods })
+}
+
+/// A unit and its children as of a date.
+#[derive(Serialize, ToSchema)]
+pub struct UnitInfo {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Level.
+    pub level: String,
+    /// Parent code, if the parent is within the officer's scope.
+    pub parent: Option<String>,
+    /// The date the tree was read on.
+    pub as_of: chrono::NaiveDate,
+    /// Direct children on that date.
+    pub children: Vec<UnitLink>,
+}
+
+/// A child unit.
+#[derive(Serialize, ToSchema)]
+pub struct UnitLink {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Level.
+    pub level: String,
+}
+
+/// `?as_of=YYYY-MM-DD`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfQuery {
+    /// Date the unit tree is read on (default: today).
+    pub as_of: Option<chrono::NaiveDate>,
+}
+
+/// A unit and its children (for the unit picker).
+#[utoipa::path(get, path = "/api/v1/units/{code}", tag = "danvan",
+    params(("code" = String, Path, description = "Unit code"), AsOfQuery),
+    responses((status = 200, body = UnitInfo), (status = 401, body = ErrorBody),
+        (status = 403, description = "out_of_scope", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+async fn unit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Query(q): Query<AsOfQuery>,
+) -> Result<axum::Json<UnitInfo>, ApiError> {
+    let as_of = q.as_of.unwrap_or_else(access::today);
+    let tree = state.units.tree();
+    let u = access::find_unit(&tree, &code, as_of)?;
+    if !access::within_scope(&tree, &viewer, &code, as_of) {
+        return Err(ApiError::new(ErrorCode::OutOfScope));
+    }
+    let parent = u
+        .parent
+        .clone()
+        .filter(|p| access::within_scope(&tree, &viewer, p, as_of));
+    Ok(axum::Json(UnitInfo {
+        code: u.code.clone(),
+        name: u.name.clone(),
+        level: u.level.clone(),
+        parent,
+        as_of,
+        children: tree
+            .children(&code, as_of)
+            .into_iter()
+            .map(|c| UnitLink {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                level: c.level.clone(),
+            })
+            .collect(),
+    }))
+}
+
+/// `?unit=&period=`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnitPeriod {
+    /// Unit code.
+    pub unit: String,
+    /// Period key: `2026-07`, `2026-Q3`, `2026-H1`, `2026-YP`, `2026`.
+    pub period: String,
+}
+
+async fn target(
+    state: &AppState,
+    viewer: &Viewer,
+    q: &UnitPeriod,
+) -> Result<access::Target, ApiError> {
+    let period = access::period(state, &q.period)?;
+    access::resolve(state, viewer, &q.unit, period)
+}
+
+/// Aggregates of a unit's subtree for a period, with one row per child unit.
+#[utoipa::path(get, path = "/api/v1/aggregates", tag = "danvan", params(UnitPeriod),
+    responses((status = 200, body = Report), (status = 400, description = "bad_period", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, description = "out_of_scope", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody)))]
+async fn aggregates(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<UnitPeriod>,
+) -> Result<axum::Json<Report>, ApiError> {
+    let t = target(&state, &viewer, &q).await?;
+    Ok(axum::Json(
+        state.aggregator.report(&t.unit.code, &t.period).await?,
+    ))
+}
+
+/// Which communes reported for a period: records, locks, on time or late.
+#[utoipa::path(get, path = "/api/v1/completeness", tag = "danvan", params(UnitPeriod),
+    responses((status = 200, body = Completeness), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn completeness(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<UnitPeriod>,
+) -> Result<axum::Json<Completeness>, ApiError> {
+    let t = target(&state, &viewer, &q).await?;
+    Ok(axum::Json(
+        state
+            .aggregator
+            .completeness(&t.unit.code, &t.period)
+            .await?,
+    ))
+}
+
+/// `?unit=&period=&indicator=`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RankingQuery {
+    /// Unit code.
+    pub unit: String,
+    /// Period key.
+    pub period: String,
+    /// Indicator (default `mediation_received`).
+    pub indicator: Option<RankIndicator>,
+}
+
+/// Communes of a unit's subtree ranked by an indicator.
+#[utoipa::path(get, path = "/api/v1/ranking", tag = "danvan", params(RankingQuery),
+    responses((status = 200, body = Vec<RankRow>), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn ranking(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<RankingQuery>,
+) -> Result<axum::Json<Vec<RankRow>>, ApiError> {
+    let t = target(
+        &state,
+        &viewer,
+        &UnitPeriod {
+            unit: q.unit,
+            period: q.period,
+        },
+    )
+    .await?;
+    let ind = q.indicator.unwrap_or(RankIndicator::MediationReceived);
+    Ok(axum::Json(
+        state
+            .aggregator
+            .ranking(&t.unit.code, &t.period, ind)
+            .await?,
+    ))
+}
+
+/// Lock a period for a commune.
+#[derive(Deserialize, ToSchema)]
+pub struct LockRequest {
+    /// Commune code.
+    pub unit: String,
+    /// Period key.
+    pub period: String,
+}
+
+/// A commune officer locks a period for their commune (keeps a snapshot of its figures).
+#[utoipa::path(post, path = "/api/v1/locks", tag = "danvan", request_body = LockRequest,
+    params(("x-csrf-token" = String, Header, description = "The session's CSRF token")),
+    responses((status = 200, body = Lock), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "csrf_failed, out_of_scope or lock_forbidden", body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn create_lock(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Json(req): Json<LockRequest>,
+) -> Result<axum::Json<Lock>, ApiError> {
+    check_csrf(&viewer, &headers, csrf_header(&headers))?;
+    let period = access::period(&state, &req.period)?;
+    Ok(axum::Json(
+        lock_for(&state, &viewer, &req.unit, &period).await?,
+    ))
+}
+
+/// A record of the commune's list (no personal field; the detail page has them).
+#[derive(Serialize, ToSchema)]
+pub struct RecordItem {
+    /// Record id.
+    pub id: String,
+    /// Kind code.
+    pub kind: String,
+    /// Unit entered under.
+    pub unit: String,
+    /// Status code.
+    pub status: String,
+    /// Category code.
+    pub category: Option<String>,
+    /// Main date.
+    pub main_date: Option<String>,
+    /// Closing date.
+    pub closed_on: Option<String>,
+}
+
+/// `?unit=`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnitQuery {
+    /// Unit code (a commune or village of the officer's commune).
+    pub unit: String,
+}
+
+/// The records of a commune (commune officers only; others get 403 `records_forbidden`).
+#[utoipa::path(get, path = "/api/v1/records", tag = "danvan", params(UnitQuery),
+    responses((status = 200, body = Vec<RecordItem>), (status = 401, body = ErrorBody),
+        (status = 403, description = "records_forbidden or out_of_scope", body = ErrorBody)))]
+async fn records(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<UnitQuery>,
+) -> Result<axum::Json<Vec<RecordItem>>, ApiError> {
+    let rows = records_of(&state, &viewer, &q.unit).await?;
+    Ok(axum::Json(
+        rows.into_iter()
+            .map(|r| RecordItem {
+                id: r.id,
+                kind: r.kind,
+                unit: r.unit,
+                status: r.status,
+                category: r.category,
+                main_date: r.main_date,
+                closed_on: r.closed_on,
+            })
+            .collect(),
+    ))
+}

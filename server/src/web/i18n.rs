@@ -1,0 +1,168 @@
+//! The dashboard's message catalogue: every label of the pages and exports, in Vietnamese (the
+//! default) and English. Codes of records (categories, statuses, topics, ratings) are labelled
+//! by danvan-core's coded enums instead ([`code_label`]).
+//!
+//! Templates read fields of [`Messages`] (`{{ m.login }}`), so a missing message is a compile
+//! error, not a blank on screen.
+
+use danvan_core::model::democracy::{CheckStatus, Rating};
+use danvan_core::model::inspection::{ActivityType, InspectionStatus, Topic};
+use danvan_core::model::mediation::{MediationCategory, MediationStatus, MediationSubtype};
+use danvan_core::{Coded, Lang, RecordKind};
+
+macro_rules! catalogue {
+    ($($key:ident : $vi:literal, $en:literal;)*) => {
+        /// Every message of the dashboard in one language.
+        #[derive(Debug)]
+        pub struct Messages {
+            $(#[doc = $en] pub $key: &'static str,)*
+        }
+        /// Vietnamese.
+        pub const VI: Messages = Messages { $($key: $vi,)* };
+        /// English.
+        pub const EN: Messages = Messages { $($key: $en,)* };
+        /// Every (key, Vietnamese, English) triple, for tests.
+        pub const ALL: &[(&str, &str, &str)] = &[$((stringify!($key), $vi, $en),)*];
+    };
+}
+
+catalogue! {
+    app_title: "Danvan — Theo dõi hòa giải, thanh tra nhân dân, dân chủ ở cơ sở", "Danvan — grassroots mediation, people's inspection and democracy";
+    app_short: "Danvan", "Danvan";
+    login_title: "Đăng nhập", "Log in";
+    username: "Tên đăng nhập", "Username";
+    password: "Mật khẩu", "Password";
+    login_button: "Đăng nhập", "Log in";
+    login_failed: "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.";
+    login_throttled: "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút.", "Too many failed attempts. Please try again in 15 minutes.";
+    login_expired_form: "Biểu mẫu đã hết hạn, vui lòng đăng nhập lại.", "The form expired, please log in again.";
+    logout: "Đăng xuất", "Log out";
+    language: "Ngôn ngữ", "Language";
+    unit: "Đơn vị", "Unit";
+    unit_code: "Mã đơn vị", "Unit code";
+    period: "Kỳ báo cáo", "Reporting period";
+    period_kind: "Loại kỳ", "Period kind";
+    show: "Xem", "Show";
+    as_of: "Số liệu tính đến ngày", "Figures as of";
+    deadline: "Hạn nộp báo cáo", "Submission deadline";
+    subunits: "Đơn vị trực thuộc", "Units below";
+    no_subunits: "Không có đơn vị trực thuộc.", "No units below.";
+    up: "Cấp trên", "Up";
+    mediation: "Hòa giải ở cơ sở", "Grassroots mediation";
+    inspection: "Thanh tra nhân dân", "People's inspection";
+    democracy: "Thực hiện dân chủ ở cơ sở", "Grassroots democracy";
+    indicator: "Chỉ tiêu", "Indicator";
+    this_period: "Kỳ này", "This period";
+    previous_period: "Kỳ trước", "Previous period";
+    change: "Thay đổi", "Change";
+    total: "Tổng cộng", "Total";
+    unallocated: "Chưa phân bổ", "Not allocated";
+    unallocated_from: "Chưa phân bổ (từ đơn vị cũ", "Not allocated (from former unit";
+    by_category: "Vụ việc theo phạm vi thống kê", "Cases by category";
+    trend: "So với kỳ trước", "Compared with the previous period";
+    ranking: "Xếp hạng các xã", "Ranking of communes";
+    rank: "Hạng", "Rank";
+    value: "Giá trị", "Value";
+    completeness: "Tình hình gửi báo cáo", "Reporting completeness";
+    expected: "Số đơn vị phải báo cáo", "Units expected to report";
+    with_records: "Có số liệu", "With records";
+    locked: "Đã khóa kỳ", "Locked";
+    on_time: "Đúng hạn", "On time";
+    late: "Muộn", "Late";
+    missing: "Chưa gửi", "Missing";
+    open: "Chưa đến hạn", "Not due yet";
+    status: "Trạng thái", "Status";
+    records_mediation: "Vụ việc hòa giải", "Mediation cases";
+    records_inspection: "Hoạt động thanh tra", "Inspection activities";
+    records_democracy: "Lượt kiểm tra dân chủ", "Democracy checks";
+    locked_at: "Khóa lúc", "Locked at";
+    locked_by: "Người khóa", "Locked by";
+    lock_state: "Khóa kỳ", "Period lock";
+    not_locked: "Chưa khóa kỳ báo cáo.", "The period is not locked.";
+    lock_title: "Khóa kỳ báo cáo", "Lock the reporting period";
+    lock_help: "Khóa kỳ lưu lại số liệu đã gửi; thay đổi đến sau sẽ được đếm là sửa đổi muộn.", "Locking keeps a snapshot of the figures; later changes are counted as late amendments.";
+    lock_button: "Khóa kỳ báo cáo", "Lock period";
+    lock_done: "Đã khóa kỳ báo cáo.", "The period is locked.";
+    late_amendments: "Sửa đổi sau khi khóa kỳ", "Late amendments (after lock)";
+    exports: "Tải về", "Downloads";
+    export_moj: "Biểu kết quả hòa giải (mẫu Bộ Tư pháp, .xlsx)", "Mediation results (Ministry of Justice form, .xlsx)";
+    records: "Danh sách hồ sơ", "Record list";
+    records_only_commune: "Chỉ cán bộ cấp xã được xem hồ sơ cá nhân.", "Only commune officers see individual records.";
+    record: "Hồ sơ", "Record";
+    kind: "Loại", "Kind";
+    category: "Phân loại", "Category";
+    main_date: "Ngày", "Date";
+    closed_on: "Ngày kết thúc", "Closed on";
+    no_records: "Chưa có hồ sơ.", "No records yet.";
+    back: "Quay lại", "Back";
+    personal_notice: "Hồ sơ có thông tin cá nhân: chỉ sử dụng cho công tác của xã.", "This record holds personal data: for the commune's work only.";
+    summary: "Nội dung", "Summary";
+    parties: "Các bên", "Parties";
+    people: "Người trong hồ sơ (các bên, hòa giải viên, người được mời, thành viên)", "People in the record (parties, mediators, invited, members)";
+    mediators: "Hòa giải viên", "Mediators";
+    full_record: "Toàn bộ hồ sơ", "Full record";
+    name: "Họ tên", "Name";
+    address: "Địa chỉ", "Address";
+    phone: "Điện thoại", "Phone";
+    rank_by: "Xếp hạng theo", "Rank by";
+    no_data: "Không có số liệu", "No data";
+    role: "Vai trò", "Role";
+    chart_by_category: "Biểu đồ vụ việc theo phạm vi", "Chart of cases by category";
+    chart_trend: "Biểu đồ so sánh với kỳ trước", "Chart compared with the previous period";
+    chart_completeness: "Biểu đồ tình hình gửi báo cáo", "Chart of reporting completeness";
+    received: "Tiếp nhận", "Received";
+    successful: "Thành", "Successful";
+    unsuccessful: "Không thành", "Unsuccessful";
+    in_progress: "Đang giải quyết", "In progress";
+}
+
+/// The catalogue in `lang`.
+pub fn messages(lang: Lang) -> &'static Messages {
+    match lang {
+        Lang::Vi => &VI,
+        Lang::En => &EN,
+    }
+}
+
+/// Label of a record code (category, subtype, status, topic, rating, kind) in `lang`; the code
+/// itself when no enum knows it.
+pub fn code_label(code: &str, lang: Lang) -> String {
+    fn find<T: Coded>(code: &str, lang: Lang) -> Option<&'static str> {
+        T::from_code(code).map(|v| v.label().get(lang))
+    }
+    find::<MediationCategory>(code, lang)
+        .or_else(|| find::<MediationSubtype>(code, lang))
+        .or_else(|| find::<MediationStatus>(code, lang))
+        .or_else(|| find::<Topic>(code, lang))
+        .or_else(|| find::<ActivityType>(code, lang))
+        .or_else(|| find::<InspectionStatus>(code, lang))
+        .or_else(|| find::<Rating>(code, lang))
+        .or_else(|| find::<CheckStatus>(code, lang))
+        .or_else(|| find::<RecordKind>(code, lang))
+        .map_or_else(|| code.to_string(), str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_exists_in_both_languages() {
+        for (key, vi, en) in ALL {
+            assert!(!vi.trim().is_empty(), "{key}: empty Vietnamese");
+            assert!(!en.trim().is_empty(), "{key}: empty English");
+        }
+        assert_eq!(messages(Lang::Vi).login_title, "Đăng nhập");
+        assert_eq!(messages(Lang::En).login_title, "Log in");
+    }
+
+    #[test]
+    fn codes_get_core_labels() {
+        assert_eq!(code_label("civil", Lang::En), "Civil dispute");
+        assert_eq!(
+            code_label("marriage_family", Lang::Vi),
+            "Tranh chấp phát sinh từ quan hệ hôn nhân và gia đình"
+        );
+        assert_eq!(code_label("nonexistent_code", Lang::Vi), "nonexistent_code");
+    }
+}

@@ -1,0 +1,165 @@
+//! Login and logout pages (`/login`, `/logout`).
+//!
+//! The login form has no session yet, so it is protected by a double-submit token: `GET /login`
+//! sets the `danvan_login_csrf` cookie (Path=/login) and puts the same value in the form; `POST
+//! /login` requires both to match and the origin to be this host. Failures say only "wrong
+//! username or password", never which.
+
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use serde::Deserialize;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::http::AppState;
+use crate::web::i18n::{Messages, messages};
+use crate::web::pages::html;
+use crate::web::session::{
+    self, LOGIN_CSRF_COOKIE, LoginError, PageViewer, ReqLang, check_csrf, check_origin,
+    cookie_value, same_token, set_cookie,
+};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    m: &'a Messages,
+    lang: &'a str,
+    csrf: String,
+    next: String,
+    error: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only same-site paths are followed after login (no `//host` or `https://…`).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.into(),
+        _ => "/dashboard".into(),
+    }
+}
+
+fn render_login(
+    lang: danvan_core::Lang,
+    next: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let csrf = session::random_token();
+    let page = LoginPage {
+        m: messages(lang),
+        lang: if lang == danvan_core::Lang::En {
+            "en"
+        } else {
+            "vi"
+        },
+        csrf: csrf.clone(),
+        next: next.to_string(),
+        error,
+    };
+    let mut resp = html(status, page.render());
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LOGIN_CSRF_COOKIE, &csrf, "/login", 3600),
+    );
+    resp
+}
+
+async fn login_page(ReqLang(lang): ReqLang, Query(q): Query<NextQuery>) -> Response {
+    render_login(lang, &safe_next(q.next.as_deref()), None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    csrf: Option<String>,
+    next: Option<String>,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    connect: Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let m = messages(lang);
+    let next = safe_next(form.next.as_deref());
+    if let Err(e) = check_origin(&headers) {
+        return e.into_response();
+    }
+    let cookie = cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if !form.csrf.as_deref().is_some_and(|t| same_token(t, &cookie)) {
+        // Most likely a form left open past its cookie: show a fresh one, say why.
+        let mut r = render_login(
+            lang,
+            &next,
+            Some(m.login_expired_form),
+            StatusCode::FORBIDDEN,
+        );
+        r.extensions_mut().insert(crate::error::LoggedError {
+            code: ErrorCode::CsrfFailed.as_str(),
+            detail: None,
+        });
+        return r;
+    }
+    let ip = connect.map(|Extension(c)| c.0.ip());
+    match session::login(&state, form.username.trim(), &form.password, ip).await {
+        Ok((token, _)) => {
+            let mut resp = Redirect::to(&next).into_response();
+            let h = resp.headers_mut();
+            h.append(header::SET_COOKIE, session::session_cookie(&state, &token));
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(LOGIN_CSRF_COOKIE, "", "/login", 0),
+            );
+            resp
+        }
+        Err(LoginError::Failed) => {
+            render_login(lang, &next, Some(m.login_failed), StatusCode::UNAUTHORIZED)
+        }
+        Err(LoginError::Throttled) => render_login(
+            lang,
+            &next,
+            Some(m.login_throttled),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Err(LoginError::Internal) => ApiError::internal("login failed").into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct LogoutForm {
+    csrf: Option<String>,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    PageViewer(viewer): PageViewer,
+    headers: HeaderMap,
+    Form(form): Form<LogoutForm>,
+) -> Response {
+    if let Err(e) = check_csrf(&viewer, &headers, form.csrf.as_deref()) {
+        return e.into_response();
+    }
+    if let Err(e) = state.storage.delete_session(&viewer.token_hash).await {
+        return ApiError::from(e).into_response();
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    resp.headers_mut()
+        .append(header::SET_COOKIE, session::clear_session_cookie());
+    resp
+}

@@ -1,0 +1,118 @@
+//! The officers' side: the web dashboard (server-rendered HTML, askama templates in
+//! `server/templates/`, one embedded CSS file, SVG charts), the JSON API under `/api/v1` with
+//! its OpenAPI description, and the CSV/XLSX exports. Decisions: `docs/adr/0005-dashboard-and-api.md`.
+//!
+//! Every route resolves the session ([`session`]), then the unit and period asked for against
+//! the officer's scope ([`access`]); figures come from the [`Aggregator`](crate::aggregate::Aggregator).
+//! Above the commune only aggregates are served: the record list and record detail are for
+//! commune officers, within their commune.
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use crate::http::AppState;
+
+pub mod access;
+pub mod api;
+pub mod charts;
+pub mod exports;
+pub mod i18n;
+pub mod indicators;
+mod login;
+mod pages;
+mod records;
+pub mod session;
+
+pub use session::{SessionConfig, Viewer};
+
+/// The dashboard's shared state: session limits and failed logins (the aggregation engine is
+/// [`AppState::aggregator`]).
+#[derive(Debug)]
+pub struct WebState {
+    /// Session lifetime, idle timeout, failed-login policy.
+    pub sessions: SessionConfig,
+    /// Failed logins by (username, address).
+    pub limiter: session::LoginLimiter,
+}
+
+impl WebState {
+    /// State with the given session limits.
+    pub fn new(sessions: SessionConfig) -> Self {
+        WebState {
+            sessions,
+            limiter: session::LoginLimiter::default(),
+        }
+    }
+}
+
+/// The one stylesheet, embedded in the binary (offices may be offline: nothing from a CDN).
+const CSS: &str = include_str!("../../static/danvan.css");
+
+/// Routes of the dashboard, the API and the exports.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/dashboard") }))
+        .route("/static/danvan.css", get(css))
+        .merge(login::router())
+        .merge(pages::router())
+        .merge(records::router())
+        .merge(exports::router())
+        .merge(api::router())
+        .layer(middleware::from_fn(web_headers))
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+/// Security headers on every dashboard response; `?lang=` also sets the `lang` cookie.
+async fn web_headers(req: Request, next: Next) -> Response {
+    let lang = req.uri().query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "lang")
+            .map(|(_, v)| danvan_core::Lang::parse(&v))
+    });
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if let Some(lang) = lang {
+        let code = match lang {
+            danvan_core::Lang::Vi => "vi",
+            danvan_core::Lang::En => "en",
+        };
+        h.append(
+            header::SET_COOKIE,
+            session::set_cookie(session::LANG_COOKIE, code, "/", 365 * 24 * 3600),
+        );
+    }
+    resp
+}

@@ -1,0 +1,248 @@
+//! The record list and record detail of a commune (`/dashboard/records?unit=`,
+//! `/dashboard/records/{id}`): the only pages with personal fields, for commune officers within
+//! their commune. Every other role gets 403 `records_forbidden`; another commune's records give
+//! 403 `out_of_scope`.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use danvan_core::{Coded, Lang, RecordBody, RecordDoc, RecordKind};
+use serde::Deserialize;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::http::AppState;
+use crate::storage::sessions::RecordListRow;
+use crate::web::access;
+use crate::web::i18n::{Messages, code_label, messages};
+use crate::web::pages::{enc, error_page, html, lang_code};
+use crate::web::session::{PageViewer, ReqLang, Viewer};
+
+/// Most records listed on one page.
+pub const LIST_LIMIT: u32 = 500;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard/records", get(list))
+        .route("/dashboard/records/{id}", get(detail))
+}
+
+pub(crate) struct RecordView {
+    id: String,
+    href: String,
+    kind: String,
+    main_date: String,
+    unit: String,
+    category: String,
+    status: String,
+    closed_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "records.html")]
+struct ListPage<'a> {
+    m: &'a Messages,
+    lang: &'a str,
+    username: String,
+    role: &'static str,
+    csrf: String,
+    unit_name: String,
+    back: String,
+    rows: Vec<RecordView>,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    unit: Option<String>,
+}
+
+/// The records a commune officer may list under `unit` (its subtree today).
+pub(crate) async fn records_of(
+    state: &AppState,
+    viewer: &Viewer,
+    unit: &str,
+) -> Result<Vec<RecordListRow>, ApiError> {
+    let tree = state.units.tree();
+    access::records_allowed(&tree, viewer, unit)?;
+    let units = tree.subtree(unit, access::today());
+    Ok(state.storage.records_under(&units, LIST_LIMIT).await?)
+}
+
+async fn list(
+    State(state): State<AppState>,
+    PageViewer(viewer): PageViewer,
+    ReqLang(lang): ReqLang,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let unit = q.unit.unwrap_or_else(|| viewer.unit.clone());
+    let rows = match records_of(&state, &viewer, &unit).await {
+        Ok(r) => r,
+        Err(e) => return error_page(e, lang),
+    };
+    let tree = state.units.tree();
+    let name_of = |code: &str| {
+        tree.unit(code, access::today())
+            .map_or_else(|| code.to_string(), |u| u.name.clone())
+    };
+    let page = ListPage {
+        m: messages(lang),
+        lang: lang_code(lang),
+        username: viewer.username.clone(),
+        role: viewer.role.label().get(lang),
+        csrf: viewer.csrf.clone(),
+        unit_name: name_of(&unit),
+        back: format!("/dashboard?unit={}", enc(&unit)),
+        rows: rows
+            .into_iter()
+            .map(|r| RecordView {
+                href: format!("/dashboard/records/{}", enc(&r.id)),
+                kind: code_label(&r.kind, lang),
+                main_date: r.main_date.unwrap_or_default(),
+                unit: name_of(&r.unit),
+                category: r
+                    .category
+                    .as_deref()
+                    .map(|c| code_label(c, lang))
+                    .unwrap_or_default(),
+                status: status_label(&r.kind, &r.status, lang),
+                closed_on: r.closed_on.unwrap_or_default(),
+                id: r.id,
+            })
+            .collect(),
+    };
+    html(StatusCode::OK, page.render())
+}
+
+fn status_label(kind: &str, status: &str, lang: Lang) -> String {
+    use danvan_core::model::{democracy, inspection, mediation};
+    fn l<T: Coded>(c: &str, lang: Lang) -> Option<String> {
+        T::from_code(c).map(|v| v.label().get(lang).to_string())
+    }
+    match RecordKind::from_code(kind) {
+        Some(RecordKind::Mediation) => l::<mediation::MediationStatus>(status, lang),
+        Some(RecordKind::Inspection) => l::<inspection::InspectionStatus>(status, lang),
+        Some(RecordKind::Democracy) => l::<democracy::CheckStatus>(status, lang),
+        None => None,
+    }
+    .unwrap_or_else(|| status.to_string())
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+struct DetailPage<'a> {
+    m: &'a Messages,
+    lang: &'a str,
+    username: String,
+    role: &'static str,
+    csrf: String,
+    id: String,
+    back: String,
+    kind: String,
+    status: String,
+    fields: Vec<(String, String)>,
+    people: Vec<(String, String, String, String)>,
+    json: String,
+}
+
+/// The whole record `id`, if the viewer may see it.
+pub(crate) async fn load_record(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<danvan_core::Record, ApiError> {
+    if viewer.role != crate::roles::Role::CommuneOfficer {
+        return Err(ApiError::new(ErrorCode::RecordsForbidden));
+    }
+    let fact = state
+        .storage
+        .fact(id)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    access::records_allowed(&state.units.tree(), viewer, &fact.unit)?;
+    let (bytes, _) = state
+        .storage
+        .full_document(id)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    RecordDoc::load(&bytes, &uuid::Uuid::nil())
+        .and_then(|d| d.record())
+        .map_err(|e| ApiError::internal(format!("stored record {id}: {e}")))
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    PageViewer(viewer): PageViewer,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+) -> Response {
+    let record = match load_record(&state, &viewer, &id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(e, lang),
+    };
+    let m = messages(lang);
+    let idx = record.body.index();
+    let mut fields = vec![
+        (m.summary.to_string(), idx.summary.clone()),
+        (
+            m.unit.to_string(),
+            state
+                .units
+                .tree()
+                .unit(&record.envelope.unit, access::today())
+                .map_or_else(
+                    || record.envelope.unit.clone(),
+                    |u| format!("{} ({})", u.name, u.code),
+                ),
+        ),
+        (
+            m.main_date.to_string(),
+            idx.main_date.map(|d| d.0.to_string()).unwrap_or_default(),
+        ),
+    ];
+    if let Some(c) = &idx.category {
+        fields.push((m.category.to_string(), code_label(c, lang)));
+    }
+    if let Some(c) = idx.closed_on {
+        fields.push((m.closed_on.to_string(), c.0.to_string()));
+    }
+    let mut people = Vec::new();
+    let mut entries = |role: &str, list: &[danvan_core::model::PersonEntry]| {
+        for p in list {
+            let r = p.person.role.clone().unwrap_or_else(|| role.to_string());
+            people.push((r, p.person.name.clone(), String::new(), String::new()));
+        }
+    };
+    match &record.body {
+        RecordBody::Mediation(c) => {
+            entries(m.mediators, &c.mediators);
+            entries("", &c.invited);
+            for p in &c.parties {
+                people.push((
+                    p.role.label().get(lang).to_string(),
+                    p.name.clone(),
+                    p.address.clone(),
+                    p.phone.clone().unwrap_or_default(),
+                ));
+            }
+        }
+        RecordBody::Inspection(a) => entries("", &a.members),
+        RecordBody::Democracy(d) => entries("", &d.checkers),
+    }
+    let page = DetailPage {
+        m,
+        lang: lang_code(lang),
+        username: viewer.username.clone(),
+        role: viewer.role.label().get(lang),
+        csrf: viewer.csrf.clone(),
+        id: id.clone(),
+        back: format!("/dashboard/records?unit={}", enc(&viewer.unit)),
+        kind: record.body.kind().label().get(lang).to_string(),
+        status: status_label(record.body.kind().code(), record.body.status_code(), lang),
+        fields,
+        people,
+        json: serde_json::to_string_pretty(&record).unwrap_or_default(),
+    };
+    html(StatusCode::OK, page.render())
+}

@@ -1,0 +1,488 @@
+//! Officers' sessions: login, the session cookie, the extractors that resolve it, CSRF checks
+//! and the failed-login limit (ADR 0005).
+//!
+//! The cookie `danvan_session` carries 32 random bytes (base64url); the database keeps only
+//! their sha256. It is `Secure; HttpOnly; SameSite=Strict; Path=/` always: Chromium and Firefox
+//! accept Secure cookies on `http://localhost`, and anywhere else the server sits behind TLS.
+//! Forms carry the session's synchronizer token; cookie-authenticated API writes send it in
+//! `x-csrf-token`. Every state-changing request is also refused when its `Origin` (or, without
+//! one, `Referer`) names another host than `Host`.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Utc;
+use cookie::{Cookie, SameSite};
+use danvan_core::Lang;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::http::AppState;
+use crate::roles::Role;
+use crate::storage::sessions::SessionRow;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "danvan_session";
+/// Name of the pre-session (login form) CSRF cookie.
+pub const LOGIN_CSRF_COOKIE: &str = "danvan_login_csrf";
+/// Name of the language cookie.
+pub const LANG_COOKIE: &str = "lang";
+/// Header carrying the CSRF token of cookie-authenticated API writes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Session limits and the failed-login policy.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// A session ends this long after login, whatever happens.
+    pub lifetime: chrono::Duration,
+    /// A session ends after this long without a request.
+    pub idle_timeout: chrono::Duration,
+    /// Failed logins allowed per (username, address) within `failure_window`.
+    pub max_failures: u32,
+    /// Window over which failures are counted; further attempts wait until it passes.
+    pub failure_window: Duration,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            lifetime: chrono::Duration::hours(10),
+            idle_timeout: chrono::Duration::minutes(30),
+            max_failures: 5,
+            failure_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// A fresh random token (32 bytes, base64url).
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+/// Hex sha256 of a session token (what the database stores).
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Constant-time equality of two tokens.
+pub fn same_token(a: &str, b: &str) -> bool {
+    !a.is_empty() && a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(|c| c.ok())
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
+}
+
+/// A `Set-Cookie` value: Secure, HttpOnly, SameSite=Strict, with a path and a max age (0 deletes).
+pub fn set_cookie(name: &str, value: &str, path: &str, max_age_secs: i64) -> HeaderValue {
+    let c = Cookie::build((name.to_string(), value.to_string()))
+        .path(path.to_string())
+        .secure(true)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(cookie::time::Duration::seconds(max_age_secs))
+        .build();
+    HeaderValue::from_str(&c.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The logged-in officer behind a request.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// Login name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// Unit code.
+    pub unit: String,
+    /// The session's CSRF token (put in every form).
+    pub csrf: String,
+    /// Hash of the session token (for logout).
+    pub(crate) token_hash: String,
+}
+
+impl Viewer {
+    /// Whether this officer may see personal fields (record list and detail): commune officers
+    /// only, within their commune.
+    pub fn sees_records(&self) -> bool {
+        self.role == Role::CommuneOfficer
+    }
+}
+
+/// The roles that may log in to the dashboard.
+pub fn is_officer(role: Role) -> bool {
+    matches!(
+        role,
+        Role::CommuneOfficer | Role::DistrictOfficer | Role::CityOfficer | Role::Admin
+    )
+}
+
+/// Resolve the session cookie into a viewer (`None` when absent, unknown, expired or idle).
+pub async fn viewer_from(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Viewer>, ApiError> {
+    let Some(token) = cookie_value(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let hash = token_hash(&token);
+    let cfg = &state.web.sessions;
+    let now = Utc::now();
+    let Some(row) = state
+        .storage
+        .session(&hash, now, now - cfg.idle_timeout)
+        .await
+        .map_err(ApiError::from)?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = state
+        .storage
+        .user(&row.username)
+        .await
+        .map_err(ApiError::from)?
+    else {
+        return Ok(None);
+    };
+    if !is_officer(user.role) {
+        return Ok(None);
+    }
+    Ok(Some(Viewer {
+        username: user.username,
+        role: user.role,
+        unit: user.unit,
+        csrf: row.csrf_token,
+        token_hash: hash,
+    }))
+}
+
+/// API extractor: the viewer, or 401 `unauthenticated`.
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        viewer_from(state, &parts.headers)
+            .await?
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))
+    }
+}
+
+/// Page extractor: the viewer, or a redirect to the login page (coming back here after).
+#[derive(Debug, Clone)]
+pub struct PageViewer(pub Viewer);
+
+impl FromRequestParts<AppState> for PageViewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match viewer_from(state, &parts.headers).await {
+            Ok(Some(v)) => Ok(PageViewer(v)),
+            Ok(None) => {
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map_or("/dashboard", |p| p.as_str());
+                let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+                let target = format!("/login?next={next}");
+                Err(Redirect::to(&target).into_response())
+            }
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+/// The request's language: `?lang=` first, then the `lang` cookie, then Vietnamese.
+#[derive(Debug, Clone, Copy)]
+pub struct ReqLang(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ReqLang(lang_of(parts)))
+    }
+}
+
+/// The `lang` query parameter, if any.
+pub fn query_lang(parts: &Parts) -> Option<Lang> {
+    parts.uri.query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "lang")
+            .map(|(_, v)| Lang::parse(&v))
+    })
+}
+
+fn lang_of(parts: &Parts) -> Lang {
+    query_lang(parts)
+        .or_else(|| cookie_value(&parts.headers, LANG_COOKIE).map(|v| Lang::parse(&v)))
+        .unwrap_or_default()
+}
+
+/// Refuse a state-changing request whose `Origin` (or `Referer`) names another host.
+pub fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let source = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|h| h.to_str().ok());
+    let Some(source) = source else {
+        // Neither header (non-browser client): the synchronizer token still has to match.
+        return Ok(());
+    };
+    let source_host = url::Url::parse(source).ok().and_then(|u| {
+        u.host_str().map(|h| {
+            u.port()
+                .map_or_else(|| h.to_string(), |p| format!("{h}:{p}"))
+        })
+    });
+    match (source_host, host) {
+        (Some(s), Some(h)) if s.eq_ignore_ascii_case(h) => Ok(()),
+        _ => Err(ApiError::new(ErrorCode::CsrfFailed).with_detail("origin does not match host")),
+    }
+}
+
+/// Check a form's or header's CSRF token against the session's, and the origin.
+pub fn check_csrf(
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    sent: Option<&str>,
+) -> Result<(), ApiError> {
+    check_origin(headers)?;
+    match sent {
+        Some(t) if same_token(t, &viewer.csrf) => Ok(()),
+        _ => Err(ApiError::new(ErrorCode::CsrfFailed)),
+    }
+}
+
+/// The client's address (from the connection), for the failed-login limit.
+pub fn client_ip(parts_ext: &axum::http::Extensions) -> Option<IpAddr> {
+    parts_ext
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip())
+}
+
+/// Failed logins per (username, address): after `max_failures` within the window, further
+/// attempts are refused (429 `too_many_attempts`) until the window has passed.
+#[derive(Debug, Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<AttemptKey, (u32, Instant)>>,
+}
+
+/// Failed logins are counted per lower-cased username and client address.
+type AttemptKey = (String, Option<IpAddr>);
+
+impl LoginLimiter {
+    /// Whether another attempt is allowed now.
+    pub fn allowed(&self, cfg: &SessionConfig, user: &str, ip: Option<IpAddr>) -> bool {
+        let Ok(mut map) = self.failures.lock() else {
+            return true;
+        };
+        let key = (user.to_lowercase(), ip);
+        match map.get(&key) {
+            Some((_, since)) if since.elapsed() >= cfg.failure_window => {
+                map.remove(&key);
+                true
+            }
+            Some((n, _)) => *n < cfg.max_failures,
+            None => true,
+        }
+    }
+
+    /// Count a failed attempt.
+    pub fn failed(&self, user: &str, ip: Option<IpAddr>) {
+        if let Ok(mut map) = self.failures.lock() {
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            let e = map
+                .entry((user.to_lowercase(), ip))
+                .or_insert((0, Instant::now()));
+            e.0 += 1;
+        }
+    }
+
+    /// Forget the failures after a successful login.
+    pub fn succeeded(&self, user: &str, ip: Option<IpAddr>) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.remove(&(user.to_lowercase(), ip));
+        }
+    }
+}
+
+/// A valid argon2id hash of a random password: verified against when the username is unknown,
+/// so that a wrong username costs as long as a wrong password.
+fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| crate::users::hash_password(&random_token()).unwrap_or_default())
+}
+
+/// Why a login failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginError {
+    /// Wrong username or password (never said which), or not an officer.
+    Failed,
+    /// Too many failures: wait.
+    Throttled,
+    /// Storage or hashing failed.
+    Internal,
+}
+
+/// A new session after checking the password: the cookie token and the stored row.
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    ip: Option<IpAddr>,
+) -> Result<(String, SessionRow), LoginError> {
+    let cfg = &state.web.sessions;
+    if !state.web.limiter.allowed(cfg, username, ip) {
+        return Err(LoginError::Throttled);
+    }
+    let user = state
+        .storage
+        .user(username)
+        .await
+        .map_err(|_| LoginError::Internal)?;
+    let hash = user
+        .as_ref()
+        .map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
+    let pw = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || crate::users::verify_password(&hash, &pw))
+        .await
+        .map_err(|_| LoginError::Internal)?;
+    let user = match user {
+        Some(u) if ok && is_officer(u.role) => u,
+        _ => {
+            state.web.limiter.failed(username, ip);
+            tracing::info!("dashboard login refused");
+            return Err(LoginError::Failed);
+        }
+    };
+    state.web.limiter.succeeded(username, ip);
+    let token = random_token();
+    let now = Utc::now();
+    let row = SessionRow {
+        token_hash: token_hash(&token),
+        username: user.username,
+        csrf_token: random_token(),
+        created_at: now,
+        expires_at: now + cfg.lifetime,
+        last_seen: now,
+    };
+    state
+        .storage
+        .create_session(&row)
+        .await
+        .map_err(|_| LoginError::Internal)?;
+    // Opportunistic clean-up of old rows; a failure here does not matter.
+    let _ = state
+        .storage
+        .purge_sessions(now, now - cfg.idle_timeout)
+        .await;
+    Ok((token, row))
+}
+
+/// The `Set-Cookie` header of a new session.
+pub fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
+    set_cookie(
+        SESSION_COOKIE,
+        token,
+        "/",
+        state.web.sessions.lifetime.num_seconds(),
+    )
+}
+
+/// The `Set-Cookie` header that deletes the session cookie.
+pub fn clear_session_cookie() -> HeaderValue {
+    set_cookie(SESSION_COOKIE, "", "/", 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_hash_and_compare() {
+        let a = random_token();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, random_token());
+        assert_eq!(token_hash(&a).len(), 64);
+        assert!(same_token(&a, &a.clone()));
+        assert!(!same_token(&a, &random_token()));
+        assert!(!same_token("", ""));
+    }
+
+    #[test]
+    fn cookie_is_secure_httponly_strict() {
+        let v = set_cookie(SESSION_COOKIE, "abc", "/", 60);
+        let s = v.to_str().unwrap();
+        for part in [
+            "danvan_session=abc",
+            "Secure",
+            "HttpOnly",
+            "SameSite=Strict",
+            "Path=/",
+            "Max-Age=60",
+        ] {
+            assert!(s.contains(part), "{s} lacks {part}");
+        }
+    }
+
+    #[test]
+    fn origin_must_match_host() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+        assert!(check_origin(&h).is_ok());
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8080"),
+        );
+        assert!(check_origin(&h).is_ok());
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
+        assert_eq!(check_origin(&h).unwrap_err().code, ErrorCode::CsrfFailed);
+        h.remove(header::ORIGIN);
+        h.insert(
+            header::REFERER,
+            HeaderValue::from_static("http://127.0.0.1:9999/x"),
+        );
+        assert!(check_origin(&h).is_err());
+    }
+
+    #[test]
+    fn limiter_blocks_after_max_failures() {
+        let cfg = SessionConfig {
+            max_failures: 2,
+            ..SessionConfig::default()
+        };
+        let l = LoginLimiter::default();
+        assert!(l.allowed(&cfg, "Thu", None));
+        l.failed("thu", None);
+        l.failed("THU", None);
+        assert!(!l.allowed(&cfg, "thu", None));
+        assert!(l.allowed(&cfg, "other", None));
+        l.succeeded("thu", None);
+        assert!(l.allowed(&cfg, "thu", None));
+    }
+}

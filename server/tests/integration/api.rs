@@ -1,0 +1,179 @@
+//! The JSON API: routes, figures, the OpenAPI document and its committed copy.
+
+use axum::http::StatusCode;
+
+use crate::dash::*;
+
+#[tokio::test]
+async fn json_login_aggregates_completeness_ranking_units_periods() {
+    let d = dash().await;
+    let anon = Client::anonymous(&d.router);
+    let r = anon
+        .post_json(
+            "/api/v1/session",
+            serde_json::json!({"username": CITY.0, "password": CITY.1}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let info = r.json();
+    assert_eq!(info["role"], "city_officer");
+    assert_eq!(info["deidentified"], true);
+    let c = Client {
+        cookie: Some(format!(
+            "danvan_session={}",
+            cookie_of(&r, "danvan_session").unwrap()
+        )),
+        csrf: info["csrf_token"].as_str().unwrap().into(),
+        ..anon
+    };
+    let rep = c
+        .get(&format!("/api/v1/aggregates?unit=31&period={PERIOD}"))
+        .await
+        .json();
+    assert_eq!(rep["unit"]["code"], "31");
+    // Hòa Bình 6 + Thủy Nguyên 2 received in September.
+    assert_eq!(rep["totals"]["mediation"]["received"], 8);
+    assert_eq!(rep["totals"]["mediation"]["successful"], 4);
+    let hb = rep["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["unit"]["code"] == HOA_BINH)
+        .unwrap();
+    assert_eq!(hb["indicators"]["mediation"]["received"], 6);
+    assert_eq!(hb["indicators"]["mediation"]["unsuccessful"], 1);
+    // The previous month (August) had one case in Hòa Bình.
+    assert_eq!(rep["previous"]["mediation"]["received"], 1);
+
+    let rank = c
+        .get(&format!(
+            "/api/v1/ranking?unit=31&period={PERIOD}&indicator=mediation_received"
+        ))
+        .await
+        .json();
+    let first = &rank.as_array().unwrap()[0];
+    assert_eq!(first["unit"]["code"], HOA_BINH);
+    assert_eq!(first["rank"], 1);
+    assert_eq!(first["value"], 6.0);
+
+    let comp = c
+        .get(&format!("/api/v1/completeness?unit=31&period={PERIOD}"))
+        .await
+        .json();
+    assert!(comp["expected"].as_u64().unwrap() > 100, "{comp}");
+    assert_eq!(comp["with_records"], 2);
+
+    let unit = c.get("/api/v1/units/31?as_of=2025-09-30").await.json();
+    assert!(
+        unit["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["code"] == HOA_BINH)
+    );
+    // Before July 2025 the districts are the children.
+    let old = c.get("/api/v1/units/31?as_of=2025-03-01").await.json();
+    assert!(
+        old["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["level"] == "district")
+    );
+
+    let periods = c.get("/api/v1/periods").await.json();
+    let list = periods["periods"].as_array().unwrap();
+    assert!(list.iter().any(|p| p["kind"] == "quarter"));
+    assert!(
+        list.iter()
+            .all(|p| p["label"].is_string() && p["label_en"].is_string())
+    );
+
+    // JSON logout with the header.
+    let r = c
+        .send(
+            axum::http::Request::delete("/api/v1/session")
+                .header("x-csrf-token", c.csrf.clone())
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(c.get("/api/v1/periods").await.code(), "unauthenticated");
+}
+
+#[tokio::test]
+async fn records_api_is_for_the_commune_officer_of_that_commune() {
+    let d = dash().await;
+    let commune = Client::login(&d.router, COMMUNE).await;
+    let list = commune
+        .get(&format!("/api/v1/records?unit={HOA_BINH}"))
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    // 7 cases + 1 inspection + 1 democracy check.
+    assert_eq!(list.json().as_array().unwrap().len(), 9);
+    let r = commune
+        .get(&format!("/api/v1/records?unit={THUY_NGUYEN}"))
+        .await;
+    assert_eq!(r.code(), "out_of_scope");
+    let city = Client::login(&d.router, CITY).await;
+    let r = city.get(&format!("/api/v1/records?unit={HOA_BINH}")).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::FORBIDDEN, "records_forbidden")
+    );
+}
+
+/// Every route of the API router, as `(method, path)` in the OpenAPI document.
+const ROUTES: &[(&str, &str)] = &[
+    ("post", "/api/v1/session"),
+    ("get", "/api/v1/session"),
+    ("delete", "/api/v1/session"),
+    ("get", "/api/v1/periods"),
+    ("get", "/api/v1/units/{code}"),
+    ("get", "/api/v1/aggregates"),
+    ("get", "/api/v1/completeness"),
+    ("get", "/api/v1/ranking"),
+    ("post", "/api/v1/locks"),
+    ("get", "/api/v1/records"),
+];
+
+#[tokio::test]
+async fn openapi_is_served_complete_and_committed() {
+    let d = dash().await;
+    let r = Client::anonymous(&d.router).get("/api/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = r.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for (method, path) in ROUTES {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing from the OpenAPI document"
+        );
+    }
+    for schema in [
+        "Report",
+        "Completeness",
+        "RankRow",
+        "Lock",
+        "ErrorBody",
+        "Indicators",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "schema {schema} missing"
+        );
+    }
+    // The committed copy must be what the server serves.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.json");
+    let served = danvan_server::web::api::openapi_json_string();
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(path, format!("{served}\n")).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed.trim_end() == served.trim_end(),
+        "docs/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p danvan-server --test integration openapi`"
+    );
+}

@@ -1,0 +1,215 @@
+// Browser test of the officers' dashboard in a real headless Chromium (Debian's package).
+//
+// Starts `danvan-demo --serve` (a server seeded by simulated phones, with a commune officer and
+// a city officer), then as the city officer: log in, pick the period, go down from the city to a
+// commune, check a figure on the page against /api/v1/aggregates fetched in the same session,
+// switch to English, download the CSV and XLSX exports and check them, check the record list is
+// forbidden; then as the commune officer: open the record list and a record, lock the period.
+// Screenshots go to target/browser-artifacts/ and are kept.
+//
+// Usage: node dashboard.test.mjs <path to danvan-demo> [artifacts dir]
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const demoBin = process.argv[2] || path.join(root, 'target', 'debug', 'danvan-demo');
+const artifacts = path.resolve(process.argv[3] || path.join(root, 'target', 'browser-artifacts'));
+const PASSWORD = 'mat-khau-thu-nghiem-2025';
+const CITY = 'bao.haiphong';
+const COMMUNE_OFFICER = 'thu.hoabinh';
+const COMMUNE = '11533';
+const PERIOD = '2025-09';
+const started = Date.now();
+
+mkdirSync(artifacts, { recursive: true });
+let step = 0;
+const log = (msg) => console.log(`[browser ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
+function check(cond, msg) {
+  if (!cond) throw new Error(`check failed: ${msg}`);
+  log(`✓ ${msg}`);
+}
+async function shot(page, name) {
+  step += 1;
+  const file = path.join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  log(`screenshot ${file}`);
+}
+
+function startDemo() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'danvan-browser-'));
+  const child = spawn(
+    demoBin,
+    ['--serve', '--port', '0', '--data-dir', dataDir, '--dashboard-password', PASSWORD],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('the demo did not print DASHBOARD_URL within 120 s')), 120_000);
+    child.stdout.on('data', (b) => {
+      out += b.toString();
+      const m = out.match(/^DASHBOARD_URL=(\S+)$/m);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`the demo exited early (${code}):\n${out}`)));
+  });
+  return { child, url, dataDir };
+}
+
+/// The number shown in a figure cell ("1.234" in Vietnamese, "1,234" in English).
+function parseCount(text) {
+  return Number(text.trim().replace(/[.,\s]/g, ''));
+}
+
+async function login(page, base, user) {
+  await page.goto(`${base}/dashboard?unit=31&period=${PERIOD}`);
+  check(page.url().includes('/login?next='), `${user}: no session → login page`);
+  await page.fill('#username', user);
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('#login-form button[type=submit]')]);
+  check(new URL(page.url()).pathname === '/dashboard', `${user}: logged in, on the dashboard`);
+}
+
+async function main() {
+  const demo = startDemo();
+  let browser;
+  try {
+    const base = await demo.url;
+    log(`demo server at ${base}`);
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    // A fresh context is a fresh profile: no cookie from an earlier run.
+    const city = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+    const page = await city.newPage();
+
+    // Wrong password first: generic message, still on the login page.
+    await page.goto(`${base}/login`);
+    await shot(page, 'login');
+    await page.fill('#username', CITY);
+    await page.fill('#password', 'not the password');
+    await Promise.all([page.waitForNavigation(), page.click('#login-form button[type=submit]')]);
+    check((await page.textContent('#login-error')).includes('không đúng'), 'wrong password: generic error');
+
+    await login(page, base, CITY);
+    const cookies = await city.cookies();
+    const session = cookies.find((c) => c.name === 'danvan_session');
+    check(session && session.httpOnly && session.secure && session.sameSite === 'Strict',
+      'session cookie is HttpOnly, Secure, SameSite=Strict');
+
+    // City overview for the period of the demo's records, then down to the commune.
+    await page.goto(`${base}/dashboard`);
+    await page.selectOption('#period-select', PERIOD);
+    await Promise.all([page.waitForNavigation(), page.click('#period-picker button[type=submit]')]);
+    check((await page.getAttribute('#unit-title', 'data-period')) === PERIOD, 'period picker chose 2025-09');
+    check((await page.textContent('#unit-title')).includes('Thành phố Hải Phòng'), 'city overview');
+    check((await page.locator('svg.chart').count()) >= 2, 'SVG charts rendered');
+    await shot(page, 'city');
+    await Promise.all([
+      page.waitForNavigation(),
+      page.click('#children a:text-is("Phường Hòa Bình")'),
+    ]);
+    check((await page.getAttribute('#unit-title', 'data-unit')) === COMMUNE, 'drilled down to Phường Hòa Bình');
+    await shot(page, 'commune');
+
+    // A figure on the page against the API, in the same session.
+    const api = await page.evaluate(async ([u, p]) => {
+      const r = await fetch(`/api/v1/aggregates?unit=${u}&period=${p}`);
+      return { status: r.status, body: await r.json() };
+    }, [COMMUNE, PERIOD]);
+    check(api.status === 200, 'API answers in the browser session');
+    for (const key of ['received', 'successful', 'in_progress']) {
+      const shown = parseCount(await page.textContent(`table.indicators [data-indicator="mediation.${key}"]`));
+      check(shown === api.body.totals.mediation[key], `mediation.${key}: page ${shown} = API ${api.body.totals.mediation[key]}`);
+    }
+    check(api.body.totals.mediation.received > 0, 'the commune has cases in the period');
+
+    // English.
+    await Promise.all([page.waitForNavigation(), page.click('#lang-switch')]);
+    check((await page.getAttribute('html', 'lang')) === 'en', 'switched to English');
+    check((await page.textContent('body')).includes('Grassroots mediation'), 'English labels');
+    await shot(page, 'commune-en');
+
+    // Downloads.
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('#exports a[href*="mediation.csv"]'),
+    ]);
+    const csvPath = path.join(artifacts, 'mediation.csv');
+    await csv.saveAs(csvPath);
+    const csvText = readFileSync(csvPath, 'utf8');
+    check(csvText.charCodeAt(0) === 0xfeff, 'CSV starts with a UTF-8 BOM');
+    const lines = csvText.slice(1).trim().split('\n');
+    check(lines[0].startsWith('Unit code,Unit,'), `CSV header row: ${lines[0].slice(0, 40)}…`);
+    check(lines.length >= 3, `CSV has rows (${lines.length} lines)`);
+    const [xlsx] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('#exports a[href*="mediation-moj.xlsx"]'),
+    ]);
+    const xlsxPath = path.join(artifacts, 'mediation-moj.xlsx');
+    await xlsx.saveAs(xlsxPath);
+    const bytes = readFileSync(xlsxPath);
+    check(bytes.length > 2000 && bytes[0] === 0x50 && bytes[1] === 0x4b, `XLSX downloaded (${bytes.length} bytes, zip)`);
+    check(bytes.includes(Buffer.from('xl/worksheets/sheet1.xml')), 'XLSX holds a worksheet');
+
+    // The record list is not for the city officer.
+    const forbidden = await page.goto(`${base}/dashboard/records?unit=${COMMUNE}`);
+    check(forbidden.status() === 403, 'record list forbidden for the city officer (403)');
+    check((await page.getAttribute('[data-error-code]', 'data-error-code')) === 'records_forbidden', 'error code records_forbidden');
+    await shot(page, 'records-forbidden');
+    await page.goto(`${base}/dashboard?unit=31&period=${PERIOD}`);
+    await Promise.all([page.waitForNavigation(), page.click('.userbar button[type=submit]')]);
+    check(new URL(page.url()).pathname === '/login', 'logged out');
+    await city.close();
+
+    // The commune officer sees the record list and a record.
+    const communeCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const cp = await communeCtx.newPage();
+    await login(cp, base, COMMUNE_OFFICER);
+    await cp.goto(`${base}/dashboard?unit=${COMMUNE}&period=${PERIOD}&lang=vi`);
+    await Promise.all([cp.waitForNavigation(), cp.click('#records-link')]);
+    const rows = await cp.locator('#records tbody tr').count();
+    check(rows >= 3, `commune officer sees the record list (${rows} records)`);
+    await shot(cp, 'records');
+    await Promise.all([cp.waitForNavigation(), cp.click('#records tbody tr:first-child a')]);
+    check((await cp.locator('#record').count()) === 1, 'record detail opens');
+    await shot(cp, 'record');
+    // Lock the period.
+    await cp.goto(`${base}/dashboard?unit=${COMMUNE}&period=${PERIOD}`);
+    await Promise.all([cp.waitForNavigation(), cp.click('#lock-form button[type=submit]')]);
+    check((await cp.getAttribute('#lock-state', 'data-locked')) === 'true', 'period locked with the form');
+    await shot(cp, 'locked');
+    await communeCtx.close();
+    log(`PASS in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${artifacts}`);
+  } finally {
+    if (browser) await browser.close();
+    demo.child.kill('SIGINT');
+    rmSync(demo.dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(`[browser] FAIL: ${e.stack || e}`);
+  console.error(`[browser] screenshots so far in ${artifacts}`);
+  process.exit(1);
+});

@@ -1,0 +1,204 @@
+//! The officers' side of the demo: reports of the synced records from the aggregation engine,
+//! more field data for the dashboard, and dashboard users (`danvan-demo --serve`).
+
+use anyhow::{Context, Result};
+use danvan_core::model::mediation::{MediationCategory, MediationSubtype};
+use danvan_core::model::{DemocracyCheck, MediationCase};
+use danvan_core::{Coded, Lang, RecordBody, RulesConfig};
+use danvan_server::Role;
+use danvan_server::aggregate::{Aggregator, PeriodsConfig, Report};
+
+use crate::{COMMUNE_HOA_BINH, Device, TestServer, day, mediation_case};
+
+/// The period the demo's records fall in.
+pub const DEMO_PERIOD: &str = "2025-09";
+
+/// A dashboard login created by the demo.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// Username.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// Role.
+    pub role: Role,
+    /// Unit code.
+    pub unit: String,
+}
+
+/// The aggregation engine over the server's storage.
+pub fn aggregator(server: &TestServer) -> Aggregator {
+    Aggregator::new(
+        server.storage.clone(),
+        server.units.clone(),
+        PeriodsConfig::default(),
+        RulesConfig::default(),
+    )
+}
+
+/// Report of `unit` for the demo period.
+pub fn report(server: &TestServer, unit: &str) -> Result<Report> {
+    let agg = aggregator(server);
+    let period = agg.periods().period(DEMO_PERIOD).context("demo period")?;
+    Ok(server.block_on(agg.report(unit, &period))?)
+}
+
+/// Print a report's headline mediation figures, and its rows with any record.
+pub fn print_report(r: &Report, lang: Lang, rows: bool) {
+    let t = |vi: &'static str, en: &'static str| if lang == Lang::En { en } else { vi };
+    let m = &r.totals.mediation;
+    println!(
+        "  {} · {} ({} {})",
+        r.unit.name,
+        r.period.label(lang),
+        t("số liệu đến", "as of"),
+        r.as_of.format("%d/%m/%Y")
+    );
+    println!(
+        "    {}: {} {} · {} {} · {} {} · {} {} · {} {}",
+        t("Hòa giải", "Mediation"),
+        m.received,
+        t("tiếp nhận", "received"),
+        m.carried_over,
+        t("kỳ trước chuyển sang", "carried over"),
+        m.successful,
+        t("thành", "successful"),
+        m.unsuccessful,
+        t("không thành", "unsuccessful"),
+        m.in_progress,
+        t("đang giải quyết", "in progress")
+    );
+    for c in m.by_category.iter().filter(|c| c.received > 0) {
+        let label =
+            MediationCategory::from_code(&c.code).map_or(c.code.as_str(), |x| x.label().get(lang));
+        println!("      {label}: {}", c.received);
+    }
+    println!(
+        "    {}: {} · {}: {}",
+        t(
+            "Thanh tra nhân dân (cuộc)",
+            "People's inspection (activities)"
+        ),
+        r.totals.inspection.activities,
+        t("Kiểm tra dân chủ (cuộc)", "Democracy checks"),
+        r.totals.democracy.checks
+    );
+    if rows {
+        for row in &r.children {
+            let m = &row.indicators.mediation;
+            if m.received + m.carried_over + m.in_progress > 0 {
+                println!(
+                    "    · {}: {} {}, {} {}",
+                    row.unit.name,
+                    m.received,
+                    t("tiếp nhận", "received"),
+                    m.successful,
+                    t("thành", "successful")
+                );
+            }
+        }
+    }
+}
+
+/// More field work for the dashboard: cases in a second commune, a democracy check.
+pub fn more_field_work(mai: &mut Device, thu: &mut Device) -> Result<()> {
+    let village = mai.unit.clone();
+    let commune = village.split('-').next().unwrap_or("").to_string();
+    for (i, (summary, cat, sub)) in [
+        (
+            "Tranh chấp tiền điện dùng chung",
+            MediationCategory::Civil,
+            MediationSubtype::WaterElectricity,
+        ),
+        (
+            "Xô xát giữa hai nhóm thanh niên",
+            MediationCategory::MinorViolation,
+            MediationSubtype::Scuffle,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut body = mediation_case(&village, &commune);
+        if let RecordBody::Mediation(m) = &mut body {
+            m.summary = summary.into();
+            m.category = cat;
+            m.subtype = sub;
+            m.logbook_no = Some(i as u32 + 1);
+            m.received_on = day(9, 8 + i as u32);
+            m.assigned_on = Some(day(9, 8 + i as u32));
+        }
+        let r = mai.create(body, day(9, 8 + i as u32))?;
+        if i == 0 {
+            // Mediated successfully on 15 September.
+            let by = mai.id().to_string();
+            mai.store.update(r.id(), |r| {
+                let on = day(9, 15);
+                if let RecordBody::Mediation(m) = &mut r.body {
+                    m.started_on = Some(on);
+                }
+                r.transition("mediating", on, &by, None)?;
+                if let RecordBody::Mediation(m) = &mut r.body {
+                    let ok = MediationCase::example_successful();
+                    m.sessions = ok.sessions;
+                    for s in &mut m.sessions {
+                        s.held_on = on;
+                    }
+                    m.agreement = ok.agreement.map(|mut a| {
+                        a.settlement_on = Some(on);
+                        a.due_on = Some(day(9, 30));
+                        a
+                    });
+                }
+                r.transition("successful", on, &by, None)?;
+                if let RecordBody::Mediation(m) = &mut r.body {
+                    m.closed_on = Some(on);
+                }
+                Ok(())
+            })?;
+        }
+    }
+    mai.sync()?;
+    let mut check = DemocracyCheck::example();
+    check.commune = COMMUNE_HOA_BINH.into();
+    thu.create(RecordBody::Democracy(check), day(9, 12))?;
+    thu.sync()?;
+    Ok(())
+}
+
+/// Create a commune officer (Hòa Bình) and a city officer (Hải Phòng) for the dashboard.
+pub fn create_users(server: &TestServer, password: Option<&str>) -> Result<Vec<Login>> {
+    let tree = server.units.tree();
+    let mut out = Vec::new();
+    for (username, role, unit) in [
+        ("thu.hoabinh", Role::CommuneOfficer, COMMUNE_HOA_BINH),
+        ("bao.haiphong", Role::CityOfficer, "31"),
+    ] {
+        let password = password.map_or_else(random_password, str::to_string);
+        server.block_on(danvan_server::users::add_user(
+            server.storage.as_ref(),
+            &tree,
+            username,
+            role,
+            unit,
+            &password,
+        ))?;
+        out.push(Login {
+            username: username.into(),
+            password,
+            role,
+            unit: unit.into(),
+        });
+    }
+    Ok(out)
+}
+
+fn random_password() -> String {
+    // 16 characters from an unambiguous alphabet.
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let id = uuid::Uuid::new_v4();
+    id.as_bytes()
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
+}
