@@ -181,7 +181,6 @@ impl SyncSession {
         Ok(Some(frame))
     }
 
-    /// Apply the server's response to the request last returned.
     /// The last request got no usable answer (transport error, error status or a garbled
     /// frame): its records go back to their state before the send, still pending, and the
     /// session ends.
@@ -197,6 +196,7 @@ impl SyncSession {
         store.mark_unanswered(&ids)
     }
 
+    /// Apply the server's response to the request last returned.
     pub fn handle_response(&mut self, store: &mut dyn SyncStore, frame: &[u8]) -> Result<()> {
         let resp: SyncResponse = wire::decode(frame).map_err(super::SyncError::Wire)?;
         self.in_flight.clear();
