@@ -379,10 +379,8 @@ fn add_record(acc: &mut Acc, idx: &FactIndex, s: &Slot, w: Window, commune: u32)
                     1,
                 );
             }
-            if received {
-                if s.sub != u16::MAX {
-                    bump(&mut acc.sub, usize::from(s.sub), 1);
-                }
+            if received && s.sub != u16::MAX {
+                bump(&mut acc.sub, usize::from(s.sub), 1);
             }
             if received || carried {
                 let f = |b: u8| u64::from(mm.flags & b != 0);
@@ -452,13 +450,6 @@ fn add_record(acc: &mut Acc, idx: &FactIndex, s: &Slot, w: Window, commune: u32)
             acc.communes.push(commune);
         }
     }
-}
-
-/// Where one bucket's records go, and the commune they count for (distinct communes checked).
-struct Routed {
-    bucket: usize,
-    dest: Dest,
-    commune: u32,
 }
 
 struct Router<'a> {
@@ -556,6 +547,13 @@ impl Router<'_> {
     }
 }
 
+/// One computation of a scan: rows, period, as-of day.
+pub(super) struct Job<'a> {
+    pub grouping: &'a Grouping,
+    pub period: &'a Period,
+    pub as_of: NaiveDate,
+}
+
 /// Compute `grouping`'s rows for `period` as of `as_of`.
 pub(super) fn run(
     idx: &FactIndex,
@@ -563,23 +561,40 @@ pub(super) fn run(
     grouping: &Grouping,
     period: &Period,
     as_of: NaiveDate,
-    _cfg: &danvan_core::RulesConfig,
 ) -> Computed {
-    let mut router = Router {
-        tree,
-        g: grouping,
-        on: as_of,
-        rows: grouping
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(k, c)| (c.as_str(), k))
-            .collect(),
-        unalloc: Vec::new(),
-        unalloc_of: HashMap::new(),
-        communes: HashMap::new(),
+    let job = Job {
+        grouping,
+        period,
+        as_of,
     };
-    let mut routed = Vec::new();
+    run_many(idx, tree, &[job]).pop().unwrap_or_default()
+}
+
+/// Several computations in one pass over the records (a report and its previous period): each
+/// record is read once and added to every job it counts in.
+pub(super) fn run_many(idx: &FactIndex, tree: &UnitTree, jobs: &[Job<'_>]) -> Vec<Computed> {
+    let nj = jobs.len();
+    let mut routers: Vec<Router<'_>> = jobs
+        .iter()
+        .map(|j| Router {
+            tree,
+            g: j.grouping,
+            on: j.as_of,
+            rows: j
+                .grouping
+                .rows
+                .iter()
+                .enumerate()
+                .map(|(k, c)| (c.as_str(), k))
+                .collect(),
+            unalloc: Vec::new(),
+            unalloc_of: HashMap::new(),
+            communes: HashMap::new(),
+        })
+        .collect();
+    // Per routed bucket: its index, then one destination per job.
+    let mut routed: Vec<usize> = Vec::new();
+    let mut dests: Vec<Option<(Dest, u32)>> = Vec::new();
     for (b, bucket) in idx.buckets.iter().enumerate() {
         if bucket.slots.is_empty() {
             continue;
@@ -591,75 +606,101 @@ pub(super) fn run(
         }) else {
             continue;
         };
-        let place = resolve::resolve(tree, version, as_of);
-        if let Some((dest, commune)) = router.route(place) {
-            routed.push(Routed {
-                bucket: b,
-                dest,
-                commune,
-            });
+        let here: Vec<Option<(Dest, u32)>> = routers
+            .iter_mut()
+            .map(|r| {
+                let place = resolve::resolve(tree, version, r.on);
+                r.route(place)
+            })
+            .collect();
+        if here.iter().any(Option::is_some) {
+            routed.push(b);
+            dests.extend(here);
         }
     }
-    let n_rows = grouping.rows.len();
-    let n_un = router.unalloc.len();
-    let slot = |d: Dest| match d {
-        Dest::Row(r) => r,
-        Dest::Direct => n_rows,
-        Dest::Unalloc(j) => n_rows + 1 + j,
+    let sizes: Vec<(usize, usize)> = jobs
+        .iter()
+        .zip(&routers)
+        .map(|(j, r)| (j.grouping.rows.len(), r.unalloc.len()))
+        .collect();
+    let windows: Vec<Window> = jobs
+        .iter()
+        .map(|j| Window {
+            start: asof::day(j.period.start),
+            cut: asof::day(j.as_of),
+        })
+        .collect();
+    let acc_of = |job: usize, d: Dest| {
+        let n_rows = sizes[job].0;
+        match d {
+            Dest::Row(r) => r,
+            Dest::Direct => n_rows,
+            Dest::Unalloc(j) => n_rows + 1 + j,
+        }
     };
-    let w = Window {
-        start: asof::day(period.start),
-        cut: asof::day(as_of),
-    };
-    let scan = |part: &[Routed]| {
-        let mut accs = vec![Acc::default(); n_rows + 1 + n_un];
-        for r in part {
-            let acc = &mut accs[slot(r.dest)];
-            for s in &idx.buckets[r.bucket].slots {
-                add_record(acc, idx, &idx.slots[*s as usize], w, r.commune);
+    let scan = |from: usize, to: usize| {
+        let mut accs: Vec<Vec<Acc>> = sizes
+            .iter()
+            .map(|(n, u)| vec![Acc::default(); n + 1 + u])
+            .collect();
+        for k in from..to {
+            let targets: Vec<(usize, usize, u32)> = (0..nj)
+                .filter_map(|j| dests[k * nj + j].map(|(d, c)| (j, acc_of(j, d), c)))
+                .collect();
+            for s in &idx.buckets[routed[k]].slots {
+                let slot = &idx.slots[*s as usize];
+                for (j, a, c) in &targets {
+                    add_record(&mut accs[*j][*a], idx, slot, windows[*j], *c);
+                }
             }
         }
         accs
     };
     // Two halves of about equal record counts, one per thread.
-    let total: usize = routed
-        .iter()
-        .map(|r| idx.buckets[r.bucket].slots.len())
-        .sum();
+    let total: usize = routed.iter().map(|b| idx.buckets[*b].slots.len()).sum();
     let mut split = 0;
     let mut seen = 0;
-    for r in &routed {
+    for b in &routed {
         if seen * 2 >= total {
             break;
         }
-        seen += idx.buckets[r.bucket].slots.len();
+        seen += idx.buckets[*b].slots.len();
         split += 1;
     }
-    let (a, b) = routed.split_at(split);
-    let mut accs = if total > 50_000 {
+    let all = routed.len();
+    let per_job = if total > 50_000 {
         std::thread::scope(|sc| {
-            let h = sc.spawn(|| scan(b));
-            let mut left = scan(a);
-            if let Ok(right) = h.join() {
-                for (l, r) in left.iter_mut().zip(&right) {
-                    l.merge(r);
-                }
-            } else {
-                // A panicking half must not yield half a report.
-                left = scan(b);
-                let again = scan(a);
-                for (l, r) in left.iter_mut().zip(&again) {
-                    l.merge(r);
+            let h = sc.spawn(|| scan(split, all));
+            let mut left = scan(0, split);
+            // A panicking half must not yield half a report: redo it here.
+            let right = h.join().unwrap_or_else(|_| scan(split, all));
+            for (l, r) in left.iter_mut().zip(&right) {
+                for (a, b) in l.iter_mut().zip(r) {
+                    a.merge(b);
                 }
             }
             left
         })
     } else {
-        scan(&routed)
+        scan(0, all)
     };
+    per_job
+        .into_iter()
+        .zip(routers)
+        .zip(sizes)
+        .map(|((accs, router), (n_rows, _))| finish_job(idx, accs, router.unalloc, n_rows))
+        .collect()
+}
+
+fn finish_job(
+    idx: &FactIndex,
+    mut accs: Vec<Acc>,
+    unalloc: Vec<Unalloc>,
+    n_rows: usize,
+) -> Computed {
     let mut totals = Acc::default();
     for (k, acc) in accs.iter().enumerate() {
-        let counted = k <= n_rows || router.unalloc[k - n_rows - 1].in_totals;
+        let counted = k <= n_rows || unalloc[k - n_rows - 1].in_totals;
         if counted {
             totals.merge(acc);
         }
@@ -668,7 +709,7 @@ pub(super) fn run(
     let mut rest = accs.split_off(n_rows);
     let direct_acc = rest.remove(0);
     let direct = (direct_acc.records.iter().any(|n| *n > 0)).then(|| direct_acc.finish(idx));
-    let mut unallocated = router.unalloc;
+    let mut unallocated = unalloc;
     for (u, acc) in unallocated.iter_mut().zip(rest) {
         u.indicators = acc.finish(idx);
     }
