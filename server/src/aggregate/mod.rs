@@ -119,7 +119,7 @@ impl Aggregator {
                 idx.last_seq()
             })
             .await
-            .map_err(|e| Error::Invalid(format!("index update failed: {e}")))?;
+            .map_err(|e| Error::Io(std::io::Error::other(format!("index update failed: {e}"))))?;
             loaded += n;
             if first_load && loaded >= PAGE as usize {
                 tracing::info!(facts = loaded, "loading the fact index");
@@ -143,7 +143,11 @@ impl Aggregator {
                     .compact();
             })
             .await
-            .map_err(|e| Error::Invalid(format!("index compaction failed: {e}")))?;
+            .map_err(|e| {
+                Error::Io(std::io::Error::other(format!(
+                    "index compaction failed: {e}"
+                )))
+            })?;
             tracing::info!(ms = t.elapsed().as_millis() as u64, "fact index compacted");
         }
         if loaded > 0 {
@@ -217,7 +221,7 @@ impl Aggregator {
                 (cur, out.next())
             })
             .await
-            .map_err(|e| Error::Invalid(format!("report failed: {e}")))?
+            .map_err(|e| Error::Io(std::io::Error::other(format!("report failed: {e}"))))?
         };
 
         let mut rows = Vec::with_capacity(children.len());
@@ -296,7 +300,7 @@ impl Aggregator {
             compute::run(&idx, &tree, &grouping, &period, as_of)
         })
         .await
-        .map_err(|e| Error::Invalid(format!("report failed: {e}")))
+        .map_err(|e| Error::Io(std::io::Error::other(format!("report failed: {e}"))))
     }
 
     fn communes_of(tree: &UnitTree, root: &str, day: NaiveDate) -> Vec<Unit> {
