@@ -6,7 +6,7 @@
 //! processes on one database stay correct. A report resolves each entered unit to the unit tree
 //! as of the cut-off (`resolve.rs`: successors of merged units, villages of split communes,
 //! "not allocated" lines), then scans only the records of units inside the requested subtree
-//! (`compute.rs`). Periods are configuration (`periods.rs`); locks and late amendments are kept
+//! (`compute.rs`, with the per-record rules in `rules.rs`). Periods are configuration (`periods.rs`); locks and late amendments are kept
 //! by storage (`storage/agg.rs`).
 
 use std::collections::HashMap;
@@ -24,6 +24,7 @@ mod compute;
 mod index;
 pub mod periods;
 pub mod resolve;
+mod rules;
 mod types;
 
 pub use index::IndexStats;
