@@ -121,10 +121,10 @@ impl Gen {
         f.subtype = Some(self.pick(MediationSubtype::all()).code().into());
         self.push(&mut f, "received", main);
         let start = self.later(main, 0, 6);
-        let mut open = !self.push(&mut f, "mediating", start);
+        let started = self.push(&mut f, "mediating", start);
         let outcome: f64 = self.rng.random();
         let end = self.later(start, 3, 60);
-        if !open && outcome > 0.06 {
+        if started && outcome > 0.06 {
             let status = match self.rng.random_range(0..100) {
                 0..70 => "successful",
                 70..90 => "unsuccessful",
@@ -144,11 +144,8 @@ impl Gen {
                         f.closed_on = None;
                     }
                 }
-            } else {
-                open = true;
             }
         }
-        let _ = open;
         self.flag(&mut f, "started_late", 0.08);
         self.flag(&mut f, "violence_risk", 0.02);
         self.flag(&mut f, "agreement_not_carried_out", 0.02);
@@ -244,7 +241,6 @@ impl Gen {
         }
         f.measures
             .push(("score".into(), f64::from(self.rng.random_range(50..100u32))));
-        let _ = main.year();
         f
     }
 }

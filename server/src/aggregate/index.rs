@@ -132,10 +132,51 @@ pub struct IndexStats {
     pub last_seq: i64,
 }
 
+/// Record id → slot: a sorted array for the bulk (24 B per record) plus a hash map for records
+/// added since the last compaction.
+#[derive(Debug, Default)]
+struct IdMap {
+    sorted: Vec<([u64; 2], u32)>,
+    recent: FxHashMap<[u64; 2], u32>,
+}
+
+impl IdMap {
+    fn get(&self, key: &[u64; 2]) -> Option<u32> {
+        self.recent.get(key).copied().or_else(|| {
+            self.sorted
+                .binary_search_by(|(k, _)| k.cmp(key))
+                .ok()
+                .map(|i| self.sorted[i].1)
+        })
+    }
+
+    fn insert(&mut self, key: [u64; 2], slot: u32) {
+        self.recent.insert(key, slot);
+    }
+
+    /// Renumber slots and fold the recent entries into the sorted array.
+    fn remap(&mut self, perm: &[u32]) {
+        let mut all = std::mem::take(&mut self.sorted);
+        all.extend(self.recent.drain());
+        self.recent.shrink_to_fit();
+        for (_, v) in &mut all {
+            *v = perm[*v as usize];
+        }
+        all.sort_unstable_by_key(|e| e.0);
+        all.shrink_to_fit();
+        self.sorted = all;
+    }
+
+    fn bytes(&self) -> usize {
+        self.sorted.capacity() * std::mem::size_of::<([u64; 2], u32)>()
+            + self.recent.capacity() * (std::mem::size_of::<([u64; 2], u32)>() + 1)
+    }
+}
+
 /// The index.
 #[derive(Debug, Default)]
 pub(super) struct FactIndex {
-    by_id: FxHashMap<[u64; 2], u32>,
+    by_id: IdMap,
     pub slots: Vec<Slot>,
     pub hist_day: Vec<Day>,
     pub hist_status: Vec<u8>,
@@ -151,6 +192,8 @@ pub(super) struct FactIndex {
     bucket_of: FxHashMap<(u32, Day), u32>,
     tree: Option<Arc<UnitTree>>,
     last_seq: i64,
+    /// Records laid out in bucket order by the last compaction.
+    sorted: usize,
 }
 
 #[derive(Deserialize)]
@@ -221,7 +264,7 @@ impl FactIndex {
     pub fn stats(&self) -> IndexStats {
         use std::mem::size_of;
         let bytes = self.slots.capacity() * size_of::<Slot>()
-            + self.by_id.capacity() * (size_of::<([u64; 2], u32)>() + 1)
+            + self.by_id.bytes()
             + self.hist_day.capacity() * 4
             + self.hist_status.capacity()
             + self.med.capacity() * size_of::<MedM>()
@@ -253,6 +296,7 @@ impl FactIndex {
             return;
         }
         self.tree = Some(Arc::clone(tree));
+        self.sorted = 0;
         self.buckets.clear();
         self.bucket_of.clear();
         for i in 0..self.slots.len() {
@@ -282,6 +326,66 @@ impl FactIndex {
         });
         self.bucket_of.insert(key, b);
         b
+    }
+
+    /// Records appended since the last [`compact`](Self::compact).
+    pub fn unsorted(&self) -> usize {
+        self.slots.len() - self.sorted
+    }
+
+    /// Lay records out bucket by bucket — slots, histories and measures in scan order — so a
+    /// report reads memory sequentially. Run after the first load and when many records were
+    /// appended since (about a second per million records).
+    pub fn compact(&mut self) {
+        let n = self.slots.len();
+        let mut perm = vec![0u32; n];
+        let mut slots = Vec::with_capacity(n);
+        let mut hist_day = Vec::with_capacity(self.hist_day.len());
+        let mut hist_status = Vec::with_capacity(self.hist_status.len());
+        let mut med = Vec::with_capacity(self.med.len());
+        let mut ins = Vec::with_capacity(self.ins.len());
+        let mut dem = Vec::with_capacity(self.dem.len());
+        let mut dues = Vec::with_capacity(self.dues.len());
+        for bucket in &mut self.buckets {
+            for old in bucket.slots.iter_mut() {
+                let mut s = self.slots[*old as usize];
+                let (a, len) = (s.hist as usize, usize::from(s.hist_len));
+                s.hist = hist_day.len() as u32;
+                hist_day.extend_from_slice(&self.hist_day[a..a + len]);
+                hist_status.extend_from_slice(&self.hist_status[a..a + len]);
+                s.meas = match kind_of(s.kind) {
+                    RecordKind::Mediation => {
+                        med.push(self.med[s.meas as usize]);
+                        med.len() - 1
+                    }
+                    RecordKind::Inspection => {
+                        let mut m = self.ins[s.meas as usize];
+                        let d = m.dues as usize;
+                        m.dues = dues.len() as u32;
+                        dues.extend_from_slice(&self.dues[d..d + usize::from(m.dues_len)]);
+                        ins.push(m);
+                        ins.len() - 1
+                    }
+                    RecordKind::Democracy => {
+                        dem.push(self.dem[s.meas as usize]);
+                        dem.len() - 1
+                    }
+                } as u32;
+                let new = slots.len() as u32;
+                perm[*old as usize] = new;
+                slots.push(s);
+                *old = new;
+            }
+        }
+        self.by_id.remap(&perm);
+        self.slots = slots;
+        self.hist_day = hist_day;
+        self.hist_status = hist_status;
+        self.med = med;
+        self.ins = ins;
+        self.dem = dem;
+        self.dues = dues;
+        self.sorted = self.slots.len();
     }
 
     /// Apply fact rows (in `updated_seq` order) read from storage.
@@ -331,7 +435,7 @@ impl FactIndex {
             .map(|c| self.subs.id(c) as u16)
             .unwrap_or(u16::MAX);
         let key = id_key(&row.id);
-        let existing = self.by_id.get(&key).copied();
+        let existing = self.by_id.get(&key);
         let old = existing.map(|i| self.slots[i as usize]);
 
         // History: in place when it fits, else appended.

@@ -6,7 +6,7 @@
 //! processes on one database stay correct. A report resolves each entered unit to the unit tree
 //! as of the cut-off (`resolve.rs`: successors of merged units, villages of split communes,
 //! "not allocated" lines), then scans only the records of units inside the requested subtree
-//! (`compute.rs`). Periods are configuration (`periods.rs`); locks and late amendments are kept
+//! (`compute.rs`, with the per-record rules in `rules.rs`). Periods are configuration (`periods.rs`); locks and late amendments are kept
 //! by storage (`storage/agg.rs`).
 
 use std::collections::HashMap;
@@ -24,6 +24,7 @@ mod compute;
 mod index;
 pub mod periods;
 pub mod resolve;
+mod rules;
 mod types;
 
 pub use index::IndexStats;
@@ -119,7 +120,7 @@ impl Aggregator {
                 idx.last_seq()
             })
             .await
-            .map_err(|e| Error::Invalid(format!("index update failed: {e}")))?;
+            .map_err(|e| Error::Io(std::io::Error::other(format!("index update failed: {e}"))))?;
             loaded += n;
             if first_load && loaded >= PAGE as usize {
                 tracing::info!(facts = loaded, "loading the fact index");
@@ -127,6 +128,28 @@ impl Aggregator {
             if (n as i64) < PAGE {
                 break;
             }
+        }
+        let needs_compaction = {
+            let idx = self.read_index();
+            idx.unsorted() > 10_000 && idx.unsorted() * 10 > idx.stats().records as usize
+        };
+        if needs_compaction {
+            let inner = Arc::clone(&self.inner);
+            let t = std::time::Instant::now();
+            tokio::task::spawn_blocking(move || {
+                inner
+                    .index
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .compact();
+            })
+            .await
+            .map_err(|e| {
+                Error::Io(std::io::Error::other(format!(
+                    "index compaction failed: {e}"
+                )))
+            })?;
+            tracing::info!(ms = t.elapsed().as_millis() as u64, "fact index compacted");
         }
         if loaded > 0 {
             tracing::debug!(
@@ -174,21 +197,32 @@ impl Aggregator {
         let grouping = Grouping::children_of(&tree, &root, as_of);
         let prev_as_of = Self::as_of(&prev_period);
         let prev_grouping = Grouping::children_of(&tree, &root, prev_as_of);
-        let cfg = self.inner.rules.clone();
         let (cur, prev) = {
             let inner = Arc::clone(&self.inner);
             let (tree, period, prev_period) =
                 (Arc::clone(&tree), period.clone(), prev_period.clone());
             tokio::task::spawn_blocking(move || {
                 let idx = inner.index.read().unwrap_or_else(|e| e.into_inner());
-                let cur = compute::run(&idx, &tree, &grouping, &period, as_of, &cfg);
-                let prev = (tree.unit(&prev_grouping.root, prev_as_of).is_some()).then(|| {
-                    compute::run(&idx, &tree, &prev_grouping, &prev_period, prev_as_of, &cfg)
-                });
-                (cur, prev)
+                let mut jobs = vec![compute::Job {
+                    grouping: &grouping,
+                    period: &period,
+                    as_of,
+                }];
+                // The previous period's totals, in the same pass, when the unit existed then.
+                let with_prev = tree.unit(&prev_grouping.root, prev_as_of).is_some();
+                if with_prev {
+                    jobs.push(compute::Job {
+                        grouping: &prev_grouping,
+                        period: &prev_period,
+                        as_of: prev_as_of,
+                    });
+                }
+                let mut out = compute::run_many(&idx, &tree, &jobs).into_iter();
+                let cur = out.next().unwrap_or_default();
+                (cur, out.next())
             })
             .await
-            .map_err(|e| Error::Invalid(format!("report failed: {e}")))?
+            .map_err(|e| Error::Io(std::io::Error::other(format!("report failed: {e}"))))?
         };
 
         let mut rows = Vec::with_capacity(children.len());
@@ -261,14 +295,13 @@ impl Aggregator {
         let tree = self.inner.units.tree();
         let grouping = Grouping::units(unit, communes, Target::Commune);
         let inner = Arc::clone(&self.inner);
-        let cfg = self.inner.rules.clone();
         let period = period.clone();
         tokio::task::spawn_blocking(move || {
             let idx = inner.index.read().unwrap_or_else(|e| e.into_inner());
-            compute::run(&idx, &tree, &grouping, &period, as_of, &cfg)
+            compute::run(&idx, &tree, &grouping, &period, as_of)
         })
         .await
-        .map_err(|e| Error::Invalid(format!("report failed: {e}")))
+        .map_err(|e| Error::Io(std::io::Error::other(format!("report failed: {e}"))))
     }
 
     fn communes_of(tree: &UnitTree, root: &str, day: NaiveDate) -> Vec<Unit> {

@@ -38,6 +38,13 @@ pub async fn run(cli: Cli) -> Result<()> {
                 ..ServerConfig::default()
             };
             let state = AppState::new(storage, units, config);
+            // Load the fact index in the background so the first report does not wait for it.
+            let aggregator = state.aggregator.clone();
+            tokio::spawn(async move {
+                if let Err(e) = aggregator.refresh().await {
+                    tracing::warn!(error = %e, "fact index not loaded at start-up");
+                }
+            });
             let listener = tokio::net::TcpListener::bind(args.listen).await?;
             tracing::info!(addr = %listener.local_addr()?, "listening");
             serve(listener, state, shutdown_signal()).await?;

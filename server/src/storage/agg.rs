@@ -2,7 +2,7 @@
 //! fact rows by sequence, period locks with their snapshot, late amendments, and a bulk fact
 //! insert for imports and benchmarks.
 //!
-//! Late amendments are flagged on the merge path: [`flag_late_amendments!`] runs inside
+//! Late amendments are flagged on the merge path: `flag_late_amendments!` runs inside
 //! `apply_pushes`' transaction, before a fact row is written, and costs one indexed query when
 //! no lock covers the record's unit.
 

@@ -437,6 +437,34 @@ async fn refresh_picks_up_new_facts_only(storage: Arc<dyn Storage>) {
         .received;
     assert_eq!((before, after), (1, 2));
     assert_eq!(agg.stats().records, 10);
+
+    // Enough new records to lay the index out again (compaction), then an update of an old
+    // record: ids still find their slots, histories and buckets follow.
+    let many: Vec<Fact> = (0..12_000)
+        .map(|i| {
+            med(
+                1_000 + i,
+                "11473",
+                "2025-06-01",
+                &[("received", "2025-06-01")],
+            )
+        })
+        .collect();
+    storage.insert_facts(&many).await.unwrap();
+    let mut f4 = dataset().remove(3);
+    f4.history.push(FactStatus {
+        status: "successful".into(),
+        on: day("2025-12-20"),
+    });
+    let r = agg.report("31", &y).await.unwrap();
+    assert_eq!(row(&r, "11473").mediation.received, 12_002);
+    assert_eq!(row(&r, "11560").mediation.in_progress, 1);
+    storage.insert_facts(&[f4]).await.unwrap();
+    let r = agg.report("31", &y).await.unwrap();
+    assert_eq!(agg.stats().records, 12_010);
+    let t = &row(&r, "11560").mediation;
+    assert_eq!((t.received, t.successful, t.in_progress), (2, 2, 0));
+    assert_eq!(r.totals.mediation.received, 6 + 1 + 12_000);
 }
 
 /// The merge path (`apply_pushes`, as `POST /v1/sync` calls it) flags a record that arrives
