@@ -67,7 +67,7 @@ pub fn lines(report: &Report, lang: Lang) -> Vec<(String, String, Indicators)> {
     if let Some(d) = &report.direct {
         out.push((
             report.unit.code.clone(),
-            report.unit.name.clone(),
+            format!("{} {}", m.direct, report.unit.name),
             d.clone(),
         ));
     }

@@ -58,6 +58,8 @@ catalogue! {
     total: "Tổng cộng", "Total";
     unallocated: "Chưa phân bổ", "Not allocated";
     unallocated_from: "Chưa phân bổ (từ đơn vị cũ", "Not allocated (from former unit";
+    direct: "Ghi nhận trực tiếp tại", "Entered directly under";
+    info_only: "chỉ để tham khảo, không cộng vào tổng", "for information, not in the total";
     by_category: "Vụ việc theo phạm vi thống kê", "Cases by category";
     trend: "So với kỳ trước", "Compared with the previous period";
     ranking: "Xếp hạng các xã", "Ranking of communes";

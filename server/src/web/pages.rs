@@ -403,11 +403,27 @@ fn child_rows(report: &Report, period: &str, lang: Lang, m: &Messages) -> Vec<Ch
             class: "",
         })
         .collect();
+    if let Some(d) = &report.direct {
+        rows.push(ChildRow {
+            href: None,
+            code: report.unit.code.clone(),
+            name: format!("{} {}", m.direct, report.unit.name),
+            cells: cells(d, lang),
+            lock: String::new(),
+            late: 0,
+            class: "direct",
+        });
+    }
     for u in &report.unallocated {
+        let name = if u.in_totals {
+            u.label(lang)
+        } else {
+            format!("{} — {}", u.label(lang), m.info_only)
+        };
         rows.push(ChildRow {
             href: None,
             code: u.from.code.clone(),
-            name: u.label(lang),
+            name,
             cells: cells(&u.indicators, lang),
             lock: String::new(),
             late: 0,
