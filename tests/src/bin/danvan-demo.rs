@@ -202,21 +202,31 @@ fn main() -> Result<()> {
         .transition(&ids[0], "mediating", day(9, 4), None)?;
     let overdue = lan.store.overdue(day(9, 10))?;
     println!(
-        "  {} {}: {}",
+        "  {} {}:",
         overdue.len(),
         o.t(
             "việc quá hạn tính đến 10/09/2025",
             "overdue item(s) as of 2025-09-10"
-        ),
-        overdue
-            .iter()
-            .map(|(_, _, od)| match o.lang {
-                Lang::Vi => od.vi.clone(),
-                Lang::En => od.en.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join(" | ")
+        )
     );
+    for (id, _, od) in &overdue {
+        let case = ids
+            .iter()
+            .position(|i| i == id)
+            .map(|n| subjects[n].0)
+            .unwrap_or("?");
+        let text = match o.lang {
+            Lang::Vi => &od.vi,
+            Lang::En => &od.en,
+        };
+        println!(
+            "    ⏰ {case}: {text} ({} {}, {} {})",
+            o.t("hạn", "due"),
+            od.due_on,
+            od.days_late,
+            o.t("ngày trễ", "days late")
+        );
+    }
 
     o.step("Có mạng: Lan đồng bộ", "Network is back: Lan syncs");
     sync_with_bar(&o, &mut lan)?;
