@@ -7,6 +7,7 @@
 //! cargo bench -p danvan-e2e --bench sync -- --quick           # N = 500 (smoke run)
 //! DANVAN_BENCH_RECORDS=2000 DANVAN_BENCH_DEVICES=500 cargo bench -p danvan-e2e --bench sync
 //! DANVAN_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench ...  # + PostgreSQL
+//! DANVAN_BENCH_ONLY=merges cargo bench -p danvan-e2e --bench sync   # only 5. (merges/s)
 //! ```
 //!
 //! Progress goes to stderr; the table goes to stdout and to `target/bench-sync.md`. Every figure
@@ -483,6 +484,62 @@ fn row(workload: &str, danvan: String, plain: String, target: &str, met: &str) -
     }
 }
 
+/// Section 5 (server merges per second) on SQLite and, when configured, PostgreSQL. `plain_rate`
+/// is section 1's plain-Automerge figure, if section 1 ran.
+fn merge_rows(n: usize, plain_rate: Option<f64>) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    eprintln!("5. server merges per second (SQLite)");
+    let plain = plain_rate.map_or_else(
+        || "— (section 1 not run)".to_string(),
+        |r| format!("{r:.0} docs/s first sync (in-process, no storage)"),
+    );
+    let merge_row = |backend: &str, fresh: &MergeRun, edits: &MergeRun| {
+        let merges = fresh.merges + edits.merges;
+        let wall = fresh.wall + edits.wall;
+        let rate = merges as f64 / wall.as_secs_f64();
+        row(
+            &format!("5. Server merges/s, {backend}"),
+            format!(
+                "{rate:.0}/s ({merges} merges in {}: {} fresh in {} ({:.0}/s), {} edits in {} ({:.0}/s); 4 devices at once, {} RT; server handler busy {} = {:.0} merges per handler-second)",
+                secs(wall),
+                fresh.merges,
+                secs(fresh.wall),
+                fresh.merges as f64 / fresh.wall.as_secs_f64(),
+                edits.merges,
+                secs(edits.wall),
+                edits.merges as f64 / edits.wall.as_secs_f64(),
+                fresh.rounds + edits.rounds,
+                secs(fresh.server + edits.server),
+                merges as f64 / (fresh.server + edits.server).as_secs_f64()
+            ),
+            plain.clone(),
+            "≥ 2,000/s",
+            met(rate >= 2000.0),
+        )
+    };
+    {
+        let s = TestServer::start()?;
+        let (fresh, edits) = merges_per_second(&s, n, "SQLite")?;
+        rows.push(merge_row("SQLite", &fresh, &edits));
+    }
+    eprintln!("5. server merges per second (PostgreSQL)");
+    match TestServer::start_postgres()? {
+        Some(s) => {
+            let (fresh, edits) = merges_per_second(&s, n, "PostgreSQL")?;
+            rows.push(merge_row("PostgreSQL", &fresh, &edits));
+        }
+        None => rows.push(row(
+            "5. Server merges/s, PostgreSQL",
+            "skipped (DANVAN_TEST_DATABASE_URL not set)".into(),
+            "—".into(),
+            "—",
+            "—",
+        )),
+    }
+
+    Ok(rows)
+}
+
 fn main() -> Result<()> {
     let quick = std::env::args().any(|a| a == "--quick")
         || std::env::var("DANVAN_BENCH_QUICK").is_ok_and(|v| v == "1");
@@ -492,6 +549,16 @@ fn main() -> Result<()> {
     let mut rows: Vec<Row> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     eprintln!("danvan sync bench: N = {n} records, {n_devices} concurrent devices");
+    if std::env::var("DANVAN_BENCH_ONLY").is_ok_and(|v| v == "merges") {
+        // Section 5 alone; the table goes to stdout only (target/bench-sync.md keeps the full run).
+        for r in merge_rows(n, None)? {
+            println!(
+                "| {} | {} | {} | {} | {} |",
+                r.workload, r.danvan, r.plain, r.target, r.met
+            );
+        }
+        return Ok(());
+    }
 
     // ---- 1. First upload ---------------------------------------------------------------------
     let server = TestServer::start()?;
@@ -721,51 +788,8 @@ fn main() -> Result<()> {
     drop(server);
 
     // ---- 5. Server merges per second ---------------------------------------------------------
-    eprintln!("5. server merges per second (SQLite)");
     let plain_rate = plain_up.docs as f64 / plain_up.wall.as_secs_f64();
-    let merge_row = |backend: &str, fresh: &MergeRun, edits: &MergeRun| {
-        let merges = fresh.merges + edits.merges;
-        let wall = fresh.wall + edits.wall;
-        let rate = merges as f64 / wall.as_secs_f64();
-        row(
-            &format!("5. Server merges/s, {backend}"),
-            format!(
-                "{rate:.0}/s ({merges} merges in {}: {} fresh in {} ({:.0}/s), {} edits in {} ({:.0}/s); 4 devices at once, {} RT; server handler busy {} = {:.0} merges per handler-second)",
-                secs(wall),
-                fresh.merges,
-                secs(fresh.wall),
-                fresh.merges as f64 / fresh.wall.as_secs_f64(),
-                edits.merges,
-                secs(edits.wall),
-                edits.merges as f64 / edits.wall.as_secs_f64(),
-                fresh.rounds + edits.rounds,
-                secs(fresh.server + edits.server),
-                merges as f64 / (fresh.server + edits.server).as_secs_f64()
-            ),
-            format!("{plain_rate:.0} docs/s first sync (in-process, no storage)"),
-            "≥ 2,000/s",
-            met(rate >= 2000.0),
-        )
-    };
-    {
-        let s = TestServer::start()?;
-        let (fresh, edits) = merges_per_second(&s, n, "SQLite")?;
-        rows.push(merge_row("SQLite", &fresh, &edits));
-    }
-    eprintln!("5. server merges per second (PostgreSQL)");
-    match TestServer::start_postgres()? {
-        Some(s) => {
-            let (fresh, edits) = merges_per_second(&s, n, "PostgreSQL")?;
-            rows.push(merge_row("PostgreSQL", &fresh, &edits));
-        }
-        None => rows.push(row(
-            "5. Server merges/s, PostgreSQL",
-            "skipped (DANVAN_TEST_DATABASE_URL not set)".into(),
-            "—".into(),
-            "—",
-            "—",
-        )),
-    }
+    rows.extend(merge_rows(n, Some(plain_rate))?);
 
     // ---- 6. Many devices at once -------------------------------------------------------------
     eprintln!("6. {n_devices} devices syncing at once");

@@ -61,17 +61,75 @@ fn reject(reason: RejectReason, detail: impl Into<String>) -> MergeOutcome {
     }
 }
 
+/// What the server's `documents` row says about a stored record: its bytes (snapshot followed by
+/// its chunks) and the kind and unit it was stored under, so the "before" side of the scope check
+/// needs no hydration.
+#[derive(Debug, Clone, Copy)]
+pub struct Stored<'a> {
+    /// Snapshot followed by its chunks.
+    pub bytes: &'a [u8],
+    /// Kind code of the stored record.
+    pub kind: &'a str,
+    /// Unit code of the stored record.
+    pub unit: &'a str,
+}
+
 /// Merge `push` into the stored document (`stored` = snapshot followed by its chunks, or `None`
 /// for a record the server has never seen), validate the merged record with the core rules,
 /// and ask `authorize(before, after)` whether the pushing device may make this change (scope and
 /// role are checked on the merged result, so a crafted change that moves a record out of scope
-/// is refused).
+/// is refused). The stored record is hydrated for `before`; see [`merge_stored`] for the server's
+/// path, which knows the stored kind and unit already.
 pub fn merge_push(
     stored: Option<&[u8]>,
     push: &Push,
     cfg: &RulesConfig,
     limits: &MergeLimits,
     authorize: impl FnOnce(Option<&Record>, &Record) -> Result<(), (RejectReason, String)>,
+) -> MergeOutcome {
+    merge_with(
+        stored,
+        push,
+        cfg,
+        limits,
+        |doc| autosurgeon::hydrate::<_, Record>(doc).ok(),
+        |b, r| b.envelope.kind == r.envelope.kind && b.envelope.id == r.envelope.id,
+        authorize,
+    )
+}
+
+/// [`merge_push`] for a stored record whose kind and unit are known from its `documents` row:
+/// the same checks and rejection reasons, without hydrating the record before the merge.
+/// `authorize` receives the stored unit (`None` for a new record) and the merged record. The
+/// stored id is the pushed id (the row is looked up by it), so only the kind is compared.
+pub fn merge_stored(
+    stored: Option<Stored<'_>>,
+    push: &Push,
+    cfg: &RulesConfig,
+    limits: &MergeLimits,
+    authorize: impl FnOnce(Option<&str>, &Record) -> Result<(), (RejectReason, String)>,
+) -> MergeOutcome {
+    merge_with(
+        stored.map(|s| s.bytes),
+        push,
+        cfg,
+        limits,
+        |_| stored,
+        |b, r| b.kind == crate::Coded::code(&r.envelope.kind),
+        |b, r| authorize(b.map(|b| b.unit), r),
+    )
+}
+
+/// The merge decision, generic over how the "before" side is known (`before_of`), how its
+/// identity is compared with the merged record (`same`) and what `authorize` is given.
+fn merge_with<B>(
+    stored: Option<&[u8]>,
+    push: &Push,
+    cfg: &RulesConfig,
+    limits: &MergeLimits,
+    before_of: impl FnOnce(&AutoCommit) -> Option<B>,
+    same: impl FnOnce(&B, &Record) -> bool,
+    authorize: impl FnOnce(Option<&B>, &Record) -> Result<(), (RejectReason, String)>,
 ) -> MergeOutcome {
     if push.changes.len() > limits.max_push_bytes {
         return reject(
@@ -82,8 +140,8 @@ pub fn merge_push(
     let (mut doc, before) = match stored {
         Some(bytes) => match AutoCommit::load(bytes) {
             Ok(d) => {
-                let rec = autosurgeon::hydrate::<_, Record>(&d).ok();
-                (d, rec)
+                let before = before_of(&d);
+                (d, before)
             }
             // The stored copy is ours and was valid when stored; failing here is a server bug,
             // reported as malformed rather than a panic.
@@ -125,7 +183,7 @@ pub fn merge_push(
         );
     }
     if let Some(b) = &before
-        && (b.envelope.kind != record.envelope.kind || b.envelope.id != record.envelope.id)
+        && !same(b, &record)
     {
         return reject(
             RejectReason::Malformed,

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use chrono::{Duration, Utc};
-use danvan_core::sync::merge::{MergeLimits, merge_push};
+use danvan_core::sync::merge::{MergeLimits, Stored, merge_stored};
 use danvan_core::sync::wire::{
     self, Outcome, PullDoc, RejectReason, SyncRequest, SyncResponse, Verdict, WireError,
 };
@@ -32,10 +32,11 @@ pub fn router() -> Router<AppState> {
     Router::new().route(wire::SYNC_PATH, post(sync))
 }
 
-/// Whether the device (with `scope`) may turn `before` into `after`.
+/// Whether the device (with `scope`) may turn the stored record (under unit `before`, `None` if
+/// new) into `after`.
 fn authorize(
     scope: &Scope,
-    before: Option<&Record>,
+    before: Option<&str>,
     after: &Record,
 ) -> Result<(), (RejectReason, String)> {
     let kind = after.envelope.kind;
@@ -45,14 +46,14 @@ fn authorize(
     if !scope.can_write_kinds.contains(&kind) {
         return Err((RejectReason::ForbiddenKind, kind.to_string()));
     }
-    for (which, rec) in [("before", before), ("after", Some(after))] {
-        if let Some(r) = rec
-            && !scope.can_write(kind, &r.envelope.unit)
+    for (which, unit) in [
+        ("before", before),
+        ("after", Some(after.envelope.unit.as_str())),
+    ] {
+        if let Some(unit) = unit
+            && !scope.can_write(kind, unit)
         {
-            return Err((
-                RejectReason::OutOfScope,
-                format!("unit {} ({which})", r.envelope.unit),
-            ));
+            return Err((RejectReason::OutOfScope, format!("unit {unit} ({which})")));
         }
     }
     Ok(())
@@ -111,8 +112,8 @@ async fn sync(
             })
             .collect()
     } else {
-        let decide = |stored: Option<&[u8]>, push: &wire::Push| {
-            merge_push(stored, push, &rules, &limits, |before, after| {
+        let decide = |stored: Option<Stored<'_>>, push: &wire::Push| {
+            merge_stored(stored, push, &rules, &limits, |before, after| {
                 authorize(&scope, before, after)
             })
         };

@@ -2,13 +2,20 @@
 //! one transaction) and the pull path (what a device lacks past its cursor), written once for
 //! both backends like `sql.rs`.
 //!
+//! The write path decides outside the writer: it reads the pushed records' rows with the reader
+//! pool, runs the CPU-heavy decision (load, merge, hydrate, validate) for the batch on all cores,
+//! then opens the writer transaction and, per push, keeps the decision only if the document's
+//! `updated_seq` is still the one it read; otherwise (a concurrent push of the same record) it
+//! reads and decides that push again inside the transaction. Everything a request writes is
+//! still one transaction.
+//!
 //! Every accepted change takes the next value of the global sync sequence (`sync_seq`). On
 //! PostgreSQL, `UPDATE sync_seq … RETURNING` holds that row's lock until commit, so writers
 //! commit in sequence order and a reader never skips a change that commits late; SQLite has one
 //! writer connection.
 
 use async_trait::async_trait;
-use danvan_core::sync::merge::MergeOutcome;
+use danvan_core::sync::merge::{MergeOutcome, Stored};
 use danvan_core::sync::wire::{Outcome, PullDoc, Push, Verdict};
 
 use crate::error::Result;
@@ -17,8 +24,128 @@ use crate::error::Result;
 pub const MAX_CHUNKS: i64 = 16;
 
 /// The merge decision the write path asks for each push: given the stored document (snapshot
-/// followed by its chunks; `None` if new) and the push, what to do.
-pub type Decide<'a> = dyn Fn(Option<&[u8]>, &Push) -> MergeOutcome + Send + Sync + 'a;
+/// followed by its chunks, with the kind and unit of its row; `None` if new) and the push, what
+/// to do. Called from several threads at once, outside the writer transaction.
+pub type Decide<'a> = dyn Fn(Option<Stored<'_>>, &Push) -> MergeOutcome + Send + Sync + 'a;
+
+/// Pushes per thread below which a batch is decided on one thread.
+const MIN_PUSHES_PER_THREAD: usize = 8;
+
+/// A stored document as the write path reads it.
+#[derive(Debug)]
+pub(crate) struct DocState {
+    /// Snapshot followed by its chunks.
+    pub bytes: Vec<u8>,
+    /// Length of the snapshot alone.
+    pub snapshot_len: usize,
+    /// Bytes of the chunks.
+    pub chunk_bytes: i64,
+    /// Device whose changes alone the snapshot holds, if one.
+    pub snapshot_origin: Option<String>,
+    /// Origin device of each chunk, in order.
+    pub chunk_origins: Vec<String>,
+    /// Sequence of the document's last change (the optimistic check).
+    pub updated_seq: i64,
+    /// Kind code.
+    pub kind: String,
+    /// Unit code.
+    pub unit: String,
+}
+
+impl DocState {
+    /// What [`Decide`] is given.
+    pub fn stored(&self) -> Stored<'_> {
+        Stored {
+            bytes: &self.bytes,
+            kind: &self.kind,
+            unit: &self.unit,
+        }
+    }
+}
+
+/// Decide every push against the document read for it, on all cores, without holding the async
+/// worker thread hostage (`block_in_place` on the multi-threaded runtime).
+pub(crate) fn decide_all(
+    decide: &Decide<'_>,
+    pushes: &[Push],
+    docs: &[Option<DocState>],
+) -> Vec<MergeOutcome> {
+    let run = || {
+        let work: Vec<(&Push, Option<&DocState>)> =
+            pushes.iter().zip(docs.iter().map(Option::as_ref)).collect();
+        let one =
+            |(push, doc): &(&Push, Option<&DocState>)| decide(doc.map(DocState::stored), push);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(work.len() / MIN_PUSHES_PER_THREAD)
+            .max(1);
+        if threads == 1 {
+            return work.iter().map(one).collect::<Vec<_>>();
+        }
+        let per = work.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = work
+                .chunks(per)
+                .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(run)
+    } else {
+        run()
+    }
+}
+
+/// Read the [`DocState`] of document `$id` (a `&str`) through executor `$exec` (re-evaluated per
+/// query, e.g. `&mut *tx`).
+macro_rules! load_doc_state {
+    ($exec:expr, $id:expr) => {{
+        let id: &str = $id;
+        let row: Option<(Vec<u8>, i64, Option<String>, i64, String, String)> = sqlx::query_as(
+            "SELECT snapshot, chunk_bytes, snapshot_origin, updated_seq, kind, unit \
+             FROM documents WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional($exec)
+        .await?;
+        match row {
+            None => None,
+            Some((snapshot, chunk_bytes, snapshot_origin, updated_seq, kind, unit)) => {
+                let chunks: Vec<(Vec<u8>, String)> = sqlx::query_as(
+                    "SELECT bytes, origin FROM doc_chunks WHERE doc_id = $1 ORDER BY seq",
+                )
+                .bind(id)
+                .fetch_all($exec)
+                .await?;
+                let snapshot_len = snapshot.len();
+                let mut bytes = snapshot;
+                bytes.reserve(chunk_bytes.max(0) as usize);
+                let mut chunk_origins = Vec::with_capacity(chunks.len());
+                for (c, origin) in chunks {
+                    bytes.extend_from_slice(&c);
+                    chunk_origins.push(origin);
+                }
+                Some($crate::storage::docs::DocState {
+                    bytes,
+                    snapshot_len,
+                    chunk_bytes,
+                    snapshot_origin,
+                    chunk_origins,
+                    updated_seq,
+                    kind,
+                    unit,
+                })
+            }
+        }
+    }};
+}
 
 /// What one pull returns.
 #[derive(Debug, Default)]
@@ -144,35 +271,42 @@ macro_rules! doc_storage {
             ) -> $crate::error::Result<Vec<danvan_core::sync::wire::Verdict>> {
                 use danvan_core::sync::merge::MergeOutcome;
                 use danvan_core::sync::wire::{Outcome, Verdict};
-                use $crate::storage::docs::{MAX_CHUNKS, accepted, encode_heads};
+                use $crate::storage::docs::{DocState, MAX_CHUNKS, accepted, decide_all, encode_heads};
+                // Read every pushed document with the reader pool, then decide them all on every
+                // core, before taking the writer.
+                let mut read: Vec<Option<DocState>> = Vec::with_capacity(pushes.len());
+                {
+                    let mut conn = self.reader().acquire().await?;
+                    for push in pushes {
+                        read.push(load_doc_state!(&mut *conn, &push.id.to_string()));
+                    }
+                }
+                let decided = decide_all(decide, pushes, &read);
                 let now = chrono::Utc::now().to_rfc3339();
                 let mut tx = self.writer().begin().await?;
-                let mut verdicts = Vec::with_capacity(pushes.len());
-                for push in pushes {
-                    let id = push.id.to_string();
-                    let doc: Option<(Vec<u8>, i64, Option<String>)> = sqlx::query_as(
-                        "SELECT snapshot, chunk_bytes, snapshot_origin FROM documents WHERE id = $1",
-                    )
-                    .bind(&id)
-                    .fetch_optional(&mut *tx)
+                // Take the writer's turn first (on PostgreSQL, the sync_seq row lock until
+                // commit), so the `updated_seq` checked below cannot change before we commit.
+                sqlx::query("UPDATE sync_seq SET value = value WHERE id = 1")
+                    .execute(&mut *tx)
                     .await?;
-                    let chunks: Vec<(Vec<u8>, String)> = if doc.is_some() {
-                        sqlx::query_as("SELECT bytes, origin FROM doc_chunks WHERE doc_id = $1 ORDER BY seq")
+                let mut verdicts = Vec::with_capacity(pushes.len());
+                for ((push, was), outcome) in pushes.iter().zip(read).zip(decided) {
+                    let id = push.id.to_string();
+                    let current: Option<(i64,)> =
+                        sqlx::query_as("SELECT updated_seq FROM documents WHERE id = $1")
                             .bind(&id)
-                            .fetch_all(&mut *tx)
-                            .await?
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    let (doc, outcome) = if current.map(|(s,)| s) == was.as_ref().map(|d| d.updated_seq) {
+                        (was, outcome)
                     } else {
-                        Vec::new()
+                        // Changed since it was read (a concurrent push of the same record, or
+                        // the same record twice in this batch): decide again on what is stored.
+                        let doc = load_doc_state!(&mut *tx, &id);
+                        let outcome = decide(doc.as_ref().map(DocState::stored), push);
+                        (doc, outcome)
                     };
-                    let stored = doc.as_ref().map(|(snapshot, chunk_bytes, _)| {
-                        let mut all = Vec::with_capacity(snapshot.len() + *chunk_bytes as usize);
-                        all.extend_from_slice(snapshot);
-                        for (c, _) in &chunks {
-                            all.extend_from_slice(c);
-                        }
-                        all
-                    });
-                    match decide(stored.as_deref(), push) {
+                    match outcome {
                         MergeOutcome::Unchanged { heads } => verdicts.push(accepted(push.id, heads)),
                         MergeOutcome::Rejected { reason, detail } => verdicts.push(Verdict {
                             id: push.id,
@@ -207,14 +341,14 @@ macro_rules! doc_storage {
                                     .execute(&mut *tx)
                                     .await?;
                                 }
-                                Some((snapshot, chunk_bytes, origin)) => {
-                                    let n = chunks.len() as i64 + 1;
-                                    let bytes = chunk_bytes + new_changes.len() as i64;
-                                    if n > MAX_CHUNKS || bytes > snapshot.len() as i64 {
+                                Some(d) => {
+                                    let n = d.chunk_origins.len() as i64 + 1;
+                                    let bytes = d.chunk_bytes + new_changes.len() as i64;
+                                    if n > MAX_CHUNKS || bytes > d.snapshot_len as i64 {
                                         // Fold everything into a new snapshot. It stays "one
                                         // device's" only if every folded change was that device's.
-                                        let sole = origin.as_deref() == Some(device)
-                                            && chunks.iter().all(|(_, o)| o == device);
+                                        let sole = d.snapshot_origin.as_deref() == Some(device)
+                                            && d.chunk_origins.iter().all(|o| o == device);
                                         sqlx::query("DELETE FROM doc_chunks WHERE doc_id = $1")
                                             .bind(&id)
                                             .execute(&mut *tx)

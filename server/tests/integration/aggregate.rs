@@ -471,7 +471,7 @@ async fn refresh_picks_up_new_facts_only(storage: Arc<dyn Storage>) {
 /// after its commune locked the period, and keeps it.
 async fn synced_record_after_lock_is_flagged(storage: Arc<dyn Storage>) {
     use danvan_core::model::MediationCase;
-    use danvan_core::sync::merge::{MergeLimits, merge_push};
+    use danvan_core::sync::merge::{MergeLimits, Stored, merge_stored};
     use danvan_core::sync::wire::{Outcome, Push, to_wire_heads};
     use danvan_core::{Record, RecordBody, RecordDoc};
 
@@ -495,8 +495,9 @@ async fn synced_record_after_lock_is_flagged(storage: Arc<dyn Storage>) {
     };
     let rules = danvan_core::RulesConfig::default();
     let limits = MergeLimits::default();
-    let decide =
-        |stored: Option<&[u8]>, p: &Push| merge_push(stored, p, &rules, &limits, |_, _| Ok(()));
+    let decide = |stored: Option<Stored<'_>>, p: &Push| {
+        merge_stored(stored, p, &rules, &limits, |_, _| Ok(()))
+    };
     let verdicts = storage
         .apply_pushes(&device.to_string(), &[push], &decide, &rules)
         .await

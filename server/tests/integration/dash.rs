@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use danvan_core::model::common::Date;
 use danvan_core::model::mediation::{MediationCategory, MediationSubtype};
 use danvan_core::model::{DemocracyCheck, InspectionActivity, MediationCase, PersonEntry};
-use danvan_core::sync::merge::{MergeLimits, merge_push};
+use danvan_core::sync::merge::{MergeLimits, Stored, merge_stored};
 use danvan_core::sync::wire::Push;
 use danvan_core::{Record, RecordBody, RecordDoc, RulesConfig};
 use danvan_server::http::AppState;
@@ -74,8 +74,9 @@ pub async fn store(storage: &dyn Storage, record: &Record) {
     };
     let rules = RulesConfig::default();
     let limits = MergeLimits::default();
-    let decide =
-        |stored: Option<&[u8]>, p: &Push| merge_push(stored, p, &rules, &limits, |_, _| Ok(()));
+    let decide = |stored: Option<Stored<'_>>, p: &Push| {
+        merge_stored(stored, p, &rules, &limits, |_, _| Ok(()))
+    };
     let verdicts = storage
         .apply_pushes(&device.to_string(), &[push], &decide, &rules)
         .await

@@ -10,6 +10,7 @@ mod dash;
 mod deidentify;
 mod exports;
 mod http;
+mod merge_path;
 mod scope;
 mod storage_suite;
 mod support;
