@@ -289,15 +289,27 @@ macro_rules! doc_storage {
                 sqlx::query("UPDATE sync_seq SET value = value WHERE id = 1")
                     .execute(&mut *tx)
                     .await?;
+                // The documents' `updated_seq` now, in one query per 500 pushes.
+                let ids: Vec<String> = pushes.iter().map(|p| p.id.to_string()).collect();
+                let mut current: std::collections::HashMap<String, i64> =
+                    std::collections::HashMap::with_capacity(ids.len());
+                for part in ids.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::new("SELECT id, updated_seq FROM documents WHERE id IN (");
+                    let mut list = q.separated(", ");
+                    for id in part {
+                        list.push_bind(id.as_str());
+                    }
+                    list.push_unseparated(")");
+                    let rows: Vec<(String, i64)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                    current.extend(rows);
+                }
+                // Documents this transaction has already written (the same record twice).
+                let mut written: std::collections::HashSet<String> = std::collections::HashSet::new();
                 let mut verdicts = Vec::with_capacity(pushes.len());
-                for ((push, was), outcome) in pushes.iter().zip(read).zip(decided) {
-                    let id = push.id.to_string();
-                    let current: Option<(i64,)> =
-                        sqlx::query_as("SELECT updated_seq FROM documents WHERE id = $1")
-                            .bind(&id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    let (doc, outcome) = if current.map(|(s,)| s) == was.as_ref().map(|d| d.updated_seq) {
+                for (((push, id), was), outcome) in pushes.iter().zip(ids).zip(read).zip(decided) {
+                    let unchanged = !written.contains(&id)
+                        && current.get(&id).copied() == was.as_ref().map(|d| d.updated_seq);
+                    let (doc, outcome) = if unchanged {
                         (was, outcome)
                     } else {
                         // Changed since it was read (a concurrent push of the same record, or
@@ -422,6 +434,7 @@ macro_rules! doc_storage {
                             .execute(&mut *tx)
                             .await?;
                             verdicts.push(accepted(push.id, heads));
+                            written.insert(id);
                         }
                     }
                 }
