@@ -36,24 +36,29 @@ pub async fn run(
                 .unit(&req.unit, chrono::Utc::now().date_naive())
                 .map(|u| u.name.clone())
                 .unwrap_or_default();
-            println!("Mã đăng ký thiết bị / enrollment code: {}", issued.code);
-            println!("  Người dùng / person: {}", req.person);
-            println!("  Vai trò / role: {} ({})", role.label().vi, role);
-            println!("  Đơn vị / unit: {} {}", req.unit, unit_name);
-            println!(
+            out!("Mã đăng ký thiết bị / enrollment code: {}", issued.code);
+            out!("  Người dùng / person: {}", req.person);
+            out!("  Vai trò / role: {} ({})", role.label().vi, role);
+            out!("  Đơn vị / unit: {} {}", req.unit, unit_name);
+            out!(
                 "  Hết hạn / expires: {} (UTC), dùng một lần / single use",
                 issued.expires_at
             );
-            println!("{}", render_qr(&issued.qr_payload)?);
+            out!("{}", render_qr(&issued.qr_payload)?);
             if public_url.is_none() {
-                println!("(no --public-url / DANVAN_PUBLIC_URL: the QR code carries no server)");
+                out!("(no --public-url / DANVAN_PUBLIC_URL: the QR code carries no server)");
             }
         }
         DeviceCommand::List => {
             let devices = storage.list_devices().await?;
-            println!(
+            out!(
                 "{:<36}  {:<24}  {:<16}  {:<10}  {:<8}  {:<16}",
-                "ID", "PERSON", "ROLE", "UNIT", "STATUS", "LAST SEEN (UTC)"
+                "ID",
+                "PERSON",
+                "ROLE",
+                "UNIT",
+                "STATUS",
+                "LAST SEEN (UTC)"
             );
             for d in devices {
                 let status = if d.revoked_at.is_some() {
@@ -65,7 +70,7 @@ pub async fn run(
                     .last_seen_at
                     .map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string());
                 let person: String = d.person_name.chars().take(24).collect();
-                println!(
+                out!(
                     "{:<36}  {:<24}  {:<16}  {:<10}  {:<8}  {:<16}",
                     d.id,
                     person,
@@ -78,7 +83,7 @@ pub async fn run(
         }
         DeviceCommand::Revoke { id } => {
             match storage.revoke_device(id, chrono::Utc::now()).await? {
-                Some(d) => println!(
+                Some(d) => out!(
                     "device {} ({}) revoked at {}",
                     d.id,
                     d.person_name,

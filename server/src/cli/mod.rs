@@ -8,7 +8,26 @@ use crate::http::{AppState, serve, shutdown_signal};
 use crate::storage;
 use crate::units::{Units, import_csv};
 
+/// `println!` for command output that a closed pipe (`danvan-server device enroll | head`)
+/// does not turn into a panic: see [`emit`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::emit(&format!($($arg)*))?
+    };
+}
+
 mod device;
+
+/// Write one line of command output. A reader that went away (broken pipe) is not an error:
+/// the rest of the output is dropped quietly, as with other command-line tools.
+pub(crate) fn emit(line: &str) -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
 
 /// Run one command.
 pub async fn run(cli: Cli) -> Result<()> {
@@ -17,7 +36,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     let units = Units::load(storage.as_ref()).await?;
     match cli.command {
         Command::Init => {
-            println!(
+            out!(
                 "Cơ sở dữ liệu đã sẵn sàng / database ready ({}, {} unit versions)",
                 storage.backend(),
                 units.tree().len()
@@ -52,7 +71,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Units(UnitsCommand::Import { file }) => {
             let f = std::fs::File::open(&file)?;
             let c = import_csv(storage.as_ref(), &units, std::io::BufReader::new(f)).await?;
-            println!(
+            out!(
                 "{}: {} inserted, {} updated, {} unchanged ({} unit versions in total)",
                 file.display(),
                 c.inserted,
@@ -88,7 +107,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 &password,
             )
             .await?;
-            println!("user {username} created ({role}, unit {unit})");
+            out!("user {username} created ({role}, unit {unit})");
         }
         Command::Device(cmd) => device::run(cmd, storage.as_ref(), &units, g.public_url).await?,
     }

@@ -6,6 +6,7 @@
 
 mod aggregate;
 mod api;
+mod cli;
 mod dash;
 mod deidentify;
 mod exports;
