@@ -101,15 +101,11 @@ impl SyncStore for Store {
     }
 
     fn mark_sent(&mut self, ids: &[Uuid]) -> Result<()> {
-        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-        Store::mark_sent(self, &refs)
+        with_id_strs(ids, |refs| Store::mark_sent(self, refs))
     }
 
     fn mark_unanswered(&mut self, ids: &[Uuid]) -> Result<()> {
-        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-        Store::mark_unanswered(self, &refs)
+        with_id_strs(ids, |refs| Store::mark_unanswered(self, refs))
     }
 
     fn apply_round(
@@ -215,4 +211,11 @@ impl SyncStore for Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// Call `f` with `ids` as the text ids the store's outbox functions take.
+fn with_id_strs<T>(ids: &[Uuid], f: impl FnOnce(&[&str]) -> T) -> T {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    f(&refs)
 }
