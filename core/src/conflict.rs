@@ -2,8 +2,16 @@
 //!
 //! Automerge merges concurrent writes of one field deterministically (every device picks the
 //! same winner), but keeps the losing values. danvan shows them: a [`Conflict`] names the field,
-//! each competing value and the device that wrote it. Resolving writes the chosen value as a new
-//! change that supersedes all of them, which clears the conflict on every device that merges it.
+//! each competing value and the device that wrote it, **the value shown first** (Automerge's
+//! winner, what `get` returns). Resolving writes the chosen value as a new change that
+//! supersedes all of them, which clears the conflict on every device that merges it; choice 0
+//! keeps the value shown.
+//!
+//! The status is not a field: two devices moving a record at once leave two heads in its status
+//! history (ADR 0007). That is reported as a conflict at the path `status`, one value per head
+//! (the status code, its author the device that made the transition), and resolving it appends
+//! a resolution entry to the history. The body's `status` and `closed_on` are caches of the
+//! history, never reported themselves.
 
 use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, Value, transaction::Transactable};
 use serde::{Deserialize, Serialize};
@@ -32,22 +40,52 @@ pub struct Conflict {
 }
 
 impl RecordDoc {
-    /// Every conflicted field of the record (envelope and body; the history only grows).
+    /// Every conflicted field of the record: the status (several heads in its history) first,
+    /// then envelope and body fields, each with the value shown first.
     pub fn conflicts(&self) -> Vec<Conflict> {
         let doc = self.automerge();
         let mut out = Vec::new();
+        if let Ok(record) = self.record() {
+            let tl = record.timeline();
+            if tl.in_conflict() {
+                let values: Vec<ConflictValue> = tl
+                    .heads
+                    .iter()
+                    .map(|h| ConflictValue {
+                        value: h.to.clone(),
+                        author: h.by.clone(),
+                    })
+                    .collect();
+                out.push(Conflict {
+                    path: STATUS_PATH.to_string(),
+                    current: values[0].clone(),
+                    values,
+                });
+            }
+        }
         for key in ["envelope", "body"] {
             collect(doc, &ObjId::Root, key.into(), key.to_string(), &mut out);
         }
+        out.retain(|c| !is_derived(&c.path));
         out
     }
 
     /// Resolve the conflict at `path` by keeping the competing value number `choice` (an index
-    /// into [`Conflict::values`]). Errors if there is no such conflict or choice.
+    /// into [`Conflict::values`]: 0 keeps the value shown). Errors if there is no such conflict
+    /// or choice.
     pub fn resolve(&mut self, path: &str, choice: usize) -> Result<()> {
+        if path == STATUS_PATH {
+            let by = self.writer();
+            return self.update(&format!("resolve {path}"), |r| {
+                r.resolve_status(choice, &by)
+            });
+        }
+        if is_derived(path) {
+            return Err(CoreError::NotFound(format!("conflict at {path}")));
+        }
         let (obj, prop) = locate(self.automerge(), path)
             .ok_or_else(|| CoreError::NotFound(format!("conflict at {path}")))?;
-        let all = self.automerge().get_all(&obj, prop.clone())?;
+        let all = shown_first(self.automerge(), &obj, prop.clone())?;
         if all.len() < 2 {
             return Err(CoreError::NotFound(format!("conflict at {path}")));
         }
@@ -73,6 +111,37 @@ impl RecordDoc {
         );
         Ok(())
     }
+}
+
+/// Path of the status conflict.
+pub const STATUS_PATH: &str = "status";
+
+/// Whether `path` is one of the body's caches of the status history (`body.Mediation.status`,
+/// `body.Inspection.closed_on`, …): never a conflict of its own.
+fn is_derived(path: &str) -> bool {
+    let mut parts = path.split('.');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some("body"), Some(_), Some("status" | "closed_on"), None)
+    )
+}
+
+/// Every value of `obj[prop]`, the value shown (Automerge's winner, what `get` returns) first,
+/// then the others from the most recent operation down. Automerge's `get_all` lists them in
+/// operation order, which puts the winner last.
+fn shown_first<'a>(
+    doc: &'a automerge::AutoCommit,
+    obj: &ObjId,
+    prop: Prop,
+) -> Result<Vec<(Value<'a>, ObjId)>> {
+    let shown = doc.get(obj, prop.clone())?.map(|(_, id)| id);
+    let mut all = doc.get_all(obj, prop)?;
+    all.reverse();
+    if let Some(pos) = shown.and_then(|s| all.iter().position(|(_, id)| *id == s)) {
+        let w = all.remove(pos);
+        all.insert(0, w);
+    }
+    Ok(all)
 }
 
 #[derive(Clone)]
@@ -132,7 +201,7 @@ fn push_conflict(
     path: String,
     out: &mut Vec<Conflict>,
 ) {
-    let Ok(all) = doc.get_all(parent, prop) else {
+    let Ok(all) = shown_first(doc, parent, prop) else {
         return;
     };
     if all.len() > 1 {

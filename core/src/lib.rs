@@ -31,8 +31,8 @@ pub mod sync;
 pub mod validate;
 
 pub use config::RulesConfig;
-pub use conflict::{Conflict, ConflictValue};
-pub use doc::{RecordDoc, actor_for_device, device_for_actor};
+pub use conflict::{Conflict, ConflictValue, STATUS_PATH};
+pub use doc::{RecordDoc, actor_for_device, device_for_actor, hydrate_record};
 pub use error::{CoreError, Result};
 pub use label::{Coded, Label, Lang};
 pub use lifecycle::{Lifecycle, Overdue, StatusChange};

@@ -24,6 +24,14 @@ pub trait Lifecycle: Coded + PartialEq {
 ///
 /// `on` is the effective date the user gives (the day the case was closed, the day the answer
 /// arrived); `at` is when the device recorded the change. "Status as of a cut-off date" uses `on`.
+///
+/// The history is an append-only graph of transitions (ADR 0007): each entry names the entries
+/// it follows in `after`. Two devices that move the same record from the same status at once
+/// both append an entry after the same parent; the record then has two *heads*, which is a
+/// status conflict a person resolves by appending a resolution entry (`keeps` = the head chosen,
+/// `after` = every head). The current status and its dates are derived from the graph
+/// ([`Timeline`]), never written as independent fields, so a merge can never pair one
+/// device's status with the other's closing date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct StatusChange {
     /// Entry id (UUIDv7), so concurrent entries from two devices are both kept.
@@ -41,17 +49,128 @@ pub struct StatusChange {
     pub by: String,
     /// Optional note.
     pub note: Option<String>,
+    /// Ids of the entries this one follows: the head it moved from, or every head a resolution
+    /// merges. Empty for the creation entry. Documents written before this field existed have
+    /// it empty on every entry; such an entry follows the one before it in the list.
+    #[serde(default)]
+    #[autosurgeon(missing = "Vec::new")]
+    pub after: Vec<String>,
+    /// For a resolution entry: the id of the head that was chosen (its status and effective
+    /// date carry on; the other branches are superseded).
+    #[serde(default)]
+    #[autosurgeon(missing = "Option::default")]
+    pub keeps: Option<String>,
+}
+
+impl StatusChange {
+    /// Whether this entry resolves a status conflict.
+    pub fn is_resolution(&self) -> bool {
+        self.keeps.is_some()
+    }
+}
+
+/// The status graph of a history, read once: its heads and the chain of entries in force.
+///
+/// - **Heads** are the entries nothing follows. One head: the status is its `to`. Several heads:
+///   a status conflict. Every device shows the same head first (latest effective date, then
+///   latest recording time, then entry id), so a record with a conflict still shows one status.
+/// - **The chain** walks back from the shown head, following a resolution entry's kept branch
+///   only, so entries on a superseded branch never count in "status as of a date".
+#[derive(Debug, Clone)]
+pub struct Timeline<'a> {
+    /// Heads, the shown one first.
+    pub heads: Vec<&'a StatusChange>,
+    /// Entries in force, oldest first (the shown head last).
+    pub chain: Vec<&'a StatusChange>,
+}
+
+impl<'a> Timeline<'a> {
+    /// Read `history`. Never fails: references to unknown entries are ignored here (validation
+    /// reports them), and a cycle is cut where it closes.
+    pub fn of(history: &'a [StatusChange]) -> Timeline<'a> {
+        use std::collections::{HashMap, HashSet};
+        let by_id: HashMap<&str, &StatusChange> =
+            history.iter().map(|c| (c.id.as_str(), c)).collect();
+        let mut followed: HashSet<&str> = HashSet::new();
+        for i in 0..history.len() {
+            for p in parents(history, i) {
+                followed.insert(p);
+            }
+        }
+        let mut heads: Vec<&StatusChange> = history
+            .iter()
+            .filter(|c| !followed.contains(c.id.as_str()))
+            .collect();
+        heads.sort_by(|a, b| shown_order(b).cmp(&shown_order(a)));
+        let mut chain = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
+        let index: HashMap<&str, usize> = history
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        let mut cur = heads.first().copied();
+        while let Some(c) = cur {
+            if !seen.insert(c.id.as_str()) {
+                break;
+            }
+            chain.push(c);
+            let i = index.get(c.id.as_str()).copied().unwrap_or(0);
+            cur = match &c.keeps {
+                Some(k) => by_id.get(k.as_str()).copied(),
+                None => {
+                    // Several parents without `keeps` cannot be written by danvan; follow the
+                    // one shown first so the answer is still the same everywhere.
+                    let mut ps: Vec<&StatusChange> = parents(history, i)
+                        .filter_map(|p| by_id.get(p).copied())
+                        .collect();
+                    ps.sort_by(|a, b| shown_order(b).cmp(&shown_order(a)));
+                    ps.first().copied()
+                }
+            };
+        }
+        chain.reverse();
+        Timeline { heads, chain }
+    }
+
+    /// The entry shown as current (`None` only for an empty history).
+    pub fn current(&self) -> Option<&'a StatusChange> {
+        self.heads.first().copied()
+    }
+
+    /// Whether several devices moved the record at once and nobody has chosen yet.
+    pub fn in_conflict(&self) -> bool {
+        self.heads.len() > 1
+    }
+
+    /// Status code in force at the end of `cut_off`: the last entry of the chain effective on
+    /// or before it; `None` if the record did not exist yet.
+    pub fn status_as_of(&self, cut_off: Date) -> Option<&'a str> {
+        self.chain
+            .iter()
+            .filter(|c| c.on <= cut_off)
+            .max_by(|a, b| (a.on, a.at, &a.id).cmp(&(b.on, b.at, &b.id)))
+            .map(|c| c.to.as_str())
+    }
+}
+
+/// Ids an entry names in `after` (the list-order rule for old entries is applied by callers).
+pub(crate) fn parents(history: &[StatusChange], i: usize) -> impl Iterator<Item = &str> {
+    let own = history[i].after.iter().map(String::as_str);
+    let legacy = (history[i].after.is_empty() && i > 0).then(|| history[i - 1].id.as_str());
+    own.chain(legacy)
+}
+
+/// Which head is shown first: latest effective date, then latest recording, then highest id.
+fn shown_order(c: &StatusChange) -> (Date, Timestamp, &str) {
+    (c.on, c.at, c.id.as_str())
 }
 
 /// The status code in force at the end of `cut_off`, from a history; `None` if the record did
-/// not exist yet. Ties on the same date are broken by recording time, then entry id, so every
-/// node computes the same answer.
+/// not exist yet. Follows the chain in force ([`Timeline`]); ties on the same date are broken by
+/// recording time, then entry id, so every node computes the same answer.
 pub fn status_as_of(history: &[StatusChange], cut_off: Date) -> Option<&str> {
-    history
-        .iter()
-        .filter(|c| c.on <= cut_off)
-        .max_by(|a, b| (a.on, a.at, &a.id).cmp(&(b.on, b.at, &b.id)))
-        .map(|c| c.to.as_str())
+    Timeline::of(history).status_as_of(cut_off)
 }
 
 /// Something past its deadline as of a date.

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::config::RulesConfig;
 use crate::error::{CoreError, Result};
 use crate::label::Coded;
-use crate::lifecycle::{Lifecycle, Overdue, StatusChange, status_as_of};
+use crate::lifecycle::{Lifecycle, Overdue, StatusChange, Timeline, parents};
 use crate::model::common::{Date, Timestamp, new_item_id};
 use crate::model::{DemocracyCheck, InspectionActivity, MediationCase};
 use crate::validate::ValidationIssue;
@@ -87,6 +87,10 @@ pub trait KindRules {
     /// Set the status (called by [`Record::transition`] after the machine allowed it); a kind
     /// may also fill dates that the transition implies (e.g. `closed_on`).
     fn apply_status(&mut self, to: Self::Status, on: Date);
+    /// Set the fields derived from the status history: the current status and the closing
+    /// date (ADR 0007). Called on every read, so what the document holds in these fields is
+    /// only a cache for readers that do not derive.
+    fn set_derived(&mut self, status: Self::Status, closed_on: Option<Date>);
     /// Check the body; push every broken rule.
     fn validate(&self, cfg: &RulesConfig, out: &mut Vec<ValidationIssue>);
     /// What is overdue as of `as_of`.
@@ -110,7 +114,8 @@ pub struct Record {
     pub envelope: Envelope,
     /// Body.
     pub body: RecordBody,
-    /// Status history, oldest first (by recording order; use [`status_as_of`] for dates).
+    /// Status history: an append-only graph of transitions, in recording order (see
+    /// [`Timeline`]; use [`Record::status_as_of`] for dates).
     pub history: Vec<StatusChange>,
 }
 
@@ -180,6 +185,8 @@ impl Record {
             at,
             by: device.clone(),
             note: None,
+            after: Vec::new(),
+            keeps: None,
         };
         Record {
             envelope: Envelope {
@@ -200,8 +207,29 @@ impl Record {
         &self.envelope.id
     }
 
-    /// Move to the status with code `to`, effective `on`, by `by`. Checks the status machine and
-    /// appends to the history.
+    /// The status graph of the history (heads, chain in force).
+    pub fn timeline(&self) -> Timeline<'_> {
+        Timeline::of(&self.history)
+    }
+
+    /// Set the status and the closing date from the history (ADR 0007). Every read of a
+    /// document does this; call it after changing `history` by hand.
+    pub fn derive(&mut self) {
+        fn set<B: KindRules>(b: &mut B, to: &str, on: Date) {
+            if let Some(s) = <B::Status as Coded>::from_code(to) {
+                let closed_on = s.is_closed().then_some(on);
+                b.set_derived(s, closed_on);
+            }
+        }
+        let Some(head) = self.timeline().current().map(|c| (c.to.clone(), c.on)) else {
+            return;
+        };
+        with_body!(&mut self.body, b => set(b, &head.0, head.1));
+    }
+
+    /// Move to the status with code `to`, effective `on`, by `by`. Checks the status machine
+    /// from the status shown, and appends an entry that follows the shown head. While the status
+    /// is in conflict the other heads stay: the conflict waits for a person to resolve it.
     pub fn transition(&mut self, to: &str, on: Date, by: &str, note: Option<String>) -> Result<()> {
         fn step<B: KindRules>(b: &mut B, to: &str, on: Date) -> Result<String> {
             let from = b.status();
@@ -219,6 +247,17 @@ impl Record {
             b.apply_status(target, on);
             Ok(from.code().to_string())
         }
+        self.derive();
+        let head = self.timeline().current().map(|c| (c.id.clone(), c.on));
+        if let Some((_, head_on)) = &head
+            && on < *head_on
+        {
+            return Err(CoreError::Invalid(vec![ValidationIssue::date_order(
+                "history",
+                "Ngày chuyển trạng thái không được trước ngày của trạng thái hiện tại.",
+                "A status change must not take effect before the current status did.",
+            )]));
+        }
         let from = with_body!(&mut self.body, b => step(b, to, on))?;
         self.history.push(StatusChange {
             id: new_item_id(),
@@ -228,13 +267,133 @@ impl Record {
             at: Timestamp::now(),
             by: by.to_string(),
             note,
+            after: head.map(|(id, _)| vec![id]).unwrap_or_default(),
+            keeps: None,
         });
+        self.derive();
         Ok(())
     }
 
-    /// Status code at the end of `cut_off` (from the history), `None` if not yet created then.
+    /// Resolve a status conflict by keeping head number `choice` (an index into the heads,
+    /// the shown one first: 0 keeps what every device shows). Appends a resolution entry that
+    /// follows every head; the chosen branch's status and effective date carry on.
+    pub fn resolve_status(&mut self, choice: usize, by: &str) -> Result<()> {
+        let tl = self.timeline();
+        if !tl.in_conflict() {
+            return Err(CoreError::NotFound("conflict at status".into()));
+        }
+        let kept = *tl
+            .heads
+            .get(choice)
+            .ok_or_else(|| CoreError::NotFound(format!("choice {choice} at status")))?;
+        let entry = StatusChange {
+            id: new_item_id(),
+            from: kept.from.clone(),
+            to: kept.to.clone(),
+            on: kept.on,
+            at: Timestamp::now(),
+            by: by.to_string(),
+            note: None,
+            after: tl.heads.iter().map(|h| h.id.clone()).collect(),
+            keeps: Some(kept.id.clone()),
+        };
+        self.history.push(entry);
+        self.derive();
+        Ok(())
+    }
+
+    /// Status code at the end of `cut_off` (from the chain in force), `None` if not yet created
+    /// then.
     pub fn status_as_of(&self, cut_off: Date) -> Option<&str> {
-        status_as_of(&self.history, cut_off)
+        self.timeline().status_as_of(cut_off)
+    }
+
+    /// Broken rules of the status graph: a root first, every other entry following earlier
+    /// entries, each transition allowed by the kind's machine from its parent's status, each
+    /// resolution keeping one of the heads it merges.
+    fn history_issues(&self, out: &mut Vec<ValidationIssue>) {
+        fn allowed<S: Lifecycle>(from: &str, to: &str) -> bool {
+            match (S::from_code(from), S::from_code(to)) {
+                (Some(f), Some(t)) => f.can_move_to(t),
+                _ => false,
+            }
+        }
+        fn known<S: Lifecycle>(code: &str) -> bool {
+            S::from_code(code).is_some()
+        }
+        fn kind_of<B: KindRules>(_: &B) -> (fn(&str, &str) -> bool, fn(&str) -> bool) {
+            (allowed::<B::Status>, known::<B::Status>)
+        }
+        let (allowed, known) = with_body!(&self.body, b => kind_of(b));
+        let h = &self.history;
+        let bad = |out: &mut Vec<ValidationIssue>, c: &StatusChange, vi: &str, en: &str| {
+            out.push(ValidationIssue::new(
+                format!("history[{}]", c.id),
+                "history",
+                vi,
+                en,
+            ));
+        };
+        let pos: std::collections::HashMap<&str, usize> =
+            h.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
+        for (i, c) in h.iter().enumerate() {
+            if !known(&c.to) {
+                bad(out, c, "Trạng thái không hợp lệ.", "Unknown status.");
+                continue;
+            }
+            if i == 0 {
+                if c.from.is_some() || !c.after.is_empty() {
+                    bad(
+                        out,
+                        c,
+                        "Mục đầu tiên của lịch sử phải là lúc tạo hồ sơ.",
+                        "The first history entry must be the record's creation.",
+                    );
+                }
+                continue;
+            }
+            let ps: Vec<&str> = parents(h, i).collect();
+            if ps.iter().any(|p| pos.get(p).is_none_or(|&j| j >= i)) {
+                bad(
+                    out,
+                    c,
+                    "Mục lịch sử tham chiếu một mục không có trước nó.",
+                    "A history entry follows an entry that is not before it.",
+                );
+                continue;
+            }
+            let parent = |id: &str| pos.get(id).map(|&j| &h[j]);
+            match &c.keeps {
+                Some(k) => {
+                    let kept = parent(k);
+                    let ok = ps.len() >= 2
+                        && ps.contains(&k.as_str())
+                        && kept.is_some_and(|p| p.to == c.to && p.on == c.on);
+                    if !ok {
+                        bad(
+                            out,
+                            c,
+                            "Mục giải quyết xung đột trạng thái không khớp với trạng thái được chọn.",
+                            "A status resolution does not match the status it keeps.",
+                        );
+                    }
+                }
+                None => {
+                    let ok = ps.len() == 1
+                        && parent(ps[0]).is_some_and(|p| {
+                            c.from.as_deref() == Some(p.to.as_str()) && allowed(&p.to, &c.to)
+                        });
+                    if !ok {
+                        bad(
+                            out,
+                            c,
+                            "Chuyển trạng thái không được phép từ trạng thái trước đó.",
+                            "A status change that its previous status does not allow.",
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// Every broken rule: envelope, body, and their consistency.
@@ -275,6 +434,7 @@ impl Record {
                 "Status history",
             ));
         }
+        self.history_issues(&mut out);
         with_body!(&self.body, b => b.validate(cfg, &mut out));
         out
     }

@@ -185,7 +185,7 @@ pub(crate) fn list(conn: &Connection, q: &ListQuery) -> Result<Vec<RecordSummary
         sql.push_str(" AND r.has_conflicts = 1");
     }
     if q.unsynced_only {
-        sql.push_str(" AND coalesce(s.dirty, 1) = 1");
+        sql.push_str(" AND (coalesce(s.dirty, 1) = 1 OR s.state = 'rejected')");
     }
     sql.push_str(" ORDER BY r.main_date DESC, r.created_at DESC, r.id DESC");
     let limit = q.limit.map_or(-1, i64::from);

@@ -30,6 +30,7 @@ mod error;
 mod index;
 mod outbox;
 mod read;
+mod recover;
 pub mod schema;
 mod sync;
 mod sync_engine;
@@ -50,6 +51,7 @@ use crate::error::Result;
 pub use documents::MAX_CHUNKS;
 pub use error::StoreError;
 pub use index::fold;
+pub use recover::Discarded;
 pub use types::{
     HomeSummary, KindStatusCount, ListQuery, RecordSummary, Rejection, StorageStats, SyncState,
     SyncStatus,

@@ -83,9 +83,14 @@ impl Store {
         let count = |sql: &str| -> Result<u64> {
             Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))?.max(0) as u64)
         };
-        s.unsynced = count("SELECT count(*) FROM sync_state WHERE dirty = 1")?;
+        s.unsynced =
+            count("SELECT count(*) FROM sync_state WHERE dirty = 1 OR state = 'rejected'")?;
         s.rejected = count("SELECT count(*) FROM sync_state WHERE state = 'rejected'")?;
         s.conflicts = count("SELECT count(*) FROM records WHERE has_conflicts = 1")?;
+        s.needs_attention = count(
+            "SELECT count(*) FROM records r LEFT JOIN sync_state s ON s.id = r.id \
+             WHERE r.has_conflicts = 1 OR s.state = 'rejected'",
+        )?;
         let mut overdue = 0;
         for id in index::overdue_candidates(&self.conn, as_of)? {
             if !self.get(&id)?.overdue(&self.cfg, as_of).is_empty() {

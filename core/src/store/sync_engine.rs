@@ -142,12 +142,9 @@ impl SyncStore for Store {
                     .execute([&id])?;
                 }
                 Outcome::Rejected { reason, detail } => {
-                    let msg = if detail.is_empty() {
-                        reason.label().vi.to_string()
-                    } else {
-                        format!("{} ({detail})", reason.label().vi)
-                    };
-                    outbox::mark_rejected(&tx, &id, reason.code(), &msg)?;
+                    // The detail alone is kept; the messages in both languages are made from
+                    // the reason's labels when read (`outbox::status`).
+                    outbox::mark_rejected(&tx, &id, reason.code(), detail)?;
                 }
             }
         }
@@ -187,7 +184,8 @@ impl SyncStore for Store {
                             &d.bytes,
                             &doc.heads(),
                         )?;
-                        index::upsert(&tx, &record, !doc.conflicts().is_empty(), &cfg)?;
+                        let decide = super::write::needs_decision(&doc, &record, &cfg);
+                        index::upsert(&tx, &record, decide, &cfg)?;
                         outbox::remote_new(&tx, &id, &doc.heads())?;
                     }
                     _ => incomplete.push(d.id),

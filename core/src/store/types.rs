@@ -24,7 +24,8 @@ pub struct ListQuery {
     pub text: Option<String>,
     /// Only records with unresolved conflicts.
     pub conflicts_only: bool,
-    /// Only records with local changes not yet accepted by the server.
+    /// Only records with local changes not yet accepted by the server (dirty, or rejected:
+    /// a refused change stays on the phone until it is discarded or fixed and resent).
     pub unsynced_only: bool,
     /// At most this many rows (all if `None`).
     pub limit: Option<u32>,
@@ -106,7 +107,8 @@ impl SyncState {
 pub struct Rejection {
     /// Machine-readable reason (`out_of_scope`, `invalid`, `forbidden_kind`, …).
     pub code: String,
-    /// Message to show on the record.
+    /// The server's detail (the fields that broke a rule…; no personal data). The reason's
+    /// label in Vietnamese and English comes from `code` (`RejectReason::label`).
     pub message: String,
 }
 
@@ -143,12 +145,15 @@ pub struct HomeSummary {
     pub by_kind_status: Vec<KindStatusCount>,
     /// Records with at least one overdue item as of the date asked.
     pub overdue: u64,
-    /// Records with local changes not yet accepted by the server.
+    /// Records with local changes not yet accepted by the server (dirty or rejected).
     pub unsynced: u64,
     /// Records whose last changes the server rejected.
     pub rejected: u64,
-    /// Records with unresolved conflicts.
+    /// Records with unresolved conflicts or rules left for review by a merge.
     pub conflicts: u64,
+    /// Records that need a person: rejected, or with a conflict or a rule left for review
+    /// (each record counted once).
+    pub needs_attention: u64,
 }
 
 /// Where the bytes of a store go (for the benchmark and diagnostics).

@@ -65,9 +65,10 @@ impl Store {
         let (device, cfg) = (self.device, self.cfg.clone());
         let tx = self.write_tx()?;
         let mut doc = documents::load(&tx, id, &device)?;
+        let before = doc.record()?;
         doc.resolve(path, choice)?;
         let record = doc.record()?;
-        record.check(&cfg)?;
+        no_new_issues(&before, &record, &cfg)?;
         persist(&tx, id, &mut doc, &record, &cfg)?;
         outbox::local_write(&tx, id)?;
         tx.commit()?;
@@ -118,7 +119,8 @@ impl Store {
         let mut record = before.clone();
         f(&mut record)?;
         check_envelope(&before, &record)?;
-        record.check(&cfg)?;
+        check_derived(&record)?;
+        no_new_issues(&before, &record, &cfg)?;
         if record == before {
             return Ok(record);
         }
@@ -155,7 +157,7 @@ fn apply_one(
         persist(tx, id, &mut doc, &record, cfg)?;
     } else {
         documents::insert(tx, id, record.envelope.kind, &mut doc)?;
-        index::upsert(tx, &record, !doc.conflicts().is_empty(), cfg)?;
+        index::upsert(tx, &record, needs_decision(&doc, &record, cfg), cfg)?;
         outbox::remote_new(tx, id, &doc.heads())?;
     }
     Ok(())
@@ -170,7 +172,54 @@ pub(super) fn persist(
     cfg: &RulesConfig,
 ) -> Result<()> {
     documents::append(tx, id, doc)?;
-    index::upsert(tx, record, !doc.conflicts().is_empty(), cfg)
+    index::upsert(tx, record, needs_decision(doc, record, cfg), cfg)
+}
+
+/// Whether a person has to decide something on the record: a conflict (a field or the status
+/// with several values) or a rule broken by merging two valid histories (ADR 0007). The list
+/// index keeps it as `has_conflicts`.
+pub(super) fn needs_decision(doc: &RecordDoc, record: &Record, cfg: &RulesConfig) -> bool {
+    !doc.conflicts().is_empty() || !record.validate(cfg).is_empty()
+}
+
+/// A local write may not break a rule the record kept, but may leave alone what a merge left
+/// for review (ADR 0007): an edit of the notes is not refused because two devices' changes
+/// together need someone to look at the parties. A record new to the store has no "before";
+/// [`Record::check`] applies in full.
+fn no_new_issues(before: &Record, after: &Record, cfg: &RulesConfig) -> Result<()> {
+    let had: std::collections::HashSet<(String, String)> = before
+        .validate(cfg)
+        .into_iter()
+        .map(|i| (i.field, i.code))
+        .collect();
+    let new: Vec<ValidationIssue> = after
+        .validate(cfg)
+        .into_iter()
+        .filter(|i| !had.contains(&(i.field.clone(), i.code.clone())))
+        .collect();
+    if new.is_empty() {
+        Ok(())
+    } else {
+        Err(CoreError::Invalid(new))
+    }
+}
+
+/// The status and the closing date come from the status history: an edit that sets them
+/// directly is refused (use a transition), rather than silently undone on the next read.
+fn check_derived(record: &Record) -> Result<()> {
+    let mut derived = record.clone();
+    derived.derive();
+    if derived.body.status_code() != record.body.status_code()
+        || derived.body.index().closed_on != record.body.index().closed_on
+    {
+        return Err(CoreError::Invalid(vec![ValidationIssue::new(
+            "status",
+            "derived_field",
+            "Trạng thái và ngày kết thúc chỉ thay đổi khi chuyển trạng thái.",
+            "The status and the closing date change only through a status change.",
+        )]));
+    }
+    Ok(())
 }
 
 /// The envelope fields that identify a record never change.

@@ -74,6 +74,42 @@ pub struct Stored<'a> {
     pub unit: &'a str,
 }
 
+/// The issues of a merged record that the pushing device is answerable for (ADR 0007): those
+/// the server's copy did not have before the merge **and** the device's own copy (at the heads
+/// it pushed) has. An issue in neither copy comes from merging two valid histories (Lan clears
+/// one field while Hùng fills another that depends on it): the record is accepted and shows
+/// the issue for review on every device, never rejected on one. Called only when the merged
+/// record has issues, so the two extra reads cost nothing on the usual path.
+fn pushers_own_issues(
+    doc: &mut AutoCommit,
+    old_heads: &[automerge::ChangeHash],
+    push: &Push,
+    cfg: &RulesConfig,
+    merged: Vec<crate::ValidationIssue>,
+) -> Vec<crate::ValidationIssue> {
+    let issues_at = |doc: &mut AutoCommit, heads: &[automerge::ChangeHash]| {
+        doc.fork_at(heads)
+            .ok()
+            .and_then(|d| crate::doc::hydrate_record(&d).ok())
+            .map(|r| r.validate(cfg))
+    };
+    let key = |i: &crate::ValidationIssue| (i.field.clone(), i.code.clone());
+    let before: std::collections::HashSet<_> = issues_at(doc, old_heads)
+        .unwrap_or_default()
+        .iter()
+        .map(key)
+        .collect();
+    // The device's copy is unreadable only if its own changes broke the record: answerable.
+    let Some(pushed) = issues_at(doc, &from_wire_heads(&push.heads)) else {
+        return merged;
+    };
+    let pushed: std::collections::HashSet<_> = pushed.iter().map(key).collect();
+    merged
+        .into_iter()
+        .filter(|i| !before.contains(&key(i)) && pushed.contains(&key(i)))
+        .collect()
+}
+
 /// Merge `push` into the stored document (`stored` = snapshot followed by its chunks, or `None`
 /// for a record the server has never seen), validate the merged record with the core rules,
 /// and ask `authorize(before, after)` whether the pushing device may make this change (scope and
@@ -92,7 +128,7 @@ pub fn merge_push(
         push,
         cfg,
         limits,
-        |doc| autosurgeon::hydrate::<_, Record>(doc).ok(),
+        |doc| crate::doc::hydrate_record(doc).ok(),
         |b, r| b.envelope.kind == r.envelope.kind && b.envelope.id == r.envelope.id,
         authorize,
     )
@@ -172,7 +208,7 @@ fn merge_with<B>(
             heads: to_wire_heads(&new_heads),
         };
     }
-    let record: Record = match autosurgeon::hydrate(&doc) {
+    let record: Record = match crate::doc::hydrate_record(&doc) {
         Ok(r) => r,
         Err(e) => return reject(RejectReason::Malformed, format!("not a record: {e}")),
     };
@@ -192,11 +228,18 @@ fn merge_with<B>(
     }
     let issues = record.validate(cfg);
     if !issues.is_empty() {
-        let fields: Vec<String> = issues
-            .iter()
-            .map(|i| format!("{}:{}", i.field, i.code))
-            .collect();
-        return reject(RejectReason::Invalid, fields.join(", "));
+        let own = if stored.is_some() {
+            pushers_own_issues(&mut doc, &old_heads, push, cfg, issues)
+        } else {
+            issues
+        };
+        if !own.is_empty() {
+            let fields: Vec<String> = own
+                .iter()
+                .map(|i| format!("{}:{}", i.field, i.code))
+                .collect();
+            return reject(RejectReason::Invalid, fields.join(", "));
+        }
     }
     if let Err((reason, detail)) = authorize(before.as_ref(), &record) {
         return reject(reason, detail);

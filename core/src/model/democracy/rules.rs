@@ -197,6 +197,11 @@ impl KindRules for DemocracyCheck {
         self.status
     }
 
+    fn set_derived(&mut self, status: CheckStatus, closed_on: Option<Date>) {
+        self.status = status;
+        self.closed_on = closed_on;
+    }
+
     /// `submitted` records the submission date; `closed` fills `closed_on`; any other status
     /// clears it.
     fn apply_status(&mut self, to: CheckStatus, on: Date) {

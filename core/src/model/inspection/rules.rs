@@ -183,6 +183,11 @@ impl KindRules for InspectionActivity {
         self.status
     }
 
+    fn set_derived(&mut self, status: InspectionStatus, closed_on: Option<Date>) {
+        self.status = status;
+        self.closed_on = closed_on;
+    }
+
     /// `awaiting_answer` marks every unsent recommendation as sent that day; `closed` fills
     /// `closed_on` (and `end_on` if empty); reopening clears `closed_on`.
     fn apply_status(&mut self, to: InspectionStatus, on: Date) {

@@ -399,6 +399,11 @@ impl KindRules for MediationCase {
         self.status
     }
 
+    fn set_derived(&mut self, status: MediationStatus, closed_on: Option<Date>) {
+        self.status = status;
+        self.closed_on = closed_on;
+    }
+
     /// Moving to `mediating` fills `started_on` if empty; any closing status fills `closed_on`.
     fn apply_status(&mut self, to: MediationStatus, on: Date) {
         self.status = to;

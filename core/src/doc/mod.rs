@@ -4,8 +4,12 @@
 //! of any operation — and of each side of a conflict — is known without extra bookkeeping.
 //! Never open the same store twice at once: two writers on one actor corrupt history.
 
+mod surgery;
+
 use automerge::{ActorId, AutoCommit, ChangeHash, transaction::CommitOptions};
 use uuid::Uuid;
+
+use surgery::{ChangedOnly, Lenient};
 
 use crate::error::{CoreError, Result};
 use crate::model::common::Timestamp;
@@ -68,16 +72,33 @@ impl RecordDoc {
         Ok(d)
     }
 
-    /// Read the record.
+    /// Read the record (strings may be text objects; status and closing date derived from the
+    /// history).
     pub fn record(&self) -> Result<Record> {
-        Ok(autosurgeon::hydrate(&self.doc)?)
+        hydrate_record(&self.doc)
     }
 
-    /// Write `record` into the document as one change (only the differences are recorded).
+    /// The record as it was at `heads` (which must be in the document).
+    pub fn record_at(&mut self, heads: &[ChangeHash]) -> Result<Record> {
+        hydrate_record(&self.doc.fork_at(heads)?)
+    }
+
+    /// Write `record` into the document as one change. Only fields whose value differs from the
+    /// value shown are written, so a pending conflict on a field the edit did not change stays
+    /// pending on every device.
     pub fn write(&mut self, record: &Record, message: &str) -> Result<()> {
-        autosurgeon::reconcile(&mut self.doc, record)?;
+        if self.doc.is_empty() {
+            autosurgeon::reconcile(&mut self.doc, record)?;
+        } else {
+            autosurgeon::reconcile(&mut ChangedOnly(&mut self.doc), record)?;
+        }
         self.doc.commit_with(commit_options(message));
         Ok(())
+    }
+
+    /// The device whose actor writes this copy.
+    pub fn writer(&self) -> String {
+        device_for_actor(self.doc.get_actor())
     }
 
     /// Hydrate, let `f` edit, and write back as one change. Returns `f`'s result.
@@ -159,6 +180,14 @@ impl RecordDoc {
             saved_heads: Vec::new(),
         }
     }
+}
+
+/// Read a record from any document (the server's merged copy, a copy at some heads): text
+/// objects read as strings, and the status and closing date are derived from the history.
+pub fn hydrate_record(doc: &AutoCommit) -> Result<Record> {
+    let mut record: Record = autosurgeon::hydrate(&Lenient(doc))?;
+    record.derive();
+    Ok(record)
 }
 
 fn commit_options(message: &str) -> CommitOptions {

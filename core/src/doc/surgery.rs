@@ -1,0 +1,203 @@
+//! How danvan reads and writes a record document through autosurgeon.
+//!
+//! - **Reading accepts text objects wherever the schema has a string.** Other Automerge
+//!   implementations write strings as collaborative text by default (JavaScript's
+//!   `@automerge/automerge`); [`Lenient`] shows such a text object to autosurgeon as the string
+//!   it holds, so a field written by another client reads like one written by danvan.
+//! - **Writing touches only what changed.** autosurgeon writes every scalar it reconciles, and
+//!   Automerge takes a write to a field with concurrent values as choosing a value, so a plain
+//!   reconcile of the whole record after editing its notes would silently settle every pending
+//!   conflict. [`ChangedOnly`] skips a write whose value equals the value shown, and updates a
+//!   text object in place (keeping it text) instead of replacing it with a string.
+
+use std::borrow::Cow;
+use std::ops::RangeBounds;
+
+use automerge::{
+    self as am, AutoCommit, AutomergeError, ObjId, ObjType, ScalarValue, Value,
+    transaction::Transactable,
+};
+use autosurgeon::{Doc, ReadDoc};
+
+/// A read view of a document in which text objects read as strings.
+pub(crate) struct Lenient<'a>(pub &'a AutoCommit);
+
+/// A write view of a document that writes only values that differ from the ones shown.
+pub(crate) struct ChangedOnly<'a>(pub &'a mut AutoCommit);
+
+/// `get`, with a text object read as its string.
+fn lenient_get<'d, P: Into<am::Prop>>(
+    doc: &'d AutoCommit,
+    obj: &ObjId,
+    prop: P,
+) -> Result<Option<(Value<'d>, ObjId)>, AutomergeError> {
+    match am::ReadDoc::get(doc, obj, prop)? {
+        Some((Value::Object(ObjType::Text), id)) => {
+            let text = am::ReadDoc::text(doc, &id)?;
+            Ok(Some((Value::Scalar(Cow::Owned(ScalarValue::Str(text.into()))), id)))
+        }
+        other => Ok(other),
+    }
+}
+
+macro_rules! forward_read {
+    ($t:ty, $field:tt) => {
+        impl ReadDoc for $t {
+            type Parents<'p>
+                = am::Parents<'p>
+            where
+                Self: 'p;
+
+            fn get_heads(&self) -> Vec<am::ChangeHash> {
+                ReadDoc::get_heads(&*self.$field)
+            }
+
+            fn get<P: Into<am::Prop>>(
+                &self,
+                obj: &ObjId,
+                prop: P,
+            ) -> Result<Option<(Value<'_>, ObjId)>, AutomergeError> {
+                lenient_get(&*self.$field, obj, prop)
+            }
+
+            fn object_type<O: AsRef<ObjId>>(&self, obj: O) -> Option<ObjType> {
+                ReadDoc::object_type(&*self.$field, obj)
+            }
+
+            fn map_range<'r, O, R>(&'r self, obj: O, range: R) -> am::iter::MapRange<'r>
+            where
+                R: RangeBounds<String> + 'r,
+                O: AsRef<ObjId>,
+            {
+                ReadDoc::map_range(&*self.$field, obj, range)
+            }
+
+            fn list_range<O: AsRef<ObjId>, R: RangeBounds<usize>>(
+                &self,
+                obj: O,
+                range: R,
+            ) -> am::iter::ListRange<'_> {
+                ReadDoc::list_range(&*self.$field, obj, range)
+            }
+
+            fn length<O: AsRef<ObjId>>(&self, obj: O) -> usize {
+                ReadDoc::length(&*self.$field, obj)
+            }
+
+            fn text<O: AsRef<ObjId>>(&self, obj: O) -> Result<String, AutomergeError> {
+                ReadDoc::text(&*self.$field, obj)
+            }
+
+            fn parents<O: AsRef<ObjId>>(
+                &self,
+                obj: O,
+            ) -> Result<Self::Parents<'_>, AutomergeError> {
+                ReadDoc::parents(&*self.$field, obj)
+            }
+
+            fn is_empty(&self) -> bool {
+                ReadDoc::is_empty(&*self.$field)
+            }
+        }
+    };
+}
+
+forward_read!(Lenient<'_>, 0);
+forward_read!(ChangedOnly<'_>, 0);
+
+impl Doc for ChangedOnly<'_> {
+    fn put<O: AsRef<ObjId>, P: Into<am::Prop>, V: Into<ScalarValue>>(
+        &mut self,
+        obj: O,
+        prop: P,
+        value: V,
+    ) -> Result<(), AutomergeError> {
+        let (prop, value) = (prop.into(), value.into());
+        let doc = &mut *self.0;
+        match am::ReadDoc::get(doc, obj.as_ref(), prop.clone())? {
+            Some((Value::Scalar(shown), _)) if *shown == value => Ok(()),
+            Some((Value::Object(ObjType::Text), text)) => match &value {
+                ScalarValue::Str(s) => {
+                    if am::ReadDoc::text(doc, &text)? != s.as_str() {
+                        Transactable::update_text(doc, &text, s)?;
+                    }
+                    Ok(())
+                }
+                _ => Transactable::put(doc, obj, prop, value),
+            },
+            _ => Transactable::put(doc, obj, prop, value),
+        }
+    }
+
+    fn put_object<O: AsRef<ObjId>, P: Into<am::Prop>>(
+        &mut self,
+        obj: O,
+        prop: P,
+        value: ObjType,
+    ) -> Result<ObjId, AutomergeError> {
+        Transactable::put_object(&mut *self.0, obj, prop, value)
+    }
+
+    fn insert<O: AsRef<ObjId>, V: Into<ScalarValue>>(
+        &mut self,
+        obj: O,
+        index: usize,
+        value: V,
+    ) -> Result<(), AutomergeError> {
+        Transactable::insert(&mut *self.0, obj, index, value)
+    }
+
+    fn insert_object<O: AsRef<ObjId>>(
+        &mut self,
+        obj: O,
+        index: usize,
+        value: ObjType,
+    ) -> Result<ObjId, AutomergeError> {
+        Transactable::insert_object(&mut *self.0, obj, index, value)
+    }
+
+    fn increment<O: AsRef<ObjId>, P: Into<am::Prop>>(
+        &mut self,
+        obj: O,
+        prop: P,
+        value: i64,
+    ) -> Result<(), AutomergeError> {
+        Transactable::increment(&mut *self.0, obj, prop, value)
+    }
+
+    fn delete<O: AsRef<ObjId>, P: Into<am::Prop>>(
+        &mut self,
+        obj: O,
+        prop: P,
+    ) -> Result<(), AutomergeError> {
+        Transactable::delete(&mut *self.0, obj, prop)
+    }
+
+    fn splice_text<O: AsRef<ObjId>>(
+        &mut self,
+        obj: O,
+        pos: usize,
+        del: isize,
+        text: &str,
+    ) -> Result<(), AutomergeError> {
+        Transactable::splice_text(&mut *self.0, obj, pos, del, text)
+    }
+
+    fn update_text<O: AsRef<ObjId>>(&mut self, obj: O, text: &str) -> Result<(), AutomergeError> {
+        Transactable::update_text(&mut *self.0, obj.as_ref(), text)
+    }
+
+    fn batch_create<O: AsRef<ObjId>, P: Into<am::Prop>>(
+        &mut self,
+        obj: O,
+        prop: P,
+        value: am::hydrate::Value,
+        insert: bool,
+    ) -> Result<(), AutomergeError> {
+        Doc::batch_create(&mut *self.0, obj, prop, value, insert)
+    }
+
+    fn init_root_from_hydrate(&mut self, value: &am::hydrate::Map) -> Result<(), AutomergeError> {
+        Doc::init_root_from_hydrate(&mut *self.0, value)
+    }
+}
