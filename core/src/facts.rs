@@ -38,7 +38,8 @@ pub struct Fact {
     pub main_date: Option<Date>,
     /// Date closed.
     pub closed_on: Option<Date>,
-    /// Status history, in effective-date order.
+    /// Status history in force (the chain of the shown head, see
+    /// [`crate::lifecycle::Timeline`]), in effective-date order.
     pub history: Vec<FactStatus>,
     /// Numeric measures by stable name (`started_late`, `violence_risk`, `money_recovered_vnd`,
     /// `items_met`, …), 0/1 for flags. Each kind documents its measures.
@@ -49,7 +50,9 @@ impl Fact {
     /// The fact row of `record`.
     pub fn from_record(record: &Record, cfg: &RulesConfig) -> Fact {
         let idx = record.body.index();
-        let mut history: Vec<_> = record.history.iter().collect();
+        // Only the chain in force: a transition on a branch a resolution superseded never
+        // counts (ADR 0007).
+        let mut history: Vec<_> = record.timeline().chain;
         history.sort_by(|a, b| (a.on, a.at, &a.id).cmp(&(b.on, b.at, &b.id)));
         Fact {
             id: record.envelope.id.clone(),

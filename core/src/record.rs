@@ -144,6 +144,14 @@ impl RecordBody {
         with_body!(self, b => b.status().code())
     }
 
+    /// Codes of the statuses one transition can reach from the current one.
+    pub fn next_statuses(&self) -> Vec<&'static str> {
+        fn next<B: KindRules>(b: &B) -> Vec<&'static str> {
+            b.status().next().iter().map(Coded::code).collect()
+        }
+        with_body!(self, b => next(b))
+    }
+
     /// Whether the current status is a closed one.
     pub fn is_closed(&self) -> bool {
         with_body!(self, b => b.status().is_closed())
@@ -334,8 +342,11 @@ impl Record {
                 en,
             ));
         };
-        let pos: std::collections::HashMap<&str, usize> =
-            h.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
+        let pos: std::collections::HashMap<&str, usize> = h
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
         for (i, c) in h.iter().enumerate() {
             if !known(&c.to) {
                 bad(out, c, "Trạng thái không hợp lệ.", "Unknown status.");

@@ -133,6 +133,91 @@ fn two_mediators_of_one_team_converge_postgres() {
     }
 }
 
+/// Lan stops a case while Hùng starts mediating it, both offline (issue "Two people, one
+/// case", situation 1). Neither push is rejected; every copy shows the same record with a
+/// status conflict naming both; the server's fact row follows the status shown and then the
+/// one chosen, never a superseded branch.
+fn two_people_move_one_case_at_once(server: &TestServer) {
+    let mut lan = server
+        .enroll("Nguyễn Thị Lan", Role::Mediator, VILLAGE_HOA_BINH_1)
+        .unwrap();
+    let mut hung = server
+        .enroll("Trần Văn Hùng", Role::TeamLeader, VILLAGE_HOA_BINH_1)
+        .unwrap();
+    let id = lan
+        .create(
+            mediation_case(VILLAGE_HOA_BINH_1, COMMUNE_HOA_BINH),
+            day(9, 2),
+        )
+        .unwrap()
+        .id()
+        .to_string();
+    lan.sync().unwrap();
+    hung.sync().unwrap();
+
+    lan.store
+        .transition(&id, "stopped", day(9, 6), None)
+        .unwrap();
+    hung.store
+        .transition(&id, "mediating", day(9, 5), None)
+        .unwrap();
+    lan.sync().unwrap();
+    hung.sync().unwrap();
+    lan.sync().unwrap();
+    for d in [&lan, &hung] {
+        let st = d.store.sync_state(&id).unwrap();
+        assert_eq!(st.state, SyncState::Accepted, "{:?}", st.rejection);
+    }
+    let (a, b) = (lan.store.get(&id).unwrap(), hung.store.get(&id).unwrap());
+    assert_eq!(a, b);
+    // The later effective date is shown first on every device: Lan's stop (6 Sep).
+    assert_eq!(a.body.status_code(), "stopped");
+    let conflicts = hung.store.conflicts(&id).unwrap();
+    assert_eq!(conflicts, lan.store.conflicts(&id).unwrap());
+    let status = conflicts.iter().find(|c| c.path == "status").unwrap();
+    let shown: Vec<(&str, &str)> = status
+        .values
+        .iter()
+        .map(|v| (v.value.as_str(), v.author.as_str()))
+        .collect();
+    let (lan_id, hung_id) = (lan.id().to_string(), hung.id().to_string());
+    assert_eq!(
+        shown,
+        vec![
+            ("stopped", lan_id.as_str()),
+            ("mediating", hung_id.as_str())
+        ]
+    );
+    let fact = server.block_on(server.storage.fact(&id)).unwrap().unwrap();
+    assert_eq!(fact.status, "stopped");
+
+    // Hùng keeps mediating (choice 1); everyone converges, conflict gone, the fact row moves
+    // and its history no longer holds the superseded stop.
+    hung.store.resolve_conflict(&id, "status", 1).unwrap();
+    hung.sync().unwrap();
+    lan.sync().unwrap();
+    let (a, b) = (lan.store.get(&id).unwrap(), hung.store.get(&id).unwrap());
+    assert_eq!(a, b);
+    assert_eq!(a.body.status_code(), "mediating");
+    assert!(lan.store.conflicts(&id).unwrap().is_empty());
+    let fact = server.block_on(server.storage.fact(&id)).unwrap().unwrap();
+    assert_eq!(fact.status, "mediating");
+    assert!(!fact.history.contains("stopped"), "{}", fact.history);
+}
+
+#[test]
+fn two_people_move_one_case_at_once_sqlite() {
+    let server = TestServer::start().unwrap();
+    two_people_move_one_case_at_once(&server);
+}
+
+#[test]
+fn two_people_move_one_case_at_once_postgres() {
+    if let Some(server) = TestServer::start_postgres().unwrap() {
+        two_people_move_one_case_at_once(&server);
+    }
+}
+
 #[test]
 fn other_communes_never_receive_and_the_commune_officer_does() {
     let server = TestServer::start().unwrap();

@@ -34,7 +34,10 @@ fn lenient_get<'d, P: Into<am::Prop>>(
     match am::ReadDoc::get(doc, obj, prop)? {
         Some((Value::Object(ObjType::Text), id)) => {
             let text = am::ReadDoc::text(doc, &id)?;
-            Ok(Some((Value::Scalar(Cow::Owned(ScalarValue::Str(text.into()))), id)))
+            Ok(Some((
+                Value::Scalar(Cow::Owned(ScalarValue::Str(text.into()))),
+                id,
+            )))
         }
         other => Ok(other),
     }

@@ -8,7 +8,9 @@ mod convergence;
 mod democracy;
 mod facts;
 mod inspection;
+mod interop;
 mod mediation;
+mod merge_property;
 mod snapshots;
 #[cfg(feature = "store")]
 mod store;
