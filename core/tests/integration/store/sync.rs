@@ -227,3 +227,188 @@ fn concurrent_edits_surface_as_conflicts_and_resolve() {
         Err(CoreError::NotFound(_))
     ));
 }
+
+fn summary_in(t: &TestStore, id: &str) -> String {
+    let danvan_core::RecordBody::Mediation(m) = t.store.get(id).unwrap().body else {
+        unreachable!()
+    };
+    m.summary
+}
+
+/// A record the server accepted, then a local change it refused: the change stays visible,
+/// counts as needing attention and as unsynced, and "discard" writes the accepted state back as
+/// a new change that is sent at the next sync.
+#[test]
+fn a_refused_change_can_be_discarded_back_to_the_accepted_state() {
+    let mut t = TestStore::new();
+    let id = t
+        .store
+        .create(
+            with_summary(mediation(), "Bản được chấp nhận"),
+            "U1",
+            day(2),
+        )
+        .unwrap()
+        .id()
+        .to_string();
+    t.store.mark_sent(&[&id]).unwrap();
+    let accepted = t.store.heads(&id).unwrap();
+    t.store.mark_accepted(&id, &accepted).unwrap();
+    t.store
+        .update(&id, |r| {
+            set_summary(&mut r.body, "Bản bị từ chối");
+            Ok(())
+        })
+        .unwrap();
+    t.store.transition(&id, "stopped", day(3), None).unwrap();
+    t.store.mark_sent(&[&id]).unwrap();
+    t.store.mark_rejected(&id, "out_of_scope", "").unwrap();
+
+    let summary = t.store.summary(day(3)).unwrap();
+    assert_eq!(
+        (summary.rejected, summary.needs_attention, summary.unsynced),
+        (1, 1, 1)
+    );
+    let unsynced = ListQuery {
+        unsynced_only: true,
+        ..ListQuery::default()
+    };
+    assert_eq!(
+        t.store.list(&unsynced).unwrap().len(),
+        1,
+        "a rejected record stays listed"
+    );
+    assert_eq!(summary_in(&t, &id), "Bản bị từ chối");
+
+    let out = t.store.discard_rejected(&id).unwrap();
+    let danvan_core::store::Discarded::Reverted(record) = out else {
+        panic!("expected a revert, got {out:?}")
+    };
+    assert_eq!(summary_in(&t, &id), "Bản được chấp nhận");
+    assert_eq!(
+        record.body.status_code(),
+        "received",
+        "the refused transition is undone"
+    );
+    assert_eq!(t.store.get(&id).unwrap().history.len(), 1);
+    // The revert is a new change on top of the refused one, so it syncs.
+    let st = t.store.sync_state(&id).unwrap();
+    assert!(st.dirty);
+    assert!(!t.store.changes_for_sync(&id, &accepted).unwrap().is_empty());
+    // Discarding again is refused once the record is no longer rejected.
+    t.store.mark_sent(&[&id]).unwrap();
+    let heads = t.store.heads(&id).unwrap();
+    t.store.mark_accepted(&id, &heads).unwrap();
+    assert!(matches!(
+        t.store.discard_rejected(&id),
+        Err(CoreError::NotFound(_))
+    ));
+    assert_eq!(t.store.summary(day(3)).unwrap().needs_attention, 0);
+}
+
+#[test]
+fn a_refused_record_the_server_never_accepted_is_removed_by_discard() {
+    let mut t = TestStore::new();
+    let id = t
+        .store
+        .create(mediation(), "U9", day(2))
+        .unwrap()
+        .id()
+        .to_string();
+    t.store.mark_sent(&[&id]).unwrap();
+    t.store.mark_rejected(&id, "out_of_scope", "").unwrap();
+    assert_eq!(
+        t.store.discard_rejected(&id).unwrap(),
+        danvan_core::store::Discarded::Removed
+    );
+    assert!(matches!(t.store.get(&id), Err(CoreError::NotFound(_))));
+    assert_eq!(t.store.summary(day(2)).unwrap().total, 0);
+    t.store.check_integrity().unwrap();
+}
+
+#[test]
+fn resend_marks_a_rejected_record_for_the_next_sync_without_changing_it() {
+    let mut t = TestStore::new();
+    let id = t
+        .store
+        .create(mediation(), "U1", day(2))
+        .unwrap()
+        .id()
+        .to_string();
+    t.store.mark_sent(&[&id]).unwrap();
+    t.store.mark_rejected(&id, "out_of_scope", "").unwrap();
+    assert!(!t.store.sync_state(&id).unwrap().dirty);
+    let heads = t.store.heads(&id).unwrap();
+    t.store.resend(&id).unwrap();
+    assert!(t.store.sync_state(&id).unwrap().dirty);
+    assert_eq!(t.store.heads(&id).unwrap(), heads);
+}
+
+/// Lan removes one party and Hùng the other: each copy keeps the rules, the merge leaves the
+/// case with no party. The phone keeps it (the server accepted it), flags it for a decision,
+/// lets people edit other fields, and refuses an edit that would break another rule.
+#[test]
+fn a_rule_broken_only_by_a_merge_is_flagged_and_does_not_block_other_edits() {
+    let mut a = TestStore::new();
+    let mut b = TestStore::new();
+    let id = a
+        .store
+        .create(mediation(), "U1", day(2))
+        .unwrap()
+        .id()
+        .to_string();
+    b.store
+        .apply_remote(&id, &a.store.changes_for_sync(&id, &[]).unwrap())
+        .unwrap();
+    let base = a.store.heads(&id).unwrap();
+    for (t, keep) in [(&mut a, 0usize), (&mut b, 1usize)] {
+        t.store
+            .update(&id, |r| {
+                let danvan_core::RecordBody::Mediation(m) = &mut r.body else {
+                    unreachable!()
+                };
+                let kept = m.parties[keep].clone();
+                m.parties = vec![kept];
+                Ok(())
+            })
+            .unwrap();
+    }
+    let from_b = b.store.changes_for_sync(&id, &base).unwrap();
+    a.store.apply_remote(&id, &from_b).unwrap();
+    let merged = a.store.get(&id).unwrap();
+    let issues = merged.validate(a.store.config());
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(
+        (issues[0].field.as_str(), issues[0].code.as_str()),
+        ("mediation.parties", "required")
+    );
+    assert!(a.store.summary_of(&id).unwrap().has_conflicts);
+    assert_eq!(a.store.summary(day(2)).unwrap().needs_attention, 1);
+    // Editing the notes is fine; blanking the summary is a new broken rule and is refused.
+    a.store
+        .update(&id, |r| {
+            let danvan_core::RecordBody::Mediation(m) = &mut r.body else {
+                unreachable!()
+            };
+            m.notes = Some("Chờ bổ sung các bên".into());
+            Ok(())
+        })
+        .unwrap();
+    let refused = a.store.update(&id, |r| {
+        set_summary(&mut r.body, "");
+        Ok(())
+    });
+    assert!(matches!(refused, Err(CoreError::Invalid(_))), "{refused:?}");
+    // Setting the status directly is refused: it comes from the history.
+    let refused = a.store.update(&id, |r| {
+        let danvan_core::RecordBody::Mediation(m) = &mut r.body else {
+            unreachable!()
+        };
+        m.status = danvan_core::model::mediation::MediationStatus::Stopped;
+        Ok(())
+    });
+    match refused {
+        Err(CoreError::Invalid(i)) => assert_eq!(i[0].code, "derived_field"),
+        other => panic!("{other:?}"),
+    }
+}
