@@ -1,9 +1,9 @@
-//! Rules that are configuration, not constants (domain.md tags them `[config]`).
+//! Rules that are configuration, not constants (docs/domain.md tags them `[config]`).
 
 use serde::{Deserialize, Serialize};
 
 /// Deadlines and thresholds. Every city may set its own; the defaults follow the law as read in
-/// `domain.md`.
+/// `docs/domain.md`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RulesConfig {

@@ -1,7 +1,7 @@
 //! Validation results shared by the phone and the server.
 //!
 //! Rules live next to each record kind (`model::*`); this module holds what they report. The
-//! server runs exactly the same rules on every merged document (DESIGN.md decision 3).
+//! server runs exactly the same rules on every merged document (docs/design.md decision 3).
 
 use serde::{Deserialize, Serialize};
 

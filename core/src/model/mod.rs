@@ -1,4 +1,4 @@
-//! The three record kinds of `domain.md`, their enums, rules and status machines.
+//! The three record kinds of `docs/domain.md`, their enums, rules and status machines.
 //!
 //! Each kind lives in its own folder: `mod.rs` holds the body structs (what is stored in the
 //! Automerge document), `enums.rs` the coded enums, `rules.rs` validation, lifecycle, overdue

@@ -1,5 +1,5 @@
 //! The server's side of a push: merge, then decide. Lives in core so that the server runs exactly
-//! the rules the phone runs (DESIGN.md decision 3), and so it can be tested without a database.
+//! the rules the phone runs (docs/design.md decision 3), and so it can be tested without a database.
 
 use automerge::AutoCommit;
 use uuid::Uuid;

@@ -1,4 +1,4 @@
-//! A generator of realistic synthetic fact rows (domain.md volumes): mediation most common
+//! A generator of realistic synthetic fact rows (docs/domain.md volumes): mediation most common
 //! (~80 %), with 60–80 % of mediated cases successful, some stopped/referred/out of scope and some
 //! still in progress; inspection activities with findings, recommendations and answer dates;
 //! democracy checks with item outcomes and ratings. Dates spread over 2024-01-01..2026-10-31;
