@@ -20,6 +20,19 @@ else
   step "DANVAN_TEST_DATABASE_URL not set: PostgreSQL tests will be skipped"
 fi
 
+# The live JavaScript interop test (core/tests/integration/interop.rs) runs Node with the
+# pinned @automerge/automerge of tests/interop; without node and npm it prints that it skipped.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  if [ ! -d tests/interop/node_modules/@automerge/automerge ] \
+    || [ tests/interop/package-lock.json -nt tests/interop/node_modules/.package-lock.json ]; then
+    step "npm ci (tests/interop: JavaScript Automerge client for the interop test)"
+    (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  export DANVAN_INTEROP_REQUIRE_NODE=1
+else
+  step "node/npm not found: the live JavaScript interop test will be skipped (its fixtures still run)"
+fi
+
 step "cargo test (workspace)"
 cargo test --workspace --all-features
 
