@@ -89,6 +89,14 @@ impl DanvanError {
                 "Không kết nối được máy chủ. Dữ liệu vẫn được lưu trên máy; hãy đồng bộ lại sau.".into(),
                 "Could not reach the server. Your data is kept on the phone; sync again later.".into(),
             ),
+            DanvanError::Rejected { code } if code == "device_revoked" => (
+                "Thiết bị này đã bị thu hồi quyền đồng bộ. Dữ liệu trên máy vẫn còn nhưng không \
+                 gửi được nữa. Hãy liên hệ cán bộ quản trị để được cấp mã đăng ký mới."
+                    .into(),
+                "This device was revoked: it can no longer sync (the data on the phone is kept). \
+                 Ask your administrator for a new enrollment code."
+                    .into(),
+            ),
             DanvanError::Rejected { code } => (
                 format!("Máy chủ từ chối yêu cầu ({code})."),
                 format!("The server refused the request ({code})."),
@@ -227,6 +235,22 @@ mod tests {
             assert!(!vi.is_empty() && !en.is_empty());
             assert_ne!(vi, en, "{e:?}");
         }
+    }
+
+    #[test]
+    fn a_revoked_device_is_told_so_and_what_to_do() {
+        let e = DanvanError::Rejected {
+            code: "device_revoked".into(),
+        };
+        let (vi, en) = (e.message(Language::Vi), e.message(Language::En));
+        assert!(
+            vi.contains("đã bị thu hồi") && vi.contains("mã đăng ký mới"),
+            "{vi}"
+        );
+        assert!(
+            en.contains("was revoked") && en.contains("new enrollment code"),
+            "{en}"
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! - [`DanvanStore`]: open/close the offline store at a path with the device's identity; create,
 //!   edit, list and search records of the three kinds (a mediation case through the typed
 //!   [`MediationCase`] form, any kind as JSON); lifecycle transitions; conflicts and their
-//!   resolution; overdue items; home-screen summary; per-record sync state; sync over the
+//!   resolution (status conflicts at path `"status"`); rules left for review by a merge;
+//!   overdue items; home-screen summary; per-record sync state and the way out of a rejection
+//!   (discard the refused change, or resend); sync over the
 //!   built-in HTTP transport or an app-supplied [`SyncTransport`], with a [`SyncListener`].
 //! - [`enroll`] / [`enroll_with`]: exchange a one-time code for [`DeviceCredentials`].
 //! - [`codes`] / [`label`]: Vietnamese and English labels of every enumerated code.
@@ -43,8 +45,8 @@ pub use sync::{
     enroll_with,
 };
 pub use types::{
-    CodeLabel, Conflict, ConflictValue, HomeSummary, KindStatusCount, Language, ListFilter,
-    OverdueItem, RecordKind, RecordRow, Rejection, StatusChange, SyncInfo, SyncState,
+    CodeLabel, Conflict, ConflictValue, Discarded, HomeSummary, KindStatusCount, Language,
+    ListFilter, OverdueItem, RecordKind, RecordRow, Rejection, StatusChange, SyncInfo, SyncState,
     ValidationIssue,
 };
 

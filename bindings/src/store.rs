@@ -14,8 +14,8 @@ use crate::error::{DanvanError, Result};
 use crate::mediation::MediationCase;
 use crate::sync::{DeviceCredentials, ForeignTransport, SyncListener, SyncProgress, SyncTransport};
 use crate::types::{
-    CodeLabel, Conflict, HomeSummary, ListFilter, OverdueItem, RecordKind, RecordRow, StatusChange,
-    SyncInfo, date, next_statuses, status_label,
+    CodeLabel, Conflict, Discarded, HomeSummary, ListFilter, OverdueItem, RecordKind, RecordRow,
+    StatusChange, SyncInfo, ValidationIssue, date, next_statuses, status_label,
 };
 
 /// Parse a device id (a UUID).
@@ -55,8 +55,11 @@ pub struct RecordView {
     pub next_statuses: Vec<CodeLabel>,
     /// Sync state and rejection reason.
     pub sync: SyncInfo,
-    /// Fields with concurrent values to resolve.
+    /// Fields (or the status, path `"status"`) with concurrent values to resolve.
     pub conflicts: Vec<Conflict>,
+    /// Rules the record breaks that a person has to review: left by merging two devices'
+    /// changes, each valid alone (see `review_issues`). Empty for most records.
+    pub review_issues: Vec<ValidationIssue>,
 }
 
 /// The offline store of one device: records, list and search, lifecycle, conflicts, summaries
@@ -120,6 +123,7 @@ impl DanvanStore {
             next_statuses: next_statuses(kind, status),
             sync: store.sync_state(id)?.into(),
             conflicts: store.conflicts(id)?.into_iter().map(Into::into).collect(),
+            review_issues: review_issues(store, record),
         })
     }
 
@@ -258,15 +262,15 @@ impl DanvanStore {
         })
     }
 
-    /// Replace the body of record `id` with `body_json` (same kind; the status stays as it is:
-    /// use `transition`).
+    /// Replace the body of record `id` with `body_json` (same kind; the status and closing date
+    /// come from the status history whatever the JSON says: use `transition`).
     pub fn update_record_json(&self, id: String, body_json: String) -> Result<RecordView> {
         self.with(|s| {
             let current = s.get(&id)?;
-            let mut body = body_from_json(current.envelope.kind.into(), &body_json)?;
-            keep_status(&current.body, &mut body);
+            let body = body_from_json(current.envelope.kind.into(), &body_json)?;
             let r = s.update(&id, |r| {
                 r.body = body;
+                r.derive();
                 Ok(())
             });
             Self::saved(s, r)
@@ -318,8 +322,9 @@ impl DanvanStore {
     }
 
     /// Resolve the conflict at `path` of record `id` by keeping value number `choice` (an index
-    /// into `Conflict.values`). The resolution syncs like any edit and clears the conflict on
-    /// every device.
+    /// into `Conflict.values`: 0 keeps the value shown, `Conflict.current`). For a status
+    /// conflict (path `"status"`) any choice is valid. The resolution syncs like any edit and
+    /// clears the conflict on every device.
     pub fn resolve_conflict(&self, id: String, path: String, choice: u32) -> Result<RecordView> {
         self.with(|s| {
             let r = s.resolve_conflict(&id, &path, choice as usize);
@@ -327,9 +332,38 @@ impl DanvanStore {
         })
     }
 
+    /// The rules record `id` breaks that a person has to review (left by a merge of two
+    /// devices' changes, each valid alone), with the field and both messages. Such a record is
+    /// accepted by the server and shows on every device; any edit that fixes it clears it.
+    pub fn review_issues(&self, id: String) -> Result<Vec<ValidationIssue>> {
+        self.with(|s| Ok(review_issues(s, &s.get(&id)?)))
+    }
+
     /// The sync state of record `id` (and the server's reason while rejected).
     pub fn sync_info(&self, id: String) -> Result<SyncInfo> {
         self.with(|s| Ok(s.sync_state(&id)?.into()))
+    }
+
+    /// "Discard my change": undo the refused local changes of rejected record `id`. A record the
+    /// server accepted before goes back to that state, as a new change that the next sync sends
+    /// (`Discarded.Reverted`); a record the server never accepted is removed from this phone
+    /// (`Discarded.Removed`). `NotFound` if the record is not rejected.
+    pub fn discard_rejected(&self, id: String) -> Result<Discarded> {
+        self.with(|s| {
+            Ok(match s.discard_rejected(&id)? {
+                danvan_core::store::Discarded::Reverted(record) => Discarded::Reverted {
+                    record: Self::view(s, &record)?,
+                },
+                danvan_core::store::Discarded::Removed => Discarded::Removed,
+            })
+        })
+    }
+
+    /// Send record `id` again at the next sync, unchanged (after the cause of a rejection was
+    /// fixed on the server's side, e.g. the device's scope). To fix the record itself, edit it:
+    /// an edit is sent at the next sync by itself.
+    pub fn resend(&self, id: String) -> Result<()> {
+        self.with(|s| Ok(s.resend(&id)?))
     }
 
     /// Everything overdue as of `as_of` (`YYYY-MM-DD`), earliest deadline first.
@@ -372,6 +406,16 @@ impl DanvanStore {
     }
 }
 
+/// The review items of `record`: every rule it breaks (a local write never adds one, so they
+/// come from merges).
+fn review_issues(store: &Store, record: &Record) -> Vec<ValidationIssue> {
+    record
+        .validate(store.config())
+        .into_iter()
+        .map(Into::into)
+        .collect()
+}
+
 fn not_mediation(id: &str) -> DanvanError {
     DanvanError::invalid(
         "kind",
@@ -379,19 +423,6 @@ fn not_mediation(id: &str) -> DanvanError {
         &format!("Hồ sơ {id} không phải là vụ việc hòa giải."),
         &format!("Record {id} is not a mediation case."),
     )
-}
-
-/// The body's status is the history's business: an edit of the body keeps the current one.
-fn keep_status(current: &RecordBody, new: &mut RecordBody) {
-    match (current, new) {
-        (RecordBody::Mediation(c), RecordBody::Mediation(n)) => {
-            n.status = c.status;
-            n.closed_on = c.closed_on;
-        }
-        (RecordBody::Inspection(c), RecordBody::Inspection(n)) => n.status = c.status,
-        (RecordBody::Democracy(c), RecordBody::Democracy(n)) => n.status = c.status,
-        _ => {}
-    }
 }
 
 /// A filled example body of `kind` as JSON (valid in its initial status), as a template for

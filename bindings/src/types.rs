@@ -197,7 +197,8 @@ pub struct RecordRow {
     pub created_at_ms: i64,
     /// Last local write (edit or merge), ms since the epoch.
     pub updated_at_ms: i64,
-    /// Whether some field has concurrent values to resolve.
+    /// Whether a person has to decide something: a field or the status with concurrent values,
+    /// or a rule left for review by a merge (see `DanvanStore.review_issues`).
     pub has_conflicts: bool,
     /// Sync state.
     pub sync_state: SyncState,
@@ -284,10 +285,11 @@ pub struct ListFilter {
     /// diacritic-insensitive (`"loi di"` finds `"Lối đi"`).
     #[uniffi(default)]
     pub text: Option<String>,
-    /// Only records with unresolved conflicts.
+    /// Only records with unresolved conflicts or rules left for review.
     #[uniffi(default)]
     pub conflicts_only: bool,
-    /// Only records with local changes not yet accepted.
+    /// Only records with local changes not yet accepted, or whose changes the server rejected
+    /// (a rejected record stays here until it is discarded, fixed or resent).
     #[uniffi(default)]
     pub unsynced_only: bool,
     /// At most this many rows.
@@ -412,12 +414,15 @@ pub struct HomeSummary {
     pub by_kind_status: Vec<KindStatusCount>,
     /// Records with at least one overdue item as of the date asked.
     pub overdue: u64,
-    /// Records with local changes not yet accepted.
+    /// Records with local changes not yet accepted by the server (dirty or rejected).
     pub unsynced: u64,
     /// Records whose last changes the server rejected.
     pub rejected: u64,
-    /// Records with unresolved conflicts.
+    /// Records with unresolved conflicts or rules left for review by a merge.
     pub conflicts: u64,
+    /// Records that need a person: rejected, or with a conflict or a rule left for review
+    /// (each record counted once). The home screen's "needs attention" badge.
+    pub needs_attention: u64,
 }
 
 impl From<store::HomeSummary> for HomeSummary {
@@ -437,28 +442,53 @@ impl From<store::HomeSummary> for HomeSummary {
             unsynced: s.unsynced,
             rejected: s.rejected,
             conflicts: s.conflicts,
+            needs_attention: s.needs_attention,
         }
     }
 }
 
-/// One competing value of a conflicted field.
+/// One competing value of a conflicted field (or of the status).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ConflictValue {
-    /// The value as text (`"2025-03-04"`, `"true"`, `"{…}"` for an object).
+    /// The value as text (`"2025-03-04"`, `"true"`, `"{…}"` for an object); for the status, the
+    /// status code (`"mediating"`; labels from `label("mediation.status", value)`).
     pub value: String,
-    /// Device that wrote it.
+    /// Device that wrote it (for the status, the device that made the transition).
     pub author: String,
 }
 
-/// A field two devices changed concurrently.
+/// A field two devices changed concurrently, or the status when two devices moved the record
+/// at once (path `"status"`). Nothing is lost: the conflict stays on every device, through
+/// edits of other fields and transitions, until a person chooses.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Conflict {
-    /// Path of the field (`body.Mediation.summary`); pass it back to resolve.
+    /// Path of the field (`body.Mediation.summary`), or `"status"` for a status conflict; pass
+    /// it back to `resolve_conflict`.
     pub path: String,
-    /// The value every device currently shows.
+    /// The value the record shows now (on every device that has the same changes); always
+    /// equal to `values[0]`.
     pub current: ConflictValue,
-    /// Every competing value, the current one first; resolve by index into this list.
+    /// Every competing value, the shown one first (`values[0] == current`); resolve by index
+    /// into this list: 0 keeps the value shown, any other index switches to that value. For a
+    /// status conflict every choice is a valid status.
     pub values: Vec<ConflictValue>,
+}
+
+/// What `DanvanStore.discard_rejected` did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "returned once per tap and lowered by value across the FFI; a Box would not help"
+)]
+pub enum Discarded {
+    /// The record is back to the state the server last accepted, written as a new change that
+    /// the next sync sends (so the server and the other devices see the undoing too).
+    Reverted {
+        /// The record as it is now.
+        record: crate::store::RecordView,
+    },
+    /// The server never accepted the record: it was removed from this phone.
+    Removed,
 }
 
 impl From<danvan_core::Conflict> for Conflict {

@@ -138,11 +138,38 @@ class Interactive(private val ui: Ui, private val server: String, private val di
         val rows = s.list(ListFilter(conflictsOnly = true))
         if (rows.isEmpty()) return ui.line("Không có xung đột.", "No conflicts.")
         for (row in rows) {
-            for (c in s.conflicts(row.id)) {
-                println("  ${row.summary} — ${c.path}")
-                c.values.forEachIndexed { i, v -> println("   ${i + 1}. ${v.value} (${ui.t("thiết bị", "device")} ${v.author.takeLast(8)})") }
-                val n = ask("Giữ bản (số)", "Keep value (number)")?.toIntOrNull() ?: continue
+            val r = s.get(row.id)
+            println("  ${row.summary}")
+            for (c in r.conflicts) {
+                ui.conflictScreen(r, c, emptyMap())
+                val n = ask("Giữ bản (số, Enter = bỏ qua)", "Keep value (number, Enter = skip)")?.toIntOrNull() ?: continue
                 ui.card(s.resolveConflict(row.id, c.path, (n - 1).toUInt()))
+            }
+            // Rules a merge left for review are fixed by editing the record.
+            for (i in r.reviewIssues) println("  ⚑ ${i.field}: ${ui.t(i.vi, i.en)}")
+        }
+    }
+
+    /** Records the server refused: the reason, then discard the change or send it again. */
+    private fun rejected(s: DanvanStore) {
+        val rows = s.list(ListFilter(unsyncedOnly = true)).filter { it.syncState == SyncState.REJECTED }
+        if (rows.isEmpty()) return ui.line("Không có hồ sơ bị từ chối.", "No refused records.")
+        for (row in rows) {
+            val r = s.get(row.id)
+            println("  ${row.summary}")
+            ui.rejected(r)
+            println("   1. ${ui.t("Bỏ thay đổi của tôi", "Discard my change")}")
+            println("   2. ${ui.t("Gửi lại ở lần đồng bộ sau (đã sửa nguyên nhân)", "Send again at the next sync (the cause was fixed)")}")
+            when (ask("Chọn (Enter = bỏ qua)", "Choose (Enter = skip)")) {
+                "1" -> when (val d = s.discardRejected(row.id)) {
+                    is Discarded.Reverted -> ui.card(d.record)
+                    Discarded.Removed -> ui.line("Đã xóa khỏi máy (máy chủ chưa từng nhận hồ sơ này).",
+                        "Removed from this phone (the server never accepted it).")
+                }
+                "2" -> {
+                    s.resend(row.id)
+                    ui.line("Sẽ gửi lại ở lần đồng bộ sau.", "Will be sent at the next sync.")
+                }
             }
         }
     }
@@ -161,6 +188,7 @@ class Interactive(private val ui: Ui, private val server: String, private val di
                 ui.t("Đồng bộ", "Sync"),
                 ui.t("Xử lý xung đột", "Resolve conflicts"),
                 ui.t("Tổng quan", "Overview"),
+                ui.t("Hồ sơ bị từ chối: bỏ thay đổi hoặc gửi lại", "Refused records: discard or send again"),
             )
             items.forEachIndexed { i, s -> println(" ${i + 1}. $s") }
             println(" 0. ${ui.t("Thoát", "Quit")}")
@@ -176,7 +204,8 @@ class Interactive(private val ui: Ui, private val server: String, private val di
                     "1" -> enrollNow()
                     "2" -> newCase(s!!)
                     "3" -> s!!.list(ListFilter()).forEach { r ->
-                        val marks = (if (r.hasConflicts) " ⚠" else "") + (if (r.dirty) " ↑" else "")
+                        val marks = (if (r.hasConflicts) " ⚠" else "") + (if (r.dirty) " ↑" else "") +
+                            (if (r.syncState == SyncState.REJECTED) " ✗" else "")
                         println("  • [${ui.label(r.status)}] ${r.mainDate ?: ""} ${r.summary}$marks")
                     }
                     "4" -> ask("Từ khóa (không cần dấu)", "Words (accents optional)")?.let { q ->
@@ -187,6 +216,7 @@ class Interactive(private val ui: Ui, private val server: String, private val di
                     "7" -> ui.synced(s!!.sync(server, creds!!, ui.progress()))
                     "8" -> conflicts(s!!)
                     "9" -> ui.summary(s!!.summary(today()))
+                    "10" -> rejected(s!!)
                     else -> ui.line("Không có mục này.", "No such item.")
                 }
             } catch (e: DanvanException) {

@@ -132,15 +132,105 @@ fun story(ui: Ui, server: String, enrollmentCode: (String) -> String) {
                 check(atLeader.conflicts.isEmpty() && atLeader.status.code == "successful", "the leader sees the resolved, closed case")
                 ui.line("Máy chị Hoa: ${atLeader.status.vi}, không còn xung đột.",
                     "Hoa's phone: ${atLeader.status.en}, no conflict left.")
+
+                twoStatuses(ui, lan, hoa)
             }
 
             ui.step("Tổng quan cuối ngày", "End of the day")
-            val s = lan.store.summary("2025-09-10")
+            val s = lan.store.summary("2025-09-12")
             ui.summary(s)
-            check(s.total == 1uL && s.unsynced == 0uL && s.conflicts == 0uL, "everything synced, no conflict")
+            check(s.total == 2uL && s.unsynced == 0uL && s.conflicts == 0uL && s.needsAttention == 0uL,
+                "everything synced, nothing needs attention")
         }
         println("\n✓ ${ui.t("Kịch bản hoàn tất.", "Scripted run complete.")}")
     } finally {
         root.toFile().deleteRecursively()
     }
+}
+
+/**
+ * A second case, worked on by both at once: a status conflict chosen on the conflict screen,
+ * then a change the server refuses and Hoa discards.
+ */
+private fun twoStatuses(ui: Ui, lan: Device, hoa: Device) {
+    val names = mapOf(lan.id to "chị Lan", hoa.id to "chị Hoa")
+    ui.step("Vụ việc thứ hai: tranh chấp ranh giới đất, cả hai điện thoại đều có",
+        "A second case, a land boundary dispute, on both phones")
+    val case = lan.store.createMediation(lan.enrollment.unit, "2025-09-02", newCase(lan.enrollment.unit).copy(
+        subtype = "land_boundary", summary = "Tranh chấp ranh giới đất vườn giữa hai hộ"))
+    val id = case.id
+    lan.sync()
+    hoa.sync()
+    check(hoa.store.get(id).status.code == "received", "the leader has the second case")
+
+    ui.step("Không có mạng, cùng ngày 9/9: chị Lan dừng hòa giải (bên yêu cầu rút đơn), chị Hoa bắt đầu hòa giải",
+        "Offline on 9 September: Lan stops the case (the request was withdrawn), Hoa starts mediating")
+    lan.store.transition(id, "stopped", "2025-09-09", "Bên yêu cầu rút đơn")
+    hoa.store.transition(id, "mediating", "2025-09-09", "Đã gặp hai bên tại thực địa")
+    val pushed = listOf(hoa.sync(), lan.sync(), hoa.sync())
+    check(pushed.all { it.rejected == 0uL }, "no phone's change is refused")
+
+    ui.step("Màn hình xung đột trạng thái (giống nhau trên cả hai máy)",
+        "The status-conflict screen (the same on both phones)")
+    val atLan = lan.store.get(id)
+    val atHoa = hoa.store.get(id)
+    val conflict = atLan.conflicts.singleOrNull()
+    check(conflict != null && conflict.path == "status", "one status conflict")
+    check(atHoa.conflicts == atLan.conflicts && atHoa.status == atLan.status, "both phones show the same")
+    check(conflict!!.values[0] == conflict.current && atLan.status.code == conflict.current.value, "the shown status is listed first")
+    check(conflict.values.associate { it.value to it.author } == mapOf("stopped" to lan.id, "mediating" to hoa.id),
+        "both statuses with their authors")
+    ui.conflictScreen(atLan, conflict, names)
+
+    ui.step("Chị Lan gọi cho chị Hoa: các bên muốn hòa giải tiếp; chị chọn “Đang hòa giải”",
+        "Lan calls Hoa: the parties want to go on; she picks “Mediating”")
+    val pick = conflict.values.indexOfFirst { it.value == "mediating" }
+    val chosen = lan.store.resolveConflict(id, "status", pick.toUInt())
+    ui.card(chosen)
+    check(chosen.status.code == "mediating" && chosen.conflicts.isEmpty(), "resolved to mediating")
+    ui.line("Lịch sử: " + chosen.history.joinToString(" · ") { "${it.to.vi} (${names[it.by] ?: it.by.takeLast(8)})" },
+        "History: " + chosen.history.joinToString(" · ") { "${it.to.en} (${names[it.by] ?: it.by.takeLast(8)})" })
+    lan.sync()
+    hoa.sync()
+    check(hoa.store.get(id).let { it.status.code == "mediating" && it.conflicts.isEmpty() }, "the leader sees the choice")
+    ui.line("Máy chị Hoa: Đang hòa giải, không còn xung đột.", "Hoa's phone: Mediating, no conflict left.")
+
+    ui.step("Không có mạng: chị Lan sửa ngày nhận thành 3/9, chị Hoa sửa ngày phân công thành 2/9",
+        "Offline: Lan corrects the date received to the 3rd, Hoa the assignment date to the 2nd")
+    lan.store.updateMediation(id, lan.store.get(id).mediation!!.copy(receivedOn = "2025-09-03"))
+    hoa.store.updateMediation(id, hoa.store.get(id).mediation!!.copy(assignedOn = "2025-09-02"))
+    check(listOf(lan.sync(), hoa.sync(), lan.sync()).all { it.rejected == 0uL }, "each change is valid alone: accepted")
+    val review = lan.store.get(id)
+    ui.card(review)
+    check(review.reviewIssues.map { it.field } == listOf("mediation.assigned_on"), "the merge is shown for review")
+
+    ui.step("Chị Lan sửa ngày phân công thành 4/9 và đồng bộ; chị Hoa chưa có mạng",
+        "Lan sets the assignment date to the 4th and syncs; Hoa is still offline")
+    lan.store.updateMediation(id, review.mediation!!.copy(assignedOn = "2025-09-04"))
+    lan.sync()
+
+    ui.step("Chị Hoa đổi ngày nhận thành 5/9 rồi đồng bộ: máy chủ từ chối (sau ngày phân công chị Lan đã sửa)",
+        "Hoa moves the date received to the 5th and syncs: refused (after the assignment date Lan set)")
+    hoa.store.updateMediation(id, hoa.store.get(id).mediation!!.copy(receivedOn = "2025-09-05"))
+    check(hoa.sync().rejected == 1uL, "Hoa's change is refused")
+    val refused = hoa.store.get(id)
+    ui.rejected(refused)
+    check(refused.sync.state == SyncState.REJECTED && refused.sync.rejection?.code == "invalid", "rejected as invalid")
+    val home = hoa.store.summary("2025-09-12")
+    ui.summary(home)
+    check(home.needsAttention >= 1uL, "the home screen counts it as needing attention")
+
+    ui.step("Chị Hoa chọn “Bỏ thay đổi của tôi”", "Hoa taps “Discard my change”")
+    val back = hoa.store.discardRejected(id)
+    check(back is Discarded.Reverted, "back to what the server accepted")
+    ui.card((back as Discarded.Reverted).record)
+    check(hoa.sync().accepted == 1uL, "the undoing is accepted")
+    lan.sync()
+    val a = lan.store.get(id)
+    val b = hoa.store.get(id)
+    check(a.bodyJson == b.bodyJson && a.mediation?.receivedOn == "2025-09-03" && a.mediation?.assignedOn == "2025-09-04",
+        "both phones hold the accepted dates")
+    check(b.sync.state == SyncState.ACCEPTED && b.reviewIssues.isEmpty(), "nothing left to do")
+    ui.line("Hai máy như nhau: nhận 3/9, phân công 4/9, máy chủ đã nhận.",
+        "Both phones agree: received the 3rd, assigned the 4th, accepted by the server.")
 }

@@ -24,7 +24,12 @@ class Ui(val lang: Language) {
             SyncState.ACCEPTED -> t("máy chủ đã nhận", "accepted by the server")
             SyncState.REJECTED -> t("máy chủ từ chối", "rejected by the server")
         }
-        val dirty = if (s.dirty && s.state == SyncState.ACCEPTED) t(" (có sửa đổi chưa gửi)", " (edits not sent yet)") else ""
+        val dirty = when {
+            !s.dirty -> ""
+            s.state == SyncState.ACCEPTED -> t(" (có sửa đổi chưa gửi)", " (edits not sent yet)")
+            s.state == SyncState.REJECTED -> t(" (đã sửa hoặc bỏ thay đổi, chờ gửi lại)", " (fixed or discarded, to be sent again)")
+            else -> ""
+        }
         val why = s.rejection?.let { ": " + t(it.vi, it.en) } ?: ""
         return state + dirty + why
     }
@@ -49,9 +54,44 @@ class Ui(val lang: Language) {
         }
         println("  │ ${t("Đồng bộ", "Sync")}: ${syncState(r.sync)}")
         for (c in r.conflicts) {
-            println("  │ ⚠ ${t("Xung đột tại", "Conflict at")} ${c.path}:")
-            c.values.forEachIndexed { i, v -> println("  │     [$i] ${v.value} — ${t("thiết bị", "device")} ${v.author.takeLast(8)}") }
+            println("  │ ⚠ ${t("Xung đột tại", "Conflict at")} ${conflictPlace(c)}:")
+            c.values.forEachIndexed { i, v ->
+                println("  │     [$i] ${conflictValue(r.kind, c, v)} — ${t("thiết bị", "device")} ${v.author.takeLast(8)}")
+            }
         }
+        for (i in r.reviewIssues) println("  │ ⚑ ${t("Cần xem lại", "To review")}: ${i.field} — ${t(i.vi, i.en)}")
+        println("  └ ${t("Mã", "Id")}: ${r.id}")
+    }
+
+    fun conflictPlace(c: Conflict) = if (c.path == "status") t("trạng thái", "the status") else c.path
+
+    /** A competing value as a person reads it: a status by its label, anything else as text. */
+    fun conflictValue(kind: RecordKind, c: Conflict, v: ConflictValue): String =
+        if (c.path == "status") label("${kindCode(kind)}.status", v.value) else v.value
+
+    /**
+     * The conflict screen: the place, each competing value with who wrote it (`names`: device
+     * id → person, for the devices the phone knows; the id's end otherwise), which one the
+     * record shows now, and the numbers to choose by.
+     */
+    fun conflictScreen(r: RecordView, c: Conflict, names: Map<String, String>) {
+        println("  ┌ ⚠ ${t("Hai người cùng sửa", "Two people changed")} ${conflictPlace(c)} ${t("khi không có mạng", "while offline")}")
+        c.values.forEachIndexed { i, v ->
+            val who = names[v.author] ?: "${t("thiết bị", "device")} ${v.author.takeLast(8)}"
+            val shown = if (v == c.current) t("  ← đang hiển thị", "  ← shown now") else ""
+            println("  │  ${i + 1}. ${conflictValue(r.kind, c, v)} — $who$shown")
+        }
+        println("  └ ${t("Chọn một bản; bản còn lại vẫn nằm trong lịch sử.", "Pick one; the other stays in the history.")}")
+    }
+
+    /** A refused record as its screen shows it: the reason, the marked fields, the two ways out. */
+    fun rejected(r: RecordView) {
+        val why = r.sync.rejection ?: return
+        println("  ┌ ✗ ${t("Máy chủ từ chối thay đổi", "The server refused the change")} (${why.code})")
+        println("  │ vi: ${why.vi}")
+        println("  │ en: ${why.en}")
+        for (i in r.reviewIssues) println("  │ ⚑ ${i.field}: ${t(i.vi, i.en)}")
+        println("  │ [${t("Bỏ thay đổi của tôi", "Discard my change")}]  [${t("Sửa và gửi lại", "Fix and send again")}]")
         println("  └ ${t("Mã", "Id")}: ${r.id}")
     }
 
@@ -65,7 +105,7 @@ class Ui(val lang: Language) {
     fun summary(s: HomeSummary) {
         println("  ${t("Tổng số hồ sơ", "Records")}: ${s.total} · ${t("chưa đồng bộ", "unsynced")}: ${s.unsynced} · " +
             "${t("quá hạn", "overdue")}: ${s.overdue} · ${t("bị từ chối", "rejected")}: ${s.rejected} · " +
-            "${t("xung đột", "conflicts")}: ${s.conflicts}")
+            "${t("xung đột", "conflicts")}: ${s.conflicts} · ${t("cần xử lý", "needs attention")}: ${s.needsAttention}")
         for (c in s.byKindStatus) println("    ${label(c.status)}: ${c.count}")
     }
 
