@@ -100,6 +100,10 @@ impl RecordDoc {
         let doc = self.automerge_mut();
         match chosen {
             Tree::Scalar(s) => put_scalar(doc, &obj, prop, s)?,
+            Tree::Text(t) => {
+                let new = put_object(doc, &obj, prop, ObjType::Text)?;
+                doc.splice_text(&new, 0, 0, &t)?;
+            }
             Tree::Map(t, _) | Tree::List(t, _) => {
                 let new = put_object(doc, &obj, prop, t)?;
                 restore(doc, &new, chosen)?;
@@ -165,13 +169,15 @@ impl From<Prop> for automerge::Prop {
     }
 }
 
-fn render(v: &Value<'_>, id: &ObjId) -> ConflictValue {
+fn render(doc: &automerge::AutoCommit, v: &Value<'_>, id: &ObjId) -> ConflictValue {
     let value = match v {
         Value::Scalar(s) => match s.as_ref() {
             ScalarValue::Str(s) => s.to_string(),
             ScalarValue::Null => String::new(),
             other => other.to_string(),
         },
+        // Another client's string (a text object) reads as the text it holds.
+        Value::Object(ObjType::Text) => doc.text(id).unwrap_or_default(),
         Value::Object(ObjType::Map) => "{…}".to_string(),
         Value::Object(_) => "[…]".to_string(),
     };
@@ -182,13 +188,15 @@ fn render(v: &Value<'_>, id: &ObjId) -> ConflictValue {
     ConflictValue { value, author }
 }
 
-/// The id of a list element, if it is a map with an `id` field (our list items all have one).
+/// The id of a list element, if it is a map with an `id` field (our list items all have one;
+/// another client may have written it as a text object).
 fn item_id(doc: &automerge::AutoCommit, obj: &ObjId) -> Option<String> {
     match doc.get(obj, "id").ok().flatten() {
         Some((Value::Scalar(s), _)) => match s.as_ref() {
             ScalarValue::Str(s) => Some(s.to_string()),
             _ => None,
         },
+        Some((Value::Object(ObjType::Text), text)) => doc.text(&text).ok(),
         _ => None,
     }
 }
@@ -205,7 +213,7 @@ fn push_conflict(
         return;
     };
     if all.len() > 1 {
-        let values: Vec<ConflictValue> = all.iter().map(|(v, id)| render(v, id)).collect();
+        let values: Vec<ConflictValue> = all.iter().map(|(v, id)| render(doc, v, id)).collect();
         out.push(Conflict {
             path,
             current: values[0].clone(),
@@ -354,6 +362,7 @@ fn put_object(
 /// A detached copy of an object's current (winning) content.
 enum Tree {
     Scalar(ScalarValue),
+    Text(String),
     Map(ObjType, Vec<(String, Tree)>),
     List(ObjType, Vec<Tree>),
 }
@@ -375,7 +384,8 @@ fn snapshot(doc: &automerge::AutoCommit, id: &ObjId, t: ObjType) -> Result<Tree>
             }
             Tree::Map(t, items)
         }
-        ObjType::List | ObjType::Text => {
+        ObjType::Text => Tree::Text(doc.text(id)?),
+        ObjType::List => {
             let mut items = Vec::new();
             for i in 0..doc.length(id) {
                 if let Some((v, cid)) = doc.get(id, i)? {
@@ -389,12 +399,16 @@ fn snapshot(doc: &automerge::AutoCommit, id: &ObjId, t: ObjType) -> Result<Tree>
 
 fn restore(doc: &mut automerge::AutoCommit, target: &ObjId, tree: Tree) -> Result<()> {
     match tree {
-        Tree::Scalar(_) => {}
+        Tree::Scalar(_) | Tree::Text(_) => {}
         Tree::Map(_, items) => {
             for (k, v) in items {
                 match v {
                     Tree::Scalar(s) => {
                         doc.put(target, k, s)?;
+                    }
+                    Tree::Text(t) => {
+                        let c = doc.put_object(target, k, ObjType::Text)?;
+                        doc.splice_text(&c, 0, 0, &t)?;
                     }
                     Tree::Map(t, _) | Tree::List(t, _) => {
                         let c = doc.put_object(target, k, t)?;
@@ -408,6 +422,10 @@ fn restore(doc: &mut automerge::AutoCommit, target: &ObjId, tree: Tree) -> Resul
                 match v {
                     Tree::Scalar(s) => {
                         doc.insert(target, i, s)?;
+                    }
+                    Tree::Text(t) => {
+                        let c = doc.insert_object(target, i, ObjType::Text)?;
+                        doc.splice_text(&c, 0, 0, &t)?;
                     }
                     Tree::Map(t, _) | Tree::List(t, _) => {
                         let c = doc.insert_object(target, i, t)?;

@@ -7,8 +7,10 @@
 //! - **Writing touches only what changed.** autosurgeon writes every scalar it reconciles, and
 //!   Automerge takes a write to a field with concurrent values as choosing a value, so a plain
 //!   reconcile of the whole record after editing its notes would silently settle every pending
-//!   conflict. [`ChangedOnly`] skips a write whose value equals the value shown, and updates a
-//!   text object in place (keeping it text) instead of replacing it with a string.
+//!   conflict. [`ChangedOnly`] skips a write whose value equals the value shown (a text object
+//!   holding the same string included). A changed value is written as a string even where
+//!   another client had a text object: every field is a register whose concurrent changes show
+//!   as a conflict, whoever wrote it (ADR 0007).
 
 use std::borrow::Cow;
 use std::ops::RangeBounds;
@@ -119,15 +121,13 @@ impl Doc for ChangedOnly<'_> {
         let doc = &mut *self.0;
         match am::ReadDoc::get(doc, obj.as_ref(), prop.clone())? {
             Some((Value::Scalar(shown), _)) if *shown == value => Ok(()),
-            Some((Value::Object(ObjType::Text), text)) => match &value {
-                ScalarValue::Str(s) => {
-                    if am::ReadDoc::text(doc, &text)? != s.as_str() {
-                        Transactable::update_text(doc, &text, s)?;
-                    }
-                    Ok(())
-                }
-                _ => Transactable::put(doc, obj, prop, value),
-            },
+            // Another client's text object holding the same string: leave it alone. A changed
+            // value is written as a string below, like any danvan field: two people's
+            // concurrent changes then meet as a visible conflict, never as an interleaving of
+            // their characters (a phone number or an id must not merge letter by letter).
+            Some((Value::Object(ObjType::Text), text)) if matches!(&value, ScalarValue::Str(s) if am::ReadDoc::text(doc, &text)? == s.as_str()) => {
+                Ok(())
+            }
             _ => Transactable::put(doc, obj, prop, value),
         }
     }
@@ -190,6 +190,9 @@ impl Doc for ChangedOnly<'_> {
         Transactable::update_text(&mut *self.0, obj.as_ref(), text)
     }
 
+    /// autosurgeon writes a changed `String` (whose value is also its key) through here rather
+    /// than `put`: a scalar put in place goes through [`Doc::put`] above, so a text object
+    /// written by another client is updated in place and stays text.
     fn batch_create<O: AsRef<ObjId>, P: Into<am::Prop>>(
         &mut self,
         obj: O,
@@ -197,7 +200,10 @@ impl Doc for ChangedOnly<'_> {
         value: am::hydrate::Value,
         insert: bool,
     ) -> Result<(), AutomergeError> {
-        Doc::batch_create(&mut *self.0, obj, prop, value, insert)
+        match value {
+            am::hydrate::Value::Scalar(s) if !insert => Doc::put(self, obj, prop, s),
+            value => Doc::batch_create(&mut *self.0, obj, prop, value, insert),
+        }
     }
 
     fn init_root_from_hydrate(&mut self, value: &am::hydrate::Map) -> Result<(), AutomergeError> {
