@@ -82,6 +82,19 @@ pub async fn run(
             }
         }
         DeviceCommand::Revoke { id } => {
+            let Some((known, _)) = storage.device_with_secret(id).await? else {
+                return Err(Error::Invalid(format!("no device with id {id}")));
+            };
+            // Revoking again changes nothing (the first time is kept): say so, with that time.
+            if let Some(at) = known.revoked_at {
+                out!(
+                    "device {} ({}) was already revoked at {}; nothing changed",
+                    known.id,
+                    known.person_name,
+                    at.to_rfc3339()
+                );
+                return Ok(());
+            }
             match storage.revoke_device(id, chrono::Utc::now()).await? {
                 Some(d) => out!(
                     "device {} ({}) revoked at {}",
