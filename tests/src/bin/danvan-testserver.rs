@@ -8,13 +8,23 @@
 //! `11533-T01`), `DANVAN_CODES_INSPECTOR` (commune `11533`), `DANVAN_CODES_OTHER_MEDIATOR`
 //! (village `11560-T01` of another commune): comma-separated codes.
 //!
+//! When Node and the interop project (`tests/interop`, `npm ci`) are there, it also seeds a
+//! mediation case in village `11533-T01` edited by JavaScript's Automerge with its default
+//! strings (text objects; issue 14, situation 5) and prints `DANVAN_JS_RECORD` (its id) and
+//! `DANVAN_JS_SUMMARY` (the summary the JavaScript client wrote); both are empty otherwise.
+//!
 //! `cargo run -p danvan-e2e --bin danvan-testserver -- [--codes N]`
 
 use std::io::{Read, Write};
 
-use anyhow::Result;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result};
 use clap::Parser;
-use danvan_e2e::{COMMUNE_HOA_BINH, TestServer, VILLAGE_HOA_BINH_1, VILLAGE_THUY_NGUYEN_1};
+use danvan_e2e::{
+    COMMUNE_HOA_BINH, TestServer, VILLAGE_HOA_BINH_1, VILLAGE_THUY_NGUYEN_1, day, mediation_case,
+};
 use danvan_server::Role;
 
 /// Run a test server and print enrollment codes.
@@ -57,8 +67,19 @@ fn main() -> Result<()> {
             )?,
         ),
     ];
+    let (js_id, js_summary) = match seed_js_record(&server) {
+        Ok(Some(seeded)) => seeded,
+        Ok(None) => (String::new(), String::new()),
+        Err(e) => {
+            eprintln!("danvan-testserver: the JavaScript-edited record was not seeded: {e:#}");
+            (String::new(), String::new())
+        }
+    };
     let mut out = std::io::stdout().lock();
-    for (k, v) in lines {
+    for (k, v) in lines.into_iter().chain([
+        ("DANVAN_JS_RECORD", js_id),
+        ("DANVAN_JS_SUMMARY", js_summary),
+    ]) {
         writeln!(out, "{k}={v}")?;
     }
     writeln!(out, "READY")?;
@@ -69,4 +90,64 @@ fn main() -> Result<()> {
     let _ = std::io::stdin().read_to_end(&mut sink);
     drop(server);
     Ok(())
+}
+
+/// A case created by a danvan device, then edited by `tests/interop/edit.mjs` (JavaScript's
+/// Automerge, strings as text objects), whose changes the device received and pushed: the
+/// server holds a record with text objects, as a third-party client would leave it. `None`
+/// when Node or the interop project's packages are missing.
+fn seed_js_record(server: &TestServer) -> Result<Option<(String, String)>> {
+    let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("interop");
+    let node_ok = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !node_ok || !interop.join("node_modules/@automerge/automerge").exists() {
+        return Ok(None);
+    }
+    let mut device = server.enroll(
+        "Thiết bị máy chủ thử",
+        danvan_server::Role::TeamLeader,
+        VILLAGE_HOA_BINH_1,
+    )?;
+    let id = device
+        .create(
+            mediation_case(VILLAGE_HOA_BINH_1, COMMUNE_HOA_BINH),
+            day(9, 2),
+        )?
+        .id()
+        .to_string();
+    device.sync()?;
+    let dir = tempfile::tempdir()?;
+    let (base, changes, edits) = (
+        dir.path().join("base.automerge"),
+        dir.path().join("js-changes.automerge"),
+        dir.path().join("js-edits.json"),
+    );
+    std::fs::write(&base, device.store.doc(&id)?.save())?;
+    let run = Command::new("node")
+        .arg(interop.join("edit.mjs"))
+        .args([&base, &changes, &edits])
+        .output()
+        .context("running node")?;
+    anyhow::ensure!(
+        run.status.success(),
+        "edit.mjs failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    device.store.apply_remote(&id, &std::fs::read(&changes)?)?;
+    device.store.resend(&id)?;
+    device.sync()?;
+    let state = device.store.sync_state(&id)?;
+    anyhow::ensure!(
+        state.state == danvan_core::store::SyncState::Accepted,
+        "the server refused the JavaScript client's changes: {:?}",
+        state.rejection
+    );
+    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&edits)?)?;
+    let summary = written["summary"]
+        .as_str()
+        .context("js-edits.json has no summary")?
+        .to_string();
+    Ok(Some((id, summary)))
 }
