@@ -2,8 +2,8 @@
 //! `@automerge/automerge` with its default API writes every string as a collaborative text
 //! object. danvan must read such a record, merge it with its own concurrent edits, accept it on
 //! the server (`merge_push`, never `malformed`), and go on editing it (docs/record-schema.md is
-//! the schema those clients follow). What does not work yet is pinned by the ignored tests at
-//! the end ("known gaps").
+//! the schema those clients follow). What does not work yet is pinned by the ignored test at
+//! the end (the known gap of docs/record-schema.md § 11).
 //!
 //! `fixtures/js/` holds a base document made by danvan (`base.automerge`), the changes
 //! `tests/interop/edit.mjs` made to it under Node (`js-changes.automerge`) and what it wrote
@@ -433,7 +433,7 @@ fn fixture_text_objects_are_what_plain_autosurgeon_refuses() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("text"), "{err}");
-    assert!(hydrate_record(&doc).is_ok());
+    hydrate_record(&doc).expect("danvan reads them (core/src/doc/surgery.rs, `Lenient`)");
 }
 
 // Text objects in conflicts and item ids (fixed), and the one known gap, a whole JavaScript
@@ -458,10 +458,9 @@ fn a_danvan_edit_of_the_clients_text_writes_a_string_and_leaves_the_rest_alone()
     assert_eq!(kept.len(), 4, "{kept:?}");
 }
 
-/// The client and danvan set the summary at once: the conflict shows both values as text
-/// (today the client's text object renders as `[…]`), and choosing the client's value keeps it.
+/// The client and danvan set the summary at once: the conflict shows both values as the text
+/// they hold (the client's is a text object), and choosing the client's value keeps it.
 #[test]
-
 fn a_conflict_between_the_clients_text_and_a_danvan_string_shows_both() {
     let js = JsEdit::fixtures();
     let mut phone = RecordDoc::load(&js.base, &Uuid::now_v7()).unwrap();
@@ -514,11 +513,9 @@ fn a_whole_js_number_reads_in_a_uint_field() {
 }
 
 /// Two danvan devices edit a party the client added, at once: the conflict is named by the
-/// party's id like any other item's (`parties[<id>].phone`). Today the client's `id` is a text
-/// object, which the conflict walk (`item_id` in core/src/conflict.rs) reads only as a string,
-/// so the path falls back to the list index.
+/// party's id like any other item's (`parties[<id>].phone`), although the client wrote that
+/// `id` as a text object (the conflict walk reads it as the string it holds).
 #[test]
-
 fn a_conflict_in_an_item_the_client_added_is_named_by_its_id() {
     let js = JsEdit::fixtures();
     let mut a = RecordDoc::load(&js.base, &Uuid::now_v7()).unwrap();
