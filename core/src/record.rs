@@ -329,7 +329,8 @@ impl Record {
         fn known<S: Lifecycle>(code: &str) -> bool {
             S::from_code(code).is_some()
         }
-        fn kind_of<B: KindRules>(_: &B) -> (fn(&str, &str) -> bool, fn(&str) -> bool) {
+        type Checks = (fn(&str, &str) -> bool, fn(&str) -> bool);
+        fn kind_of<B: KindRules>(_: &B) -> Checks {
             (allowed::<B::Status>, known::<B::Status>)
         }
         let (allowed, known) = with_body!(&self.body, b => kind_of(b));

@@ -96,6 +96,19 @@ impl RecordDoc {
         Ok(())
     }
 
+    /// This document as it was at `heads`, dropping every change after them (for changes that
+    /// never left this device and can never be accepted: see `Store::discard_rejected`).
+    pub fn rewound(&mut self, heads: &[ChangeHash]) -> Result<RecordDoc> {
+        let doc = self
+            .doc
+            .fork_at(heads)?
+            .with_actor(self.doc.get_actor().clone());
+        Ok(RecordDoc {
+            doc,
+            saved_heads: Vec::new(),
+        })
+    }
+
     /// The device whose actor writes this copy.
     pub fn writer(&self) -> String {
         device_for_actor(self.doc.get_actor())

@@ -5,7 +5,10 @@
 //! - **discard** writes, as a new change, the record as the server last accepted it (the state at
 //!   the heads the server is known to have), so the server receives the refused change and its
 //!   undoing together and the merged record is the accepted one; a record the server never
-//!   accepted at all (new on this phone) is removed from the phone instead;
+//!   accepted at all (new on this phone) is removed from the phone instead. A change refused for
+//!   what it *is* (`too_large`, `malformed`) would be refused again with its undoing on top, so
+//!   the phone's copy is rewound to the accepted heads instead: the refused changes exist
+//!   nowhere else (the server stores nothing it refuses), so dropping them loses nothing;
 //! - **fix and resend** is any edit (the record becomes dirty and is sent at the next sync), or
 //!   [`Store::resend`] when nothing needs changing because the reason was on the server's side
 //!   (a scope fixed by an administrator).
@@ -14,7 +17,7 @@ use crate::error::{CoreError, Result};
 use crate::record::Record;
 
 use super::types::SyncState;
-use super::{Store, documents, outbox, write};
+use super::{Store, documents, index, outbox, write};
 
 /// What [`Store::discard_rejected`] did.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +46,24 @@ impl Store {
             return Ok(Discarded::Removed);
         }
         let mut doc = documents::load(&tx, id, &device)?;
+        let refused_for_what_it_is = status
+            .rejection
+            .as_ref()
+            .is_some_and(|r| matches!(r.code.as_str(), "too_large" | "malformed"));
+        if refused_for_what_it_is {
+            let mut rewound = doc.rewound(&status.last_synced_heads)?;
+            let record = rewound.record()?;
+            documents::write_snapshot(&tx, id, &mut rewound)?;
+            index::upsert(
+                &tx,
+                &record,
+                write::needs_decision(&rewound, &record, &cfg),
+                &cfg,
+            )?;
+            outbox::mark_accepted(&tx, id, &status.last_synced_heads)?;
+            tx.commit()?;
+            return Ok(Discarded::Reverted(Box::new(record)));
+        }
         let accepted = doc.record_at(&status.last_synced_heads)?;
         doc.write(&accepted, "discard rejected change")?;
         let record = doc.record()?;

@@ -412,3 +412,42 @@ fn a_rule_broken_only_by_a_merge_is_flagged_and_does_not_block_other_edits() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A change refused for what it is (`too_large`) would be refused again with its undoing on
+/// top: discard rewinds the phone's copy to the accepted heads, and nothing is left to send.
+#[test]
+fn a_change_refused_as_too_large_is_dropped_by_discard() {
+    let mut t = TestStore::new();
+    let id = t
+        .store
+        .create(
+            with_summary(mediation(), "Bản được chấp nhận"),
+            "U1",
+            day(2),
+        )
+        .unwrap()
+        .id()
+        .to_string();
+    t.store.mark_sent(&[&id]).unwrap();
+    let accepted = t.store.heads(&id).unwrap();
+    t.store.mark_accepted(&id, &accepted).unwrap();
+    t.store
+        .update(&id, |r| {
+            set_summary(&mut r.body, &"rất dài ".repeat(10_000));
+            Ok(())
+        })
+        .unwrap();
+    t.store.mark_sent(&[&id]).unwrap();
+    t.store
+        .mark_rejected(&id, "too_large", "1048577 bytes")
+        .unwrap();
+    t.store.discard_rejected(&id).unwrap();
+    assert_eq!(summary_in(&t, &id), "Bản được chấp nhận");
+    assert_eq!(t.store.heads(&id).unwrap(), accepted);
+    let st = t.store.sync_state(&id).unwrap();
+    assert_eq!((st.state, st.dirty), (SyncState::Accepted, false));
+    assert!(t.store.changes_for_sync(&id, &accepted).unwrap().is_empty());
+    t.reopen();
+    assert_eq!(summary_in(&t, &id), "Bản được chấp nhận");
+    t.store.check_integrity().unwrap();
+}
