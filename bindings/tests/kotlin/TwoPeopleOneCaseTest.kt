@@ -4,9 +4,10 @@
 // (status merges rejected and phones diverging, `values[0]` not the shown value, edits clearing
 // pending conflicts, rejected records stuck with no way out).
 //
-// Situation 5 (a change written with another Automerge implementation's text objects) cannot be
-// made through the bindings, which always write plain strings; it is covered in Rust with
-// fixtures produced by the JavaScript Automerge library, not here.
+// Situation 5 (a change written with another Automerge implementation's text objects): the
+// bindings always write plain strings, so the test server seeds a case that JavaScript's
+// Automerge edited under Node (tests/interop/edit.mjs, strings as text objects) and this phone
+// receives, reads, edits and syncs it. The Rust side is core/tests/integration/interop.rs.
 package danvan.tests
 
 import org.junit.Assert.assertEquals
@@ -14,6 +15,7 @@ import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNotEquals
 import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
+import org.junit.Assume.assumeTrue
 import org.junit.Test
 import uniffi.danvan.*
 
@@ -47,6 +49,35 @@ private fun summaryConflict(view: RecordView): Conflict {
 private fun text(v: ConflictValue) = v.value.trim('"')
 
 class TwoPeopleOneCaseTest {
+    /**
+     * Situation 5: a case another Automerge client edited with its default strings (text
+     * objects) reaches the phone readable — its summary, the status its history moved to — and
+     * the phone's own edit of it is accepted by the server.
+     */
+    @Test
+    fun aCaseEditedByJavaScriptAutomergeIsReadEditedAndAccepted() {
+        val id = System.getenv("DANVAN_JS_RECORD").orEmpty()
+        if (id.isEmpty() && System.getenv("DANVAN_INTEROP_REQUIRE_NODE") == "1") {
+            fail("the test server did not seed the JavaScript-edited case (see its stderr)")
+        }
+        assumeTrue("Node or tests/interop missing: no JavaScript-edited case seeded", id.isNotEmpty())
+        Phone("TEAM_LEADER", "Hùng").use { hung ->
+            syncAll(hung)
+            val got = hung.store.get(id)
+            assertEquals(System.getenv("DANVAN_JS_SUMMARY"), got.mediation!!.summary)
+            assertEquals("mediating", got.status.code)
+            assertTrue(got.conflicts.isEmpty())
+            assertTrue(got.reviewIssues.isEmpty())
+            val edited = hung.store.updateMediation(id, got.mediation!!.copy(notes = "Đã đo lại ranh giới"))
+            assertTrue(edited.sync.dirty)
+            syncAll(hung)
+            val after = hung.store.get(id)
+            assertEquals(SyncState.ACCEPTED, after.sync.state)
+            assertEquals("Đã đo lại ranh giới", after.mediation!!.notes)
+            assertEquals(System.getenv("DANVAN_JS_SUMMARY"), after.mediation!!.summary)
+        }
+    }
+
     /** Situation 1: Lan stops the case while Hùng starts mediating it, both offline. */
     @Test
     fun concurrentStatusChangesMergeIntoAStatusConflictWithoutRejection() {
