@@ -1,14 +1,17 @@
 //! Errors: [`Error`] for the crate's operations and [`ApiError`], the one HTTP error type.
 //!
 //! `ApiError` maps to a status code, a stable machine-readable code and a message in Vietnamese
-//! (`message`) and English (`message_en`). Internal details (database text, I/O errors) never
-//! reach the client: the response carries only `internal`, and the logging middleware logs the
-//! detail once, server-side.
+//! (`message`) and English (`message_en`), all read from one table (the rows of
+//! `error_codes!` below: a new code is one line there, and appears in the OpenAPI schema of
+//! [`ErrorBody`], the body every error response carries). Internal details (database text, I/O
+//! errors) never reach the client: the response carries only `internal`, and the logging
+//! middleware logs the detail once, server-side.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Result alias for the crate's operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -42,206 +45,99 @@ pub enum Error {
     UnitImport(#[from] crate::units::ImportError),
 }
 
-/// The stable error codes of the HTTP API. Clients switch on these, never on messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorCode {
+/// Declares [`ErrorCode`] from one table: one row per code, `Variant = (code, HTTP status,
+/// Vietnamese message, English message)`. The enum, its lookups and its OpenAPI schema (an
+/// enum of the codes) all come from the rows.
+macro_rules! error_codes {
+    (
+        $( $(#[$doc:meta])* $var:ident = ($code:tt, $status:ident, $vi:tt, $en:tt), )+
+    ) => {
+        /// The stable error codes of the HTTP API. Clients switch on these, never on messages.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+        pub enum ErrorCode {
+            $(
+                #[doc = concat!("`", $code, "` (", stringify!($status), "): ", $en)]
+                $(#[$doc])*
+                #[serde(rename = $code)]
+                $var,
+            )+
+        }
+
+        impl ErrorCode {
+            /// Every code, in table order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$var),+];
+
+            fn row(self) -> Row {
+                match self {
+                    $( ErrorCode::$var => Row {
+                        code: $code,
+                        status: StatusCode::$status,
+                        vi: $vi,
+                        en: $en,
+                    }, )+
+                }
+            }
+        }
+    };
+}
+
+/// One row of the error table.
+struct Row {
+    code: &'static str,
+    status: StatusCode,
+    vi: &'static str,
+    en: &'static str,
+}
+
+error_codes! {
+    // Variant = (code, HTTP status, Vietnamese message, English message): one line per code.
+    // The variant's doc is generated from its row; a `///` line above a row adds to it.
     /// The request body is not valid JSON or does not have the expected shape.
-    BadRequest,
-    /// The request body is larger than the configured limit.
-    BodyTooLarge,
-    /// No route matches the path.
-    NotFound,
-    /// The route exists but not for this method.
-    MethodNotAllowed,
+    BadRequest = ("bad_request", BAD_REQUEST, "Yêu cầu không hợp lệ.", "The request is not valid."),
+    BodyTooLarge = ("body_too_large", PAYLOAD_TOO_LARGE, "Dữ liệu gửi lên vượt quá dung lượng cho phép.", "The request body is too large."),
+    NotFound = ("not_found", NOT_FOUND, "Không tìm thấy địa chỉ yêu cầu.", "Not found."),
+    MethodNotAllowed = ("method_not_allowed", METHOD_NOT_ALLOWED, "Phương thức không được hỗ trợ cho địa chỉ này.", "Method not allowed for this path."),
     /// The `Authorization` header is missing or not `Bearer <device_id>.<secret>`.
-    AuthMalformed,
-    /// No device has this id and secret.
-    DeviceUnknown,
-    /// The device was revoked by an administrator.
-    DeviceRevoked,
-    /// The enrollment code does not exist.
-    EnrollCodeInvalid,
-    /// The enrollment code was used already.
-    EnrollCodeUsed,
-    /// The enrollment code expired.
-    EnrollCodeExpired,
-    /// The device may not do this.
-    Forbidden,
+    AuthMalformed = ("auth_malformed", UNAUTHORIZED, "Thiếu hoặc sai định dạng thông tin xác thực thiết bị.", "Missing or malformed device credentials."),
+    DeviceUnknown = ("device_unknown", UNAUTHORIZED, "Thiết bị chưa được đăng ký hoặc khóa bí mật không đúng.", "Unknown device or wrong secret."),
+    DeviceRevoked = ("device_revoked", FORBIDDEN, "Thiết bị đã bị thu hồi quyền truy cập. Vui lòng liên hệ quản trị viên.", "This device has been revoked. Please contact your administrator."),
+    EnrollCodeInvalid = ("enroll_code_invalid", BAD_REQUEST, "Mã đăng ký không đúng.", "The enrollment code is not valid."),
+    EnrollCodeUsed = ("enroll_code_used", CONFLICT, "Mã đăng ký đã được sử dụng.", "The enrollment code has already been used."),
+    EnrollCodeExpired = ("enroll_code_expired", GONE, "Mã đăng ký đã hết hạn.", "The enrollment code has expired."),
+    Forbidden = ("forbidden", FORBIDDEN, "Thiết bị không có quyền thực hiện thao tác này.", "This device may not do this."),
     /// The body is not a danvan sync frame, or does not decode.
-    BadFrame,
-    /// The sync frame's protocol version is not spoken any more: update the app.
-    UpgradeRequired,
+    BadFrame = ("bad_frame", BAD_REQUEST, "Dữ liệu đồng bộ bị hỏng hoặc không đúng định dạng.", "The sync data is corrupt or not a danvan sync frame."),
+    UpgradeRequired = ("upgrade_required", UPGRADE_REQUIRED, "Phiên bản ứng dụng đã cũ. Vui lòng cập nhật ứng dụng để đồng bộ.", "This app version is too old to sync. Please update the app."),
     /// The sync request's content type is not `application/x-danvan-sync`.
-    UnsupportedMediaType,
-    /// The server is not ready (e.g. the database does not answer).
-    Unavailable,
+    UnsupportedMediaType = ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "Kiểu dữ liệu gửi lên không được hỗ trợ.", "Unsupported content type."),
+    Unavailable = ("unavailable", SERVICE_UNAVAILABLE, "Máy chủ tạm thời không sẵn sàng.", "The server is temporarily unavailable."),
     /// Something failed inside the server; details are in the server log only.
-    Internal,
-    /// No valid dashboard session (missing, expired, idle or logged out).
-    Unauthenticated,
-    /// Wrong username or password (never says which).
-    LoginFailed,
-    /// Too many failed logins for this username from this address: wait.
-    TooManyAttempts,
-    /// The CSRF token is missing or wrong, or the request comes from another origin.
-    CsrfFailed,
-    /// The unit asked for is outside the officer's subtree.
-    OutOfScope,
-    /// The period key does not parse (`2026-07`, `2026-Q3`, `2026-H1`, `2026-YP`, `2026`).
-    BadPeriod,
-    /// Individual records (personal fields) are for commune officers only.
-    RecordsForbidden,
-    /// Only a commune officer locks a period, for a commune.
-    LockForbidden,
+    Internal = ("internal", INTERNAL_SERVER_ERROR, "Lỗi máy chủ nội bộ.", "Internal server error."),
+    Unauthenticated = ("unauthenticated", UNAUTHORIZED, "Phiên đăng nhập không hợp lệ hoặc đã hết hạn. Vui lòng đăng nhập lại.", "Not logged in, or the session expired. Please log in again."),
+    LoginFailed = ("login_failed", UNAUTHORIZED, "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password."),
+    TooManyAttempts = ("too_many_attempts", TOO_MANY_REQUESTS, "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau.", "Too many failed attempts. Please try again later."),
+    CsrfFailed = ("csrf_failed", FORBIDDEN, "Yêu cầu không hợp lệ (mã chống giả mạo sai hoặc thiếu). Vui lòng tải lại trang.", "Invalid request (missing or wrong anti-forgery token). Please reload the page."),
+    OutOfScope = ("out_of_scope", FORBIDDEN, "Đơn vị này nằm ngoài phạm vi quản lý của bạn.", "This unit is outside your scope."),
+    BadPeriod = ("bad_period", BAD_REQUEST, "Kỳ báo cáo không hợp lệ (ví dụ: 2026-07, 2026-Q3, 2026-H1, 2026-YP, 2026).", "Invalid reporting period (e.g. 2026-07, 2026-Q3, 2026-H1, 2026-YP, 2026)."),
+    RecordsForbidden = ("records_forbidden", FORBIDDEN, "Chỉ cán bộ cấp xã được xem hồ sơ có thông tin cá nhân.", "Only commune officers may see individual records."),
+    LockForbidden = ("lock_forbidden", FORBIDDEN, "Chỉ cán bộ cấp xã được khóa kỳ báo cáo của xã.", "Only a commune officer may lock a commune's period."),
 }
 
 impl ErrorCode {
     /// The code as sent to clients.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::BadRequest => "bad_request",
-            ErrorCode::BodyTooLarge => "body_too_large",
-            ErrorCode::NotFound => "not_found",
-            ErrorCode::MethodNotAllowed => "method_not_allowed",
-            ErrorCode::AuthMalformed => "auth_malformed",
-            ErrorCode::DeviceUnknown => "device_unknown",
-            ErrorCode::DeviceRevoked => "device_revoked",
-            ErrorCode::EnrollCodeInvalid => "enroll_code_invalid",
-            ErrorCode::EnrollCodeUsed => "enroll_code_used",
-            ErrorCode::EnrollCodeExpired => "enroll_code_expired",
-            ErrorCode::Forbidden => "forbidden",
-            ErrorCode::BadFrame => "bad_frame",
-            ErrorCode::UpgradeRequired => "upgrade_required",
-            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
-            ErrorCode::Unavailable => "unavailable",
-            ErrorCode::Internal => "internal",
-            ErrorCode::Unauthenticated => "unauthenticated",
-            ErrorCode::LoginFailed => "login_failed",
-            ErrorCode::TooManyAttempts => "too_many_attempts",
-            ErrorCode::CsrfFailed => "csrf_failed",
-            ErrorCode::OutOfScope => "out_of_scope",
-            ErrorCode::BadPeriod => "bad_period",
-            ErrorCode::RecordsForbidden => "records_forbidden",
-            ErrorCode::LockForbidden => "lock_forbidden",
-        }
+        self.row().code
     }
 
     /// The HTTP status for this code.
     pub fn status(self) -> StatusCode {
-        match self {
-            ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
-            ErrorCode::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::NotFound => StatusCode::NOT_FOUND,
-            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::AuthMalformed | ErrorCode::DeviceUnknown => StatusCode::UNAUTHORIZED,
-            ErrorCode::DeviceRevoked | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-            ErrorCode::EnrollCodeInvalid | ErrorCode::BadFrame => StatusCode::BAD_REQUEST,
-            ErrorCode::UpgradeRequired => StatusCode::UPGRADE_REQUIRED,
-            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorCode::EnrollCodeUsed => StatusCode::CONFLICT,
-            ErrorCode::EnrollCodeExpired => StatusCode::GONE,
-            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::Unauthenticated | ErrorCode::LoginFailed => StatusCode::UNAUTHORIZED,
-            ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::CsrfFailed
-            | ErrorCode::OutOfScope
-            | ErrorCode::RecordsForbidden
-            | ErrorCode::LockForbidden => StatusCode::FORBIDDEN,
-            ErrorCode::BadPeriod => StatusCode::BAD_REQUEST,
-        }
+        self.row().status
     }
 
     /// Default (Vietnamese, English) messages.
     pub fn messages(self) -> (&'static str, &'static str) {
-        match self {
-            ErrorCode::BadRequest => ("Yêu cầu không hợp lệ.", "The request is not valid."),
-            ErrorCode::BodyTooLarge => (
-                "Dữ liệu gửi lên vượt quá dung lượng cho phép.",
-                "The request body is too large.",
-            ),
-            ErrorCode::NotFound => ("Không tìm thấy địa chỉ yêu cầu.", "Not found."),
-            ErrorCode::MethodNotAllowed => (
-                "Phương thức không được hỗ trợ cho địa chỉ này.",
-                "Method not allowed for this path.",
-            ),
-            ErrorCode::AuthMalformed => (
-                "Thiếu hoặc sai định dạng thông tin xác thực thiết bị.",
-                "Missing or malformed device credentials.",
-            ),
-            ErrorCode::DeviceUnknown => (
-                "Thiết bị chưa được đăng ký hoặc khóa bí mật không đúng.",
-                "Unknown device or wrong secret.",
-            ),
-            ErrorCode::DeviceRevoked => (
-                "Thiết bị đã bị thu hồi quyền truy cập. Vui lòng liên hệ quản trị viên.",
-                "This device has been revoked. Please contact your administrator.",
-            ),
-            ErrorCode::EnrollCodeInvalid => (
-                "Mã đăng ký không đúng.",
-                "The enrollment code is not valid.",
-            ),
-            ErrorCode::EnrollCodeUsed => (
-                "Mã đăng ký đã được sử dụng.",
-                "The enrollment code has already been used.",
-            ),
-            ErrorCode::EnrollCodeExpired => {
-                ("Mã đăng ký đã hết hạn.", "The enrollment code has expired.")
-            }
-            ErrorCode::Forbidden => (
-                "Thiết bị không có quyền thực hiện thao tác này.",
-                "This device may not do this.",
-            ),
-            ErrorCode::BadFrame => (
-                "Dữ liệu đồng bộ bị hỏng hoặc không đúng định dạng.",
-                "The sync data is corrupt or not a danvan sync frame.",
-            ),
-            ErrorCode::UpgradeRequired => (
-                "Phiên bản ứng dụng đã cũ. Vui lòng cập nhật ứng dụng để đồng bộ.",
-                "This app version is too old to sync. Please update the app.",
-            ),
-            ErrorCode::UnsupportedMediaType => (
-                "Kiểu dữ liệu gửi lên không được hỗ trợ.",
-                "Unsupported content type.",
-            ),
-            ErrorCode::Unavailable => (
-                "Máy chủ tạm thời không sẵn sàng.",
-                "The server is temporarily unavailable.",
-            ),
-            ErrorCode::Internal => ("Lỗi máy chủ nội bộ.", "Internal server error."),
-            ErrorCode::Unauthenticated => (
-                "Phiên đăng nhập không hợp lệ hoặc đã hết hạn. Vui lòng đăng nhập lại.",
-                "Not logged in, or the session expired. Please log in again.",
-            ),
-            ErrorCode::LoginFailed => (
-                "Tên đăng nhập hoặc mật khẩu không đúng.",
-                "Wrong username or password.",
-            ),
-            ErrorCode::TooManyAttempts => (
-                "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau.",
-                "Too many failed attempts. Please try again later.",
-            ),
-            ErrorCode::CsrfFailed => (
-                "Yêu cầu không hợp lệ (mã chống giả mạo sai hoặc thiếu). Vui lòng tải lại trang.",
-                "Invalid request (missing or wrong anti-forgery token). Please reload the page.",
-            ),
-            ErrorCode::OutOfScope => (
-                "Đơn vị này nằm ngoài phạm vi quản lý của bạn.",
-                "This unit is outside your scope.",
-            ),
-            ErrorCode::BadPeriod => (
-                "Kỳ báo cáo không hợp lệ (ví dụ: 2026-07, 2026-Q3, 2026-H1, 2026-YP, 2026).",
-                "Invalid reporting period (e.g. 2026-07, 2026-Q3, 2026-H1, 2026-YP, 2026).",
-            ),
-            ErrorCode::RecordsForbidden => (
-                "Chỉ cán bộ cấp xã được xem hồ sơ có thông tin cá nhân.",
-                "Only commune officers may see individual records.",
-            ),
-            ErrorCode::LockForbidden => (
-                "Chỉ cán bộ cấp xã được khóa kỳ báo cáo của xã.",
-                "Only a commune officer may lock a commune's period.",
-            ),
-        }
+        let row = self.row();
+        (row.vi, row.en)
     }
 }
 
@@ -264,16 +160,37 @@ pub struct LoggedError {
     pub detail: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: BodyInner<'a>,
+/// The JSON body of every failed request:
+/// `{"error":{"code":"…","message":"<Vietnamese>","message_en":"<English>"}}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorInfo,
 }
 
-#[derive(Serialize)]
-struct BodyInner<'a> {
-    code: &'a str,
-    message: &'a str,
-    message_en: &'a str,
+/// Code and messages of an error.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorInfo {
+    /// Stable machine-readable code.
+    pub code: ErrorCode,
+    /// Message in Vietnamese.
+    pub message: &'static str,
+    /// Message in English.
+    pub message_en: &'static str,
+}
+
+impl ErrorBody {
+    /// The body for a code, with its default messages.
+    pub fn of(code: ErrorCode) -> Self {
+        let (message, message_en) = code.messages();
+        ErrorBody {
+            error: ErrorInfo {
+                code,
+                message,
+                message_en,
+            },
+        }
+    }
 }
 
 impl ApiError {
@@ -299,15 +216,7 @@ impl ApiError {
     /// The JSON body for a code, as bytes (used by the middleware that rewrites plain-text
     /// errors produced outside handlers).
     pub fn body_json(code: ErrorCode) -> String {
-        let (vi, en) = code.messages();
-        let body = Body {
-            error: BodyInner {
-                code: code.as_str(),
-                message: vi,
-                message_en: en,
-            },
-        };
-        serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}"))
+        serde_json::to_string(&ErrorBody::of(code)).unwrap_or_else(|_| String::from("{}"))
     }
 }
 
@@ -335,15 +244,7 @@ impl From<Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (vi, en) = self.code.messages();
-        let body = Body {
-            error: BodyInner {
-                code: self.code.as_str(),
-                message: vi,
-                message_en: en,
-            },
-        };
-        let mut resp = (self.code.status(), Json(body)).into_response();
+        let mut resp = (self.code.status(), Json(ErrorBody::of(self.code))).into_response();
         resp.extensions_mut().insert(LoggedError {
             code: self.code.as_str(),
             detail: self.detail,
@@ -369,5 +270,34 @@ mod tests {
         let body = ApiError::body_json(ErrorCode::Internal);
         assert!(!body.contains("relation"));
         assert!(body.contains("\"code\":\"internal\""));
+    }
+
+    #[test]
+    fn error_table_is_consistent() {
+        let mut seen = std::collections::HashSet::new();
+        for &code in ErrorCode::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "{s} twice");
+            assert!(
+                s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{s}"
+            );
+            assert!(code.status().is_client_error() || code.status().is_server_error());
+            let (vi, en) = code.messages();
+            assert!(!vi.is_empty() && !en.is_empty(), "{s}");
+            // The wire code is the serde name (the OpenAPI enum).
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::Value::from(s)
+            );
+        }
+        assert_eq!(
+            ApiError::body_json(ErrorCode::BadPeriod),
+            format!(
+                r#"{{"error":{{"code":"bad_period","message":"{}","message_en":"{}"}}}}"#,
+                ErrorCode::BadPeriod.messages().0,
+                ErrorCode::BadPeriod.messages().1
+            )
+        );
     }
 }

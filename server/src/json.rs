@@ -1,5 +1,6 @@
 //! A JSON extractor whose rejections are [`ApiError`]s (`bad_request`, `body_too_large`)
-//! instead of axum's plain-text ones.
+//! instead of axum's plain-text ones; used by the device API (`http`) and the officers' API
+//! (`web::api`) alike.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};

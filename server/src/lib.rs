@@ -1,12 +1,18 @@
 //! # danvan-server
 //!
-//! The server of danvan: phones enroll with a one-time code, then sync their records (the
-//! lead's `http/sync.rs`); officers read aggregates over the administrative unit tree.
+//! The server of danvan: phones enroll with a one-time code, then sync their records
+//! (`http/sync.rs`); officers read aggregates over the administrative unit tree.
 //!
-//! Layout: [`aggregate`] (figures by unit and period, as of a cut-off), [`config`] (clap, env fallbacks), [`error`] (one HTTP error type with stable codes),
-//! [`http`] (one module per resource; [`http::app`], [`http::serve`]), [`storage`] (one trait,
-//! SQLite and PostgreSQL), [`units`] (versioned unit tree, CSV import), [`roles`] (the scope
-//! matrix), [`auth`] (device tokens), [`enrollment`], [`users`], [`metrics`], [`cli`].
+//! Layout: [`aggregate`] (figures by unit and period, as of a cut-off), [`config`] (clap, env
+//! fallbacks), [`error`] (one HTTP error type, its codes in one table), [`state`] (what handlers
+//! reach: [`AppState`], session limits, limiters), [`http`] (the devices' API, one module per
+//! resource, device tokens in [`http::auth`]; [`http::app`], [`http::serve`]), [`web`] (the
+//! officers' dashboard, JSON API and exports), [`json`] (the JSON extractor both use),
+//! [`storage`] (one trait, SQLite and PostgreSQL), [`units`] (versioned unit tree, CSV import),
+//! [`roles`] (the scope matrix), [`enrollment`], [`users`], [`metrics`] (Prometheus), [`cli`].
+//!
+//! Dependencies point down: `http` → `web` → `state` → `aggregate`, `storage`, `units`,
+//! `metrics`, `config`; nothing below imports `http`, `web` or `state`.
 //!
 //! ```no_run
 //! # async fn demo() -> danvan_server::error::Result<()> {
@@ -20,14 +26,15 @@
 //! ```
 
 pub mod aggregate;
-pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod enrollment;
 pub mod error;
 pub mod http;
+pub mod json;
 pub mod metrics;
 pub mod roles;
+pub mod state;
 pub mod storage;
 pub mod units;
 pub mod users;
@@ -35,7 +42,8 @@ pub mod web;
 
 pub use config::ServerConfig;
 pub use error::{ApiError, Error, ErrorCode, Result};
-pub use http::{AppState, app, serve};
+pub use http::{app, serve};
 pub use roles::{Role, Scope, scope};
+pub use state::AppState;
 pub use storage::Storage;
 pub use units::{Unit, UnitTree, Units};

@@ -4,7 +4,8 @@ use std::io::BufRead;
 
 use crate::config::{Cli, Command, ServerConfig, UnitsCommand, UserCommand};
 use crate::error::{Error, Result};
-use crate::http::{AppState, serve, shutdown_signal};
+use crate::http::{serve, shutdown_signal};
+use crate::state::AppState;
 use crate::storage;
 use crate::units::{Units, import_csv};
 

@@ -2,12 +2,9 @@
 //!
 //! Devices send `Authorization: Bearer <device_id>.<secret>`. The device row is read on every
 //! request (one primary-key lookup), so a revocation takes effect on the very next request.
-//! `last_seen_at` is written at most once a minute per device to keep the single SQLite writer
-//! free for real work.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! `last_seen_at` is written at most once a minute per device
+//! ([`SeenThrottle`](crate::state::SeenThrottle)) to keep the single SQLite writer free for real
+//! work.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -17,40 +14,12 @@ use uuid::Uuid;
 
 use crate::enrollment::hash_secret;
 use crate::error::{ApiError, ErrorCode};
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::storage::Device;
-
-/// How often `last_seen_at` is written per device at most.
-const TOUCH_EVERY: Duration = Duration::from_secs(60);
 
 /// The authenticated, non-revoked device that sent the request.
 #[derive(Debug, Clone)]
 pub struct AuthDevice(pub Device);
-
-/// Remembers when each device's `last_seen_at` was last written.
-#[derive(Debug, Default)]
-pub struct SeenThrottle {
-    last: Mutex<HashMap<Uuid, Instant>>,
-}
-
-impl SeenThrottle {
-    /// Whether `id` should be written now (and remember that it was).
-    fn due(&self, id: Uuid) -> bool {
-        let mut map = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if map
-            .get(&id)
-            .is_some_and(|t| now.duration_since(*t) < TOUCH_EVERY)
-        {
-            return false;
-        }
-        if map.len() > 100_000 {
-            map.retain(|_, t| now.duration_since(*t) < TOUCH_EVERY);
-        }
-        map.insert(id, now);
-        true
-    }
-}
 
 /// Split `Bearer <uuid>.<secret>` into its parts.
 pub fn parse_bearer(value: &str) -> Option<(Uuid, &str)> {

@@ -7,10 +7,11 @@ use danvan_core::RecordKind;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{AppState, Json};
-use crate::auth::AuthDevice;
+use super::auth::AuthDevice;
 use crate::error::{ApiError, ErrorCode};
+use crate::json::Json;
 use crate::roles::{Role, scope};
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {

@@ -6,10 +6,12 @@ use axum::routing::post;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{AppState, Json};
 use crate::enrollment::{generate_secret, hash_code, hash_secret, normalize_code};
 use crate::error::{ApiError, ErrorCode};
+use crate::json::Json;
+use crate::metrics::Enrollment;
 use crate::roles::Role;
+use crate::state::AppState;
 use crate::storage::{NewDevice, Redeem};
 
 /// Routes of this module.
@@ -74,13 +76,10 @@ async fn enroll(
         Redeem::Used => Err(ErrorCode::EnrollCodeUsed.into()),
         Redeem::Expired => Err(ErrorCode::EnrollCodeExpired.into()),
     };
-    let label = if result.is_ok() {
-        "enrolled"
+    state.metrics.enrollment(if result.is_ok() {
+        Enrollment::Enrolled
     } else {
-        "refused"
-    };
-    state
-        .metrics
-        .inc("danvan_enrollments_total", &[("result", label)]);
+        Enrollment::Refused
+    });
     result
 }

@@ -7,8 +7,9 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use serde::Serialize;
 
-use super::{AppState, Json};
 use crate::error::{ApiError, ErrorCode};
+use crate::json::Json;
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -39,7 +40,7 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
-        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         state.metrics.render(),
     )
 }

@@ -1,12 +1,12 @@
-//! The HTTP API: [`app`] builds the router, [`serve`] runs it with graceful shutdown.
-//!
-//! One module per resource, each with its own `router()`. Cross-cutting concerns live here, as
+//! The HTTP API: [`app`] builds the router (the devices' API here, one module per resource,
+//! each with its own `router()`; the officers' side from [`crate::web`]), [`serve`] runs it with
+//! graceful shutdown. Device authentication is [`auth`]; the state handlers reach is
+//! [`AppState`](crate::state::AppState). Cross-cutting concerns live here, as
 //! layers: tracing spans (method and path only; never bodies, queries or headers), a body
 //! limit, metrics by route and status, error logging, and the rewriting of any plain-text
 //! error (from axum or tower-http) into the JSON error format.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
@@ -18,77 +18,14 @@ use axum::response::{IntoResponse, Response};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::aggregate::Aggregator;
-use crate::auth::SeenThrottle;
-use crate::config::ServerConfig;
 use crate::error::{ApiError, ErrorCode, LoggedError};
-use crate::metrics::Metrics;
-use crate::storage::Storage;
-use crate::units::Units;
+use crate::state::AppState;
 
+pub mod auth;
 mod device;
 mod enroll;
-mod extract;
 mod health;
 mod sync;
-
-pub use extract::Json;
-
-/// Everything a handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database.
-    pub storage: Arc<dyn Storage>,
-    /// The unit tree (reloadable).
-    pub units: Units,
-    /// Runtime settings.
-    pub config: Arc<ServerConfig>,
-    /// Prometheus registry (`GET /metrics`); modules add their own counters.
-    pub metrics: Arc<Metrics>,
-    /// Aggregates by unit and period (ADR 0004).
-    pub aggregator: Aggregator,
-    /// The dashboard's state: session limits, failed logins.
-    pub web: Arc<crate::web::WebState>,
-    pub(crate) seen: Arc<SeenThrottle>,
-}
-
-impl AppState {
-    /// State over a storage and unit tree.
-    pub fn new(storage: Arc<dyn Storage>, units: Units, config: ServerConfig) -> Self {
-        let metrics = Metrics::new();
-        metrics.describe(
-            "http_requests_total",
-            "HTTP requests by method, route and status.",
-        );
-        metrics.describe(
-            "http_request_duration_seconds",
-            "HTTP request latency in seconds by method and route.",
-        );
-        let aggregator = Aggregator::new(
-            Arc::clone(&storage),
-            units.clone(),
-            config.periods.clone(),
-            config.rules.clone(),
-        );
-        AppState {
-            storage,
-            units,
-            aggregator,
-            config: Arc::new(config),
-            metrics: Arc::new(metrics),
-            web: Arc::new(crate::web::WebState::new(
-                crate::web::SessionConfig::default(),
-            )),
-            seen: Arc::new(SeenThrottle::default()),
-        }
-    }
-
-    /// The same state with other session limits (tests of expiry, deployments).
-    pub fn with_sessions(mut self, sessions: crate::web::SessionConfig) -> Self {
-        self.web = Arc::new(crate::web::WebState::new(sessions));
-        self
-    }
-}
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
@@ -161,11 +98,8 @@ async fn not_found() -> ApiError {
 /// Metrics, error logging and JSON-ification of errors produced outside handlers.
 async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = req.method().as_str().to_owned();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| String::from("unmatched"), |p| p.as_str().to_owned());
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let mut resp = next.run(req).await;
     let status = resp.status();
     if let Some(err) = resp.extensions().get::<LoggedError>() {
@@ -180,17 +114,9 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
     {
         resp = json_error_for(status);
     }
-    let status = resp.status();
-    let labels = [("method", method.as_str()), ("route", route.as_str())];
-    state.metrics.inc(
-        "http_requests_total",
-        &[labels[0], labels[1], ("status", status.as_str())],
-    );
-    state.metrics.observe(
-        "http_request_duration_seconds",
-        &labels,
-        start.elapsed().as_secs_f64(),
-    );
+    state
+        .metrics
+        .http_request(&method, route.as_ref(), resp.status(), start.elapsed());
     resp
 }
 

@@ -18,10 +18,10 @@ use danvan_core::sync::wire::{
 };
 use danvan_core::{Record, RecordKind};
 
-use super::AppState;
-use crate::auth::AuthDevice;
+use super::auth::AuthDevice;
 use crate::error::{ApiError, ErrorCode};
 use crate::roles::{Scope, scope};
+use crate::state::AppState;
 use crate::storage::docs::decode_heads;
 
 /// Largest document batch a response carries, whatever the device asks.
@@ -84,7 +84,7 @@ async fn sync(
     let epoch = storage.sync_epoch().await?;
     let device_id = device.id.to_string();
     if req.epoch != 0 && req.epoch != epoch {
-        state.metrics.inc("danvan_sync_resets_total", &[]);
+        state.metrics.sync_reset();
         return Ok(frame(&SyncResponse {
             epoch,
             reset: true,
@@ -126,9 +126,7 @@ async fn sync(
             Outcome::Accepted { .. } => "accepted",
             Outcome::Rejected { reason, .. } => reason.code(),
         };
-        state
-            .metrics
-            .inc("danvan_sync_pushes_total", &[("outcome", outcome)]);
+        state.metrics.sync_push(outcome);
     }
 
     // De-identified roles (above the commune) never receive documents.
@@ -165,9 +163,7 @@ async fn sync(
         )
         .await?;
     docs.extend(batch.docs);
-    state
-        .metrics
-        .add("danvan_sync_pulled_docs_total", &[], docs.len() as u64);
+    state.metrics.sync_pulled_docs(docs.len() as u64);
     tracing::info!(
         device = %device_id,
         pushes = req.pushes.len(),

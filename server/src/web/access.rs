@@ -2,14 +2,14 @@
 //! it shows. The unit must exist on the day the figures are computed (404 `not_found`) and lie
 //! in the officer's subtree on that day (403 `out_of_scope`); the period key must parse (400
 //! `bad_period`). Personal fields are for commune officers, in their commune only
-//! ([`records_allowed`]).
+//! ([`records_allowed`]); so is locking a period, for a commune ([`lock_for`]).
 
 use chrono::NaiveDate;
 
-use crate::aggregate::{Period, PeriodKind};
+use crate::aggregate::{Lock, Period, PeriodKind};
 use crate::error::{ApiError, ErrorCode};
-use crate::http::AppState;
 use crate::roles::Role;
+use crate::state::AppState;
 use crate::units::{Unit, UnitTree, level};
 use crate::web::session::Viewer;
 
@@ -132,4 +132,25 @@ pub fn breadcrumbs(tree: &UnitTree, viewer: &Viewer, unit: &Unit, as_of: NaiveDa
 /// Whether `unit` is a commune (where locks and record lists live).
 pub fn is_commune(unit: &Unit) -> bool {
     unit.level == level::COMMUNE
+}
+
+/// Lock `period` for `unit` as `viewer`: a commune officer, for a commune in their scope (403
+/// `lock_forbidden` otherwise).
+pub async fn lock_for(
+    state: &AppState,
+    viewer: &Viewer,
+    unit: &str,
+    period: &Period,
+) -> Result<Lock, ApiError> {
+    if viewer.role != Role::CommuneOfficer {
+        return Err(ApiError::new(ErrorCode::LockForbidden));
+    }
+    let target = resolve(state, viewer, unit, period.clone())?;
+    if !is_commune(&target.unit) {
+        return Err(ApiError::new(ErrorCode::LockForbidden));
+    }
+    Ok(state
+        .aggregator
+        .lock_period(&target.unit.code, period, &viewer.username)
+        .await?)
 }

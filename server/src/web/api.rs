@@ -17,10 +17,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::aggregate::{Completeness, Lock, Period, PeriodKind, RankIndicator, RankRow, Report};
-use crate::error::{ApiError, ErrorCode};
-use crate::http::{AppState, Json};
-use crate::web::access;
-use crate::web::pages::lock_for;
+use crate::error::{ApiError, ErrorBody, ErrorCode, ErrorInfo};
+use crate::json::Json;
+use crate::state::AppState;
+use crate::web::access::{self, lock_for};
 use crate::web::records::records_of;
 use crate::web::session::{self, CSRF_HEADER, LoginError, Viewer, check_csrf, check_origin};
 
@@ -54,7 +54,7 @@ pub(crate) fn router() -> Router<AppState> {
         create_session, current_session, delete_session, periods, unit, aggregates,
         completeness, ranking, create_lock, records
     ),
-    components(schemas(ErrorBody, ErrorInner, SessionInfo, LoginRequest, PeriodList, UnitInfo,
+    components(schemas(ErrorBody, ErrorInfo, ErrorCode, SessionInfo, LoginRequest, PeriodList, UnitInfo,
         UnitLink, LockRequest, RecordItem)),
     tags((name = "danvan", description = "danvan officers' API"))
 )]
@@ -73,25 +73,6 @@ async fn openapi_json() -> Response {
         openapi_json_string(),
     )
         .into_response()
-}
-
-/// The error body of every failed request.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// The error.
-    pub error: ErrorInner,
-}
-
-/// Code and messages of an error.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorInner {
-    /// Stable machine-readable code (`unauthenticated`, `csrf_failed`, `out_of_scope`,
-    /// `bad_period`, `not_found`, `records_forbidden`, `login_failed`, `too_many_attempts`…).
-    pub code: String,
-    /// Message in Vietnamese.
-    pub message: String,
-    /// Message in English.
-    pub message_en: String,
 }
 
 /// Credentials for `POST /api/v1/session`.

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::aggregate::{Indicators, MediationIndicators, Report};
 use crate::error::{ApiError, ErrorCode};
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::web::access;
 use crate::web::i18n::messages;
 use crate::web::indicators;

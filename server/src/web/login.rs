@@ -14,9 +14,9 @@ use axum::{Extension, Router};
 use serde::Deserialize;
 
 use crate::error::{ApiError, ErrorCode};
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::web::i18n::{Messages, messages};
-use crate::web::pages::html;
+use crate::web::render::{html, lang_code};
 use crate::web::session::{
     self, LOGIN_CSRF_COOKIE, LoginError, PageViewer, ReqLang, check_csrf, check_origin,
     cookie_value, same_token, set_cookie,
@@ -60,11 +60,7 @@ fn render_login(
     let csrf = session::random_token();
     let page = LoginPage {
         m: messages(lang),
-        lang: if lang == danvan_core::Lang::En {
-            "en"
-        } else {
-            "vi"
-        },
+        lang: lang_code(lang),
         csrf: csrf.clone(),
         next: next.to_string(),
         error,

@@ -4,6 +4,9 @@
 //!
 //! Every route resolves the session ([`session`]), then the unit and period asked for against
 //! the officer's scope ([`access`]); figures come from the [`Aggregator`](crate::aggregate::Aggregator).
+//! Pages: the overview (`overview`), the record list and detail (`records`), login (`login`);
+//! `render` holds what every page uses (HTML responses, error pages, language codes, query
+//! encoding). Session limits and the failed-login limiter live in [`crate::state`].
 //! Above the commune only aggregates are served: the record list and record detail are for
 //! commune officers, within their commune.
 
@@ -14,7 +17,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
-use crate::http::AppState;
+use crate::state::AppState;
 
 pub mod access;
 pub mod api;
@@ -23,31 +26,12 @@ pub mod exports;
 pub mod i18n;
 pub mod indicators;
 mod login;
-mod pages;
+mod overview;
 mod records;
+mod render;
 pub mod session;
 
-pub use session::{SessionConfig, Viewer};
-
-/// The dashboard's shared state: session limits and failed logins (the aggregation engine is
-/// [`AppState::aggregator`]).
-#[derive(Debug)]
-pub struct WebState {
-    /// Session lifetime, idle timeout, failed-login policy.
-    pub sessions: SessionConfig,
-    /// Failed logins by (username, address).
-    pub limiter: session::LoginLimiter,
-}
-
-impl WebState {
-    /// State with the given session limits.
-    pub fn new(sessions: SessionConfig) -> Self {
-        WebState {
-            sessions,
-            limiter: session::LoginLimiter::default(),
-        }
-    }
-}
+pub use session::Viewer;
 
 /// The one stylesheet, embedded in the binary (offices may be offline: nothing from a CDN).
 const CSS: &str = include_str!("../../static/danvan.css");
@@ -58,7 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/dashboard") }))
         .route("/static/danvan.css", get(css))
         .merge(login::router())
-        .merge(pages::router())
+        .merge(overview::router())
         .merge(records::router())
         .merge(exports::router())
         .merge(api::router())
@@ -105,13 +89,14 @@ async fn web_headers(req: Request, next: Next) -> Response {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if let Some(lang) = lang {
-        let code = match lang {
-            danvan_core::Lang::Vi => "vi",
-            danvan_core::Lang::En => "en",
-        };
         h.append(
             header::SET_COOKIE,
-            session::set_cookie(session::LANG_COOKIE, code, "/", 365 * 24 * 3600),
+            session::set_cookie(
+                session::LANG_COOKIE,
+                render::lang_code(lang),
+                "/",
+                365 * 24 * 3600,
+            ),
         );
     }
     resp

@@ -9,21 +9,26 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use danvan_core::{Coded, Lang, RecordKind};
+use chrono::NaiveDate;
+use danvan_core::{Coded, Label, Lang, RecordKind};
 use serde::Deserialize;
 
 use crate::aggregate::{
-    Completeness, Indicators, PeriodKind, RankIndicator, Report, SubmissionStatus,
+    Aggregator, Completeness, Indicators, Lock, PeriodKind, RankIndicator, RankRow, Report,
+    SubmissionStatus,
 };
-use crate::error::{ApiError, LoggedError};
-use crate::http::AppState;
-use crate::web::access::{self, Target};
+use crate::error::ApiError;
+use crate::roles::Role;
+use crate::state::AppState;
+use crate::units::{Unit, UnitTree, level};
+use crate::web::access::{self, Target, lock_for};
 use crate::web::charts;
 use crate::web::i18n::{Messages, code_label, messages};
 use crate::web::indicators::{self, Def};
+use crate::web::render::{enc, error_page, html, lang_code};
 use crate::web::session::{PageViewer, ReqLang, Viewer, check_csrf};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -32,73 +37,27 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/dashboard/lock", post(lock))
 }
 
-/// An HTML response from a rendered template (500 if rendering failed).
-pub(crate) fn html(status: StatusCode, body: askama::Result<String>) -> Response {
-    match body {
-        Ok(b) => (
-            status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            b,
-        )
-            .into_response(),
-        Err(e) => ApiError::internal(format!("template: {e}")).into_response(),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    m: &'a Messages,
-    lang: &'a str,
-    code: &'a str,
-    message: &'a str,
-}
-
-/// An error shown as a page (same status and code as the API would give).
-pub(crate) fn error_page(err: ApiError, lang: Lang) -> Response {
-    let (vi, en) = err.code.messages();
-    let page = ErrorPage {
-        m: messages(lang),
-        lang: lang_code(lang),
-        code: err.code.as_str(),
-        message: if lang == Lang::En { en } else { vi },
-    };
-    let mut resp = html(err.code.status(), page.render());
-    resp.extensions_mut().insert(LoggedError {
-        code: err.code.as_str(),
-        detail: None,
-    });
-    resp
-}
-
-pub(crate) fn lang_code(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Vi => "vi",
-        Lang::En => "en",
-    }
-}
-
 /// A link.
-pub(crate) struct Link {
+struct Link {
     pub href: String,
     pub label: String,
 }
 
 /// A select option.
-pub(crate) struct Opt {
+struct Opt {
     pub value: String,
     pub label: String,
     pub selected: bool,
 }
 
 /// A group of select options.
-pub(crate) struct OptGroup {
+struct OptGroup {
     pub label: String,
     pub options: Vec<Opt>,
 }
 
 /// One line of an indicator table.
-pub(crate) struct IndRow {
+struct IndRow {
     pub key: &'static str,
     pub label: &'static str,
     pub value: String,
@@ -108,20 +67,20 @@ pub(crate) struct IndRow {
 }
 
 /// One kind's indicator table.
-pub(crate) struct KindTable {
+struct KindTable {
     pub kind: &'static str,
     pub title: &'static str,
     pub rows: Vec<IndRow>,
 }
 
 /// A figure cell of the children table.
-pub(crate) struct Cell {
+struct Cell {
     pub key: &'static str,
     pub value: String,
 }
 
 /// A child (or unallocated, or total) line.
-pub(crate) struct ChildRow {
+struct ChildRow {
     pub href: Option<String>,
     pub code: String,
     pub name: String,
@@ -131,14 +90,14 @@ pub(crate) struct ChildRow {
     pub class: &'static str,
 }
 
-pub(crate) struct RankView {
+struct RankView {
     pub rank: u32,
     pub href: String,
     pub name: String,
     pub value: String,
 }
 
-pub(crate) struct CompletenessView {
+struct CompletenessView {
     pub code: String,
     pub name: String,
     pub mediation: u64,
@@ -226,8 +185,8 @@ fn cells(ind: &Indicators, lang: Lang) -> Vec<Cell> {
         .collect()
 }
 
-pub(crate) fn rank_indicators() -> [(RankIndicator, &'static str, danvan_core::Label); 5] {
-    use danvan_core::Label as L;
+fn rank_indicators() -> [(RankIndicator, &'static str, Label); 5] {
+    use Label as L;
     [
         (
             RankIndicator::MediationReceived,
@@ -273,7 +232,7 @@ pub(crate) fn rank_indicators() -> [(RankIndicator, &'static str, danvan_core::L
 }
 
 /// Parse a ranking indicator code (`mediation_received`…).
-pub(crate) fn parse_rank(code: &str) -> Option<RankIndicator> {
+fn parse_rank(code: &str) -> Option<RankIndicator> {
     rank_indicators()
         .into_iter()
         .find(|(_, c, _)| *c == code)
@@ -287,7 +246,7 @@ fn is_rate(r: RankIndicator) -> bool {
     )
 }
 
-pub(crate) fn status_label(s: SubmissionStatus, m: &Messages) -> (&'static str, &'static str) {
+fn status_label(s: SubmissionStatus, m: &Messages) -> (&'static str, &'static str) {
     match s {
         SubmissionStatus::OnTime => (m.on_time, "ok"),
         SubmissionStatus::Late => (m.late, "late"),
@@ -350,10 +309,6 @@ fn href(unit: &str, period: &str) -> String {
     format!("/dashboard?unit={}&period={}", enc(unit), enc(period))
 }
 
-pub(crate) fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 fn kind_tables(report: &Report, lang: Lang, m: &'static Messages) -> Vec<KindTable> {
     [
         (RecordKind::Mediation, m.mediation),
@@ -385,7 +340,7 @@ fn kind_tables(report: &Report, lang: Lang, m: &'static Messages) -> Vec<KindTab
 }
 
 fn child_rows(report: &Report, period: &str, lang: Lang, m: &Messages) -> Vec<ChildRow> {
-    let fmt_lock = |l: &Option<crate::aggregate::Lock>| {
+    let fmt_lock = |l: &Option<Lock>| {
         l.as_ref()
             .map(|l| l.locked_at.format("%d/%m/%Y").to_string())
             .unwrap_or_default()
@@ -454,62 +409,190 @@ async fn overview(
     }
 }
 
+/// Resolve the unit and period asked for, fetch the figures, render the page.
 async fn build_overview(
     state: &AppState,
     viewer: &Viewer,
     lang: Lang,
     q: OverviewQuery,
 ) -> Result<Response, ApiError> {
-    let m = messages(lang);
     let period = access::period_or_default(state, q.period.as_deref())?;
     let unit = q.unit.unwrap_or_else(|| viewer.unit.clone());
-    let Target {
-        unit,
-        period,
-        as_of,
-    } = access::resolve(state, viewer, &unit, period)?;
-    let agg = &state.aggregator;
-    let report = agg.report(&unit.code, &period).await?;
-    let completeness = agg.completeness(&unit.code, &period).await?;
-    let rank_ind = q
+    let target = access::resolve(state, viewer, &unit, period)?;
+    let rank = q
         .rank
         .as_deref()
         .and_then(parse_rank)
         .unwrap_or(RankIndicator::MediationReceived);
-    let ranking = if access::is_commune(&unit) || unit.level == crate::units::level::VILLAGE {
-        Vec::new()
-    } else {
-        agg.ranking(&unit.code, &period, rank_ind).await?
-    };
-    let tree = state.units.tree();
-    let pk = period.key.clone();
+    let figures = Figures::load(&state.aggregator, &target, rank).await?;
+    let page = Overview::new(state, viewer, lang, &target, figures, q.locked.is_some());
+    Ok(html(StatusCode::OK, page.render()))
+}
 
-    let crumbs = access::breadcrumbs(&tree, viewer, &unit, as_of)
+/// The figures one overview shows, fetched from the aggregator.
+struct Figures {
+    report: Report,
+    completeness: Completeness,
+    /// Communes ranked by `rank` (none at a commune or a village).
+    ranking: Vec<RankRow>,
+    rank: RankIndicator,
+}
+
+impl Figures {
+    async fn load(
+        agg: &Aggregator,
+        target: &Target,
+        rank: RankIndicator,
+    ) -> Result<Figures, ApiError> {
+        let Target { unit, period, .. } = target;
+        let report = agg.report(&unit.code, period).await?;
+        let completeness = agg.completeness(&unit.code, period).await?;
+        let ranking = if access::is_commune(unit) || unit.level == level::VILLAGE {
+            Vec::new()
+        } else {
+            agg.ranking(&unit.code, period, rank).await?
+        };
+        Ok(Figures {
+            report,
+            completeness,
+            ranking,
+            rank,
+        })
+    }
+}
+
+impl Overview<'static> {
+    /// The page for `target`, assembled from the named parts below.
+    fn new(
+        state: &AppState,
+        viewer: &Viewer,
+        lang: Lang,
+        target: &Target,
+        figures: Figures,
+        just_locked: bool,
+    ) -> Self {
+        let m = messages(lang);
+        let Target {
+            unit,
+            period,
+            as_of,
+        } = target;
+        let pk = period.key.as_str();
+        let tree = state.units.tree();
+        let Figures {
+            report,
+            completeness,
+            ranking,
+            rank,
+        } = figures;
+        Overview {
+            m,
+            lang: lang_code(lang),
+            lang_switch: lang_switch(&unit.code, pk, lang),
+            username: viewer.username.clone(),
+            role: viewer.role.label().get(lang),
+            csrf: viewer.csrf.clone(),
+            unit_code: unit.code.clone(),
+            unit_name: unit.name.clone(),
+            crumbs: crumbs(&tree, viewer, unit, *as_of, pk),
+            children: children(&tree, unit, *as_of, pk),
+            period_label: period.label(lang),
+            as_of: report.as_of.format("%d/%m/%Y").to_string(),
+            deadline: period.deadline.format("%d/%m/%Y").to_string(),
+            period_groups: period_groups(state, pk, lang),
+            period_key: pk.to_string(),
+            tables: kind_tables(&report, lang, m),
+            child_heads: child_heads(lang),
+            child_rows: child_rows(&report, pk, lang, m),
+            chart_category: category_chart(&report, lang, m),
+            chart_trend: trend_chart(&report, lang, m),
+            chart_completeness: completeness_chart(&completeness, m),
+            rank_options: rank_options(rank, lang),
+            ranking: ranking_rows(ranking, rank, pk, lang),
+            completeness_rows: completeness_rows(&completeness, m),
+            completeness,
+            lock: report.lock.as_ref().map(lock_line),
+            late_amendments: report.late_amendments,
+            can_lock: viewer.role == Role::CommuneOfficer
+                && access::is_commune(unit)
+                && report.lock.is_none(),
+            notice: just_locked.then_some(m.lock_done),
+            exports: export_links(&unit.code, pk, m),
+            records_href: records_href(&tree, viewer, &unit.code),
+        }
+    }
+}
+
+/// The same page in the other language.
+fn lang_switch(unit: &str, period: &str, lang: Lang) -> Link {
+    let other = if lang == Lang::En { Lang::Vi } else { Lang::En };
+    Link {
+        href: format!("{}&lang={}", href(unit, period), lang_code(other)),
+        label: if other == Lang::En {
+            "English"
+        } else {
+            "Tiếng Việt"
+        }
+        .into(),
+    }
+}
+
+/// Breadcrumbs from the officer's own unit down to `unit`.
+fn crumbs(
+    tree: &UnitTree,
+    viewer: &Viewer,
+    unit: &Unit,
+    as_of: NaiveDate,
+    period: &str,
+) -> Vec<Link> {
+    access::breadcrumbs(tree, viewer, unit, as_of)
         .into_iter()
         .map(|u| Link {
-            href: href(&u.code, &pk),
+            href: href(&u.code, period),
             label: u.name,
         })
-        .collect();
-    let children = tree
-        .children(&unit.code, as_of)
+        .collect()
+}
+
+/// Links down to the unit's children.
+fn children(tree: &UnitTree, unit: &Unit, as_of: NaiveDate, period: &str) -> Vec<Link> {
+    tree.children(&unit.code, as_of)
         .into_iter()
         .map(|u| Link {
-            href: href(&u.code, &pk),
+            href: href(&u.code, period),
             label: u.name.clone(),
         })
-        .collect();
+        .collect()
+}
 
-    let med = &report.totals.mediation;
-    let chart_category = charts::bar_chart(
+/// The children table's column headings.
+fn child_heads(lang: Lang) -> Vec<&'static str> {
+    CHILD_COLUMNS
+        .iter()
+        .filter_map(|k| def(k))
+        .map(|d| d.label.get(lang))
+        .collect()
+}
+
+/// Mediation cases received, by category.
+fn category_chart(report: &Report, lang: Lang, m: &Messages) -> String {
+    charts::bar_chart(
         m.chart_by_category,
-        &med.by_category
+        &report
+            .totals
+            .mediation
+            .by_category
             .iter()
             .map(|c| (code_label(&c.code, lang), c.received as f64))
             .collect::<Vec<_>>(),
-    );
+    )
+}
+
+/// Headline figures of this period against the previous one.
+fn trend_chart(report: &Report, lang: Lang, m: &Messages) -> String {
+    let med = &report.totals.mediation;
     let prev = report.previous.clone().unwrap_or_default();
-    let chart_trend = charts::trend_chart(
+    charts::trend_chart(
         m.chart_trend,
         m.this_period,
         m.previous_period,
@@ -540,10 +623,14 @@ async fn build_overview(
                 prev.inspection.recommendations as f64,
             ),
         ],
-    );
+    )
+}
+
+/// Communes by submission status.
+fn completeness_chart(completeness: &Completeness, m: &Messages) -> String {
     let count =
         |s: SubmissionStatus| completeness.rows.iter().filter(|r| r.status == s).count() as u64;
-    let chart_completeness = charts::stacked_bar(
+    charts::stacked_bar(
         m.chart_completeness,
         &[
             (m.on_time.to_string(), count(SubmissionStatus::OnTime), "ok"),
@@ -555,33 +642,47 @@ async fn build_overview(
             ),
             (m.open.to_string(), count(SubmissionStatus::Open), "open"),
         ],
-    );
-    let rank_options = rank_indicators()
+    )
+}
+
+/// The ranking indicator picker.
+fn rank_options(selected: RankIndicator, lang: Lang) -> Vec<Opt> {
+    rank_indicators()
         .into_iter()
         .map(|(r, code, label)| Opt {
             value: code.into(),
             label: label.get(lang).into(),
-            selected: r == rank_ind,
+            selected: r == selected,
         })
-        .collect();
-    let ranking = ranking
+        .collect()
+}
+
+/// The ranked communes, with the indicator formatted as a count or a rate.
+fn ranking_rows(
+    ranking: Vec<RankRow>,
+    rank: RankIndicator,
+    period: &str,
+    lang: Lang,
+) -> Vec<RankView> {
+    let format = if is_rate(rank) {
+        indicators::Format::Rate
+    } else {
+        indicators::Format::Count
+    };
+    ranking
         .into_iter()
         .map(|r| RankView {
             rank: r.rank,
-            href: href(&r.unit.code, &pk),
+            href: href(&r.unit.code, period),
             name: r.unit.name,
-            value: indicators::format(
-                r.value,
-                if is_rate(rank_ind) {
-                    indicators::Format::Rate
-                } else {
-                    indicators::Format::Count
-                },
-                lang,
-            ),
+            value: indicators::format(r.value, format, lang),
         })
-        .collect();
-    let completeness_rows = completeness
+        .collect()
+}
+
+/// One line per commune: records by kind, lock time, submission status.
+fn completeness_rows(completeness: &Completeness, m: &Messages) -> Vec<CompletenessView> {
+    completeness
         .rows
         .iter()
         .map(|r| {
@@ -600,85 +701,44 @@ async fn build_overview(
                 status_class,
             }
         })
-        .collect();
-    let q_unit = enc(&unit.code);
-    let q_period = enc(&pk);
-    let exports = vec![
+        .collect()
+}
+
+/// When and by whom the period was locked.
+fn lock_line(lock: &Lock) -> (String, String) {
+    (
+        lock.locked_at.format("%d/%m/%Y %H:%M").to_string(),
+        lock.locked_by.clone(),
+    )
+}
+
+/// The CSV and XLSX exports of this unit and period.
+fn export_links(unit: &str, period: &str, m: &Messages) -> Vec<Link> {
+    let (u, p) = (enc(unit), enc(period));
+    vec![
         Link {
-            href: format!("/export/mediation.csv?unit={q_unit}&period={q_period}"),
+            href: format!("/export/mediation.csv?unit={u}&period={p}"),
             label: format!("{} (.csv)", m.mediation),
         },
         Link {
-            href: format!("/export/inspection.csv?unit={q_unit}&period={q_period}"),
+            href: format!("/export/inspection.csv?unit={u}&period={p}"),
             label: format!("{} (.csv)", m.inspection),
         },
         Link {
-            href: format!("/export/democracy.csv?unit={q_unit}&period={q_period}"),
+            href: format!("/export/democracy.csv?unit={u}&period={p}"),
             label: format!("{} (.csv)", m.democracy),
         },
         Link {
-            href: format!("/export/mediation-moj.xlsx?unit={q_unit}&period={q_period}"),
+            href: format!("/export/mediation-moj.xlsx?unit={u}&period={p}"),
             label: m.export_moj.into(),
         },
-    ];
-    let records_href = (viewer.sees_records()
-        && access::records_allowed(&tree, viewer, &unit.code).is_ok())
-    .then(|| format!("/dashboard/records?unit={q_unit}"));
-    let can_lock = viewer.role == crate::roles::Role::CommuneOfficer
-        && access::is_commune(&unit)
-        && report.lock.is_none();
-    let other = if lang == Lang::En { Lang::Vi } else { Lang::En };
-    let page = Overview {
-        m,
-        lang: lang_code(lang),
-        lang_switch: Link {
-            href: format!("{}&lang={}", href(&unit.code, &pk), lang_code(other)),
-            label: if other == Lang::En {
-                "English"
-            } else {
-                "Tiếng Việt"
-            }
-            .into(),
-        },
-        username: viewer.username.clone(),
-        role: viewer.role.label().get(lang),
-        csrf: viewer.csrf.clone(),
-        unit_code: unit.code.clone(),
-        unit_name: unit.name.clone(),
-        crumbs,
-        children,
-        period_label: period.label(lang),
-        as_of: report.as_of.format("%d/%m/%Y").to_string(),
-        deadline: period.deadline.format("%d/%m/%Y").to_string(),
-        period_groups: period_groups(state, &pk, lang),
-        period_key: pk.clone(),
-        tables: kind_tables(&report, lang, m),
-        child_heads: CHILD_COLUMNS
-            .iter()
-            .filter_map(|k| def(k))
-            .map(|d| d.label.get(lang))
-            .collect(),
-        child_rows: child_rows(&report, &pk, lang, m),
-        chart_category,
-        chart_trend,
-        chart_completeness,
-        rank_options,
-        ranking,
-        completeness,
-        completeness_rows,
-        lock: report.lock.as_ref().map(|l| {
-            (
-                l.locked_at.format("%d/%m/%Y %H:%M").to_string(),
-                l.locked_by.clone(),
-            )
-        }),
-        late_amendments: report.late_amendments,
-        can_lock,
-        notice: q.locked.is_some().then_some(m.lock_done),
-        exports,
-        records_href,
-    };
-    Ok(crate::web::pages::html(StatusCode::OK, page.render()))
+    ]
+}
+
+/// The record list's link, for a commune officer within their commune.
+fn records_href(tree: &UnitTree, viewer: &Viewer, unit: &str) -> Option<String> {
+    (viewer.sees_records() && access::records_allowed(tree, viewer, unit).is_ok())
+        .then(|| format!("/dashboard/records?unit={}", enc(unit)))
 }
 
 #[derive(Deserialize)]
@@ -707,24 +767,4 @@ async fn lock(
             .into_response(),
         Err(e) => error_page(e, lang),
     }
-}
-
-/// Lock `period` for `unit` as `viewer`: a commune officer, for a commune in their scope.
-pub(crate) async fn lock_for(
-    state: &AppState,
-    viewer: &Viewer,
-    unit: &str,
-    period: &crate::aggregate::Period,
-) -> Result<crate::aggregate::Lock, ApiError> {
-    if viewer.role != crate::roles::Role::CommuneOfficer {
-        return Err(ApiError::new(crate::error::ErrorCode::LockForbidden));
-    }
-    let target = access::resolve(state, viewer, unit, period.clone())?;
-    if !access::is_commune(&target.unit) {
-        return Err(ApiError::new(crate::error::ErrorCode::LockForbidden));
-    }
-    Ok(state
-        .aggregator
-        .lock_period(&target.unit.code, period, &viewer.username)
-        .await?)
 }

@@ -13,11 +13,11 @@ use danvan_core::{Coded, Lang, RecordBody, RecordDoc, RecordKind};
 use serde::Deserialize;
 
 use crate::error::{ApiError, ErrorCode};
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::storage::sessions::RecordListRow;
 use crate::web::access;
 use crate::web::i18n::{Messages, code_label, messages};
-use crate::web::pages::{enc, error_page, html, lang_code};
+use crate::web::render::{enc, error_page, html, lang_code};
 use crate::web::session::{PageViewer, ReqLang, Viewer};
 
 /// Most records listed on one page.

@@ -1,5 +1,5 @@
 //! Officers' sessions: login, the session cookie, the extractors that resolve it, CSRF checks
-//! and the failed-login limit (ADR 0005).
+//! and the failed-login limit (ADR 0005; the limits and the limiter are in [`crate::state`]).
 //!
 //! The cookie `danvan_session` carries 32 random bytes (base64url); the database keeps only
 //! their sha256. It is `Secure; HttpOnly; SameSite=Strict; Path=/` always: Chromium and Firefox
@@ -8,10 +8,7 @@
 //! `x-csrf-token`. Every state-changing request is also refused when its `Origin` (or, without
 //! one, `Referer`) names another host than `Host`.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -27,8 +24,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::error::{ApiError, ErrorCode};
-use crate::http::AppState;
 use crate::roles::Role;
+use crate::state::AppState;
 use crate::storage::sessions::SessionRow;
 
 /// Name of the session cookie.
@@ -39,30 +36,6 @@ pub const LOGIN_CSRF_COOKIE: &str = "danvan_login_csrf";
 pub const LANG_COOKIE: &str = "lang";
 /// Header carrying the CSRF token of cookie-authenticated API writes.
 pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// Session limits and the failed-login policy.
-#[derive(Debug, Clone)]
-pub struct SessionConfig {
-    /// A session ends this long after login, whatever happens.
-    pub lifetime: chrono::Duration,
-    /// A session ends after this long without a request.
-    pub idle_timeout: chrono::Duration,
-    /// Failed logins allowed per (username, address) within `failure_window`.
-    pub max_failures: u32,
-    /// Window over which failures are counted; further attempts wait until it passes.
-    pub failure_window: Duration,
-}
-
-impl Default for SessionConfig {
-    fn default() -> Self {
-        SessionConfig {
-            lifetime: chrono::Duration::hours(10),
-            idle_timeout: chrono::Duration::minutes(30),
-            max_failures: 5,
-            failure_window: Duration::from_secs(15 * 60),
-        }
-    }
-}
 
 /// A fresh random token (32 bytes, base64url).
 pub fn random_token() -> String {
@@ -280,54 +253,6 @@ pub fn client_ip(parts_ext: &axum::http::Extensions) -> Option<IpAddr> {
         .map(|ConnectInfo(a)| a.ip())
 }
 
-/// Failed logins per (username, address): after `max_failures` within the window, further
-/// attempts are refused (429 `too_many_attempts`) until the window has passed.
-#[derive(Debug, Default)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<AttemptKey, (u32, Instant)>>,
-}
-
-/// Failed logins are counted per lower-cased username and client address.
-type AttemptKey = (String, Option<IpAddr>);
-
-impl LoginLimiter {
-    /// Whether another attempt is allowed now.
-    pub fn allowed(&self, cfg: &SessionConfig, user: &str, ip: Option<IpAddr>) -> bool {
-        let Ok(mut map) = self.failures.lock() else {
-            return true;
-        };
-        let key = (user.to_lowercase(), ip);
-        match map.get(&key) {
-            Some((_, since)) if since.elapsed() >= cfg.failure_window => {
-                map.remove(&key);
-                true
-            }
-            Some((n, _)) => *n < cfg.max_failures,
-            None => true,
-        }
-    }
-
-    /// Count a failed attempt.
-    pub fn failed(&self, user: &str, ip: Option<IpAddr>) {
-        if let Ok(mut map) = self.failures.lock() {
-            if map.len() > 10_000 {
-                map.clear();
-            }
-            let e = map
-                .entry((user.to_lowercase(), ip))
-                .or_insert((0, Instant::now()));
-            e.0 += 1;
-        }
-    }
-
-    /// Forget the failures after a successful login.
-    pub fn succeeded(&self, user: &str, ip: Option<IpAddr>) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(&(user.to_lowercase(), ip));
-        }
-    }
-}
-
 /// A valid argon2id hash of a random password: verified against when the username is unknown,
 /// so that a wrong username costs as long as a wrong password.
 fn dummy_hash() -> &'static str {
@@ -468,21 +393,5 @@ mod tests {
             HeaderValue::from_static("http://127.0.0.1:9999/x"),
         );
         assert!(check_origin(&h).is_err());
-    }
-
-    #[test]
-    fn limiter_blocks_after_max_failures() {
-        let cfg = SessionConfig {
-            max_failures: 2,
-            ..SessionConfig::default()
-        };
-        let l = LoginLimiter::default();
-        assert!(l.allowed(&cfg, "Thu", None));
-        l.failed("thu", None);
-        l.failed("THU", None);
-        assert!(!l.allowed(&cfg, "thu", None));
-        assert!(l.allowed(&cfg, "other", None));
-        l.succeeded("thu", None);
-        assert!(l.allowed(&cfg, "thu", None));
     }
 }

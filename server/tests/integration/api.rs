@@ -165,6 +165,23 @@ async fn openapi_is_served_complete_and_committed() {
             "schema {schema} missing"
         );
     }
+    // Every error code of the one table is in the schema of the error body.
+    let codes = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for code in danvan_server::ErrorCode::ALL {
+        assert!(
+            codes.contains(&serde_json::Value::from(code.as_str())),
+            "{} missing from the ErrorCode schema",
+            code.as_str()
+        );
+    }
+    assert_eq!(codes.len(), danvan_server::ErrorCode::ALL.len());
+    assert_eq!(
+        doc["components"]["schemas"]["ErrorInfo"]["properties"]["code"]["$ref"],
+        "#/components/schemas/ErrorCode"
+    );
     // The committed copy must be what the server serves.
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.json");
     let served = danvan_server::web::api::openapi_json_string();
@@ -175,5 +192,44 @@ async fn openapi_is_served_complete_and_committed() {
     assert!(
         committed.trim_end() == served.trim_end(),
         "docs/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p danvan-server --test integration openapi`"
+    );
+}
+
+/// The value of an unlabelled sample in Prometheus text.
+fn sample(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_gauge_the_fact_index_and_resident_memory() {
+    let d = dash().await;
+    let c = Client::login(&d.router, CITY).await;
+    let r = c
+        .get(&format!("/api/v1/aggregates?unit=31&period={PERIOD}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = Client::anonymous(&d.router).get("/metrics").await.text();
+    assert!(
+        text.contains("# TYPE danvan_fact_index_records gauge"),
+        "{text}"
+    );
+    // The report loaded every seeded record into the index.
+    let records = sample(&text, "danvan_fact_index_records").unwrap();
+    let facts = d.storage.facts_after(0, 10_000).await.unwrap().len();
+    assert_eq!(records as usize, facts, "{text}");
+    assert!(sample(&text, "danvan_fact_index_bytes").unwrap() > 0.0);
+    let rss = sample(&text, "process_resident_memory_bytes");
+    if cfg!(target_os = "linux") {
+        assert!(rss.unwrap() > 1_000_000.0, "{text}");
+    } else {
+        assert_eq!(rss, None);
+    }
+    // The request counters kept their names and labels.
+    assert!(
+        text.contains(
+            r#"http_requests_total{method="GET",route="/api/v1/aggregates",status="200"} 1"#
+        ),
+        "{text}"
     );
 }

@@ -13,8 +13,8 @@ use danvan_core::model::{DemocracyCheck, InspectionActivity, MediationCase, Pers
 use danvan_core::sync::merge::{MergeLimits, Stored, merge_stored};
 use danvan_core::sync::wire::Push;
 use danvan_core::{Record, RecordBody, RecordDoc, RulesConfig};
-use danvan_server::http::AppState;
 use danvan_server::roles::Role;
+use danvan_server::state::AppState;
 use danvan_server::storage::Storage;
 use danvan_server::{ServerConfig, app};
 use http_body_util::BodyExt;

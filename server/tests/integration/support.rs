@@ -4,7 +4,7 @@ use std::io::Write;
 use std::sync::{Arc, Once};
 
 use danvan_server::ServerConfig;
-use danvan_server::http::AppState;
+use danvan_server::state::AppState;
 use danvan_server::storage::{PgStorage, SqliteStorage, Storage};
 use danvan_server::units::{Units, import_csv};
 use sqlx::Connection;

@@ -332,7 +332,7 @@ async fn logout_ends_the_session() {
 #[tokio::test]
 async fn sessions_expire_when_idle_and_after_their_lifetime() {
     let d = dash_with(|s| {
-        s.with_sessions(danvan_server::web::SessionConfig {
+        s.with_sessions(danvan_server::state::SessionConfig {
             lifetime: chrono::Duration::seconds(3),
             idle_timeout: chrono::Duration::seconds(1),
             ..Default::default()
