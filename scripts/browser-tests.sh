@@ -1,31 +1,15 @@
 #!/usr/bin/env bash
 # Browser test of the officers' dashboard: Debian's headless Chromium driven by playwright-core
-# against `danvan-demo --serve` (see tests/browser/dashboard.test.mjs). Installs what it needs
-# when missing (the chromium Debian package, the pinned npm packages), builds the demo, runs the
-# test. Screenshots are kept in target/browser-artifacts/.
+# against `danvan-demo --serve` (see tests/browser/dashboard.test.mjs). Needs what
+# scripts/setup.sh installs (the chromium Debian package, the pinned npm packages); builds the
+# demo and runs the test. Screenshots are kept in <target>/browser-artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "==> installing chromium (Debian package)"
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
-fi
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "==> installing nodejs and npm (Debian packages)"
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
-fi
-
-if [ ! -d tests/browser/node_modules/playwright-core ] \
-  || [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
-  echo "==> npm ci (tests/browser)"
-  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
-fi
+need() { echo "missing $1: run scripts/setup.sh" >&2; exit 1; }
+[ -x /usr/bin/chromium ] || need "chromium (Debian package)"
+command -v node >/dev/null || need "node"
+[ -d tests/browser/node_modules/playwright-core ] || need "tests/browser/node_modules (npm ci)"
 
 echo "==> building danvan-demo"
 cargo build --quiet -p danvan-e2e --bin danvan-demo

@@ -22,9 +22,10 @@ for a in "$@"; do
 done
 [ ${#langs[@]} -gt 0 ] || langs=(kotlin swift python)
 
+target=$(./scripts/target-dir.sh)
 case "$(uname -s)" in
-  Darwin) lib="target/$profile/libdanvan_bindings.dylib" ;;
-  *) lib="target/$profile/libdanvan_bindings.so" ;;
+  Darwin) lib="$target/$profile/libdanvan_bindings.dylib" ;;
+  *) lib="$target/$profile/libdanvan_bindings.so" ;;
 esac
 
 # DANVAN_SKIP_BUILD=1: the caller has just built the workspace (scripts/kotlin-tests.sh does,
@@ -36,7 +37,7 @@ for lang in "${langs[@]}"; do
   out="bindings/generated/$lang"
   rm -rf "$out"
   mkdir -p "$out"
-  "target/$profile/uniffi-bindgen" generate --library "$lib" --language "$lang" \
+  "$target/$profile/uniffi-bindgen" generate --library "$lib" --language "$lang" \
     --out-dir "$out" --no-format
   echo "generated $lang bindings in $out"
 done

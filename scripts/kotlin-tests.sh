@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Kotlin (JVM) tests of the generated bindings and the scripted mobile demo, against a live local
-# server. Installs what it needs, idempotently: the Kotlin compiler from npm (into .cache/kotlin)
-# and JNA + JUnit 4 from Debian (only when missing). Called by scripts/test.sh.
+# server. Needs what scripts/setup.sh installs (the Kotlin compiler from npm into .cache/kotlin,
+# JNA and JUnit 4 from Debian) and says so when something is missing. Called by scripts/test.sh.
 #
 #   scripts/kotlin-tests.sh
 set -euo pipefail
@@ -10,28 +10,16 @@ root=$PWD
 
 step() { printf '\n==> %s\n' "$*"; }
 
-# --- toolchain --------------------------------------------------------------------------------
-KOTLIN_VERSION=2.4.20
+# --- toolchain (installed by scripts/setup.sh; this script only checks) ----------------------
+KOTLIN_VERSION=$(cat scripts/kotlin-version)
 kotlin_home="$root/.cache/kotlin/node_modules/kotlin-compiler"
-if [ ! -x "$kotlin_home/bin/kotlinc" ] || ! grep -q "\"version\": \"$KOTLIN_VERSION\"" "$kotlin_home/package.json"; then
-  step "installing kotlin-compiler@$KOTLIN_VERSION (npm) into .cache/kotlin"
-  npm install --no-audit --no-fund --prefix "$root/.cache/kotlin" "kotlin-compiler@$KOTLIN_VERSION"
-fi
-
-apt_install() {
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get install -y --no-install-recommends "$@" \
-    || { $sudo apt-get update && $sudo apt-get install -y --no-install-recommends "$@"; }
-}
-missing=()
-command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
-{ dpkg -s libjna-java >/dev/null 2>&1 && [ -f /usr/share/java/jna.jar ]; } || missing+=(libjna-java)
-{ dpkg -s junit4 >/dev/null 2>&1 && [ -f /usr/share/java/junit4.jar ]; } || missing+=(junit4)
-if [ ${#missing[@]} -gt 0 ]; then
-  step "installing ${missing[*]} (apt)"
-  apt_install "${missing[@]}"
-fi
+need() { echo "missing $1: run scripts/setup.sh" >&2; exit 1; }
+[ -x "$kotlin_home/bin/kotlinc" ] && grep -q "\"version\": \"$KOTLIN_VERSION\"" "$kotlin_home/package.json" \
+  || need "kotlin-compiler@$KOTLIN_VERSION in .cache/kotlin"
+command -v javac >/dev/null 2>&1 || need "a JDK (javac)"
+[ -f /usr/share/java/jna.jar ] || need "JNA (Debian libjna-java)"
+[ -f /usr/share/java/junit4.jar ] || need "JUnit 4 (Debian junit4)"
+target=$(./scripts/target-dir.sh)
 
 hamcrest=/usr/share/java/hamcrest-core.jar
 [ -f "$hamcrest" ] || hamcrest=/usr/share/java/hamcrest.jar
@@ -44,7 +32,7 @@ cargo build --workspace --all-features --quiet
 DANVAN_SKIP_BUILD=1 ./scripts/gen-bindings.sh kotlin
 
 step "compiling bindings, tests and the mobile demo (kotlinc)"
-classes="$root/target/kotlin/classes"
+classes="$target/kotlin/classes"
 rm -rf "$classes"
 mkdir -p "$classes"
 start=$(date +%s)
@@ -69,7 +57,7 @@ start_server() {
   local name=$1 fifo="$tmp/$1.in" out="$tmp/$1.out"
   shift
   mkfifo "$fifo"
-  target/debug/danvan-testserver "$@" <"$fifo" >"$out" 2>"$tmp/$name.log" &
+  "$target/debug/danvan-testserver" "$@" <"$fifo" >"$out" 2>"$tmp/$name.log" &
   server_pids+=($!)
   exec {fd}>"$fifo"
   for _ in $(seq 1 300); do
@@ -83,7 +71,7 @@ start_server() {
   done <"$out"
 }
 
-jvm=(java -Djna.library.path="$root/target/debug" -cp "$classes:$libs")
+jvm=(java -Djna.library.path="$target/debug" -cp "$classes:$libs")
 
 step "Kotlin tests (JUnit 4) against a live server"
 # Each test enrolls its own phones: more codes per role than the server's default.

@@ -8,6 +8,13 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "setup: what the tests need (scripts/setup.sh, idempotent)"
+./scripts/setup.sh
+
+# Snapshots are checked, never written: a changed snapshot fails instead of leaving a
+# .pending-snap file behind (review changes with `cargo insta review`).
+export INSTA_UPDATE=no
+
 step "cargo fmt --check"
 cargo fmt --all --check
 
@@ -22,12 +29,7 @@ fi
 
 # The live JavaScript interop test (core/tests/integration/interop.rs) runs Node with the
 # pinned @automerge/automerge of tests/interop; without node and npm it prints that it skipped.
-if command -v node >/dev/null && command -v npm >/dev/null; then
-  if [ ! -d tests/interop/node_modules/@automerge/automerge ] \
-    || [ tests/interop/package-lock.json -nt tests/interop/node_modules/.package-lock.json ]; then
-    step "npm ci (tests/interop: JavaScript Automerge client for the interop test)"
-    (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
-  fi
+if command -v node >/dev/null && [ -d tests/interop/node_modules/@automerge/automerge ]; then
   export DANVAN_INTEROP_REQUIRE_NODE=1
 else
   step "node/npm not found: the live JavaScript interop test will be skipped (its fixtures still run)"
