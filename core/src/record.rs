@@ -38,6 +38,7 @@ pub struct Envelope {
     /// Kind of record (must match the body).
     pub kind: RecordKind,
     /// Schema version the record was written with.
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub schema_version: u32,
     /// Code of the administrative unit the record was entered under (a village for mediation
     /// teams, a commune for boards and checks). Kept as entered; reports follow successors.

@@ -8,6 +8,7 @@ pub mod common;
 pub mod democracy;
 pub mod inspection;
 pub mod mediation;
+pub(crate) mod numbers;
 pub mod people;
 pub(crate) mod rules;
 

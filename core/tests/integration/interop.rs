@@ -3,7 +3,7 @@
 //! object. danvan must read such a record, merge it with its own concurrent edits, accept it on
 //! the server (`merge_push`, never `malformed`), and go on editing it (docs/record-schema.md is
 //! the schema those clients follow). What does not work yet is pinned by the ignored test at
-//! the end (the known gap of docs/record-schema.md § 11).
+//! the end (numbers as JavaScript writes them: docs/record-schema.md § 11).
 //!
 //! `fixtures/js/` holds a base document made by danvan (`base.automerge`), the changes
 //! `tests/interop/edit.mjs` made to it under Node (`js-changes.automerge`) and what it wrote
@@ -436,10 +436,8 @@ fn fixture_text_objects_are_what_plain_autosurgeon_refuses() {
     hydrate_record(&doc).expect("danvan reads them (core/src/doc/surgery.rs, `Lenient`)");
 }
 
-// Text objects in conflicts and item ids (fixed), and the one known gap, a whole JavaScript
-// number in a `u32` or `f64` field (ignored until fixed; docs/record-schema.md § 11). Run the
-// ignored one with
-// `cargo test -p danvan-core --test integration interop -- --ignored`.
+// Text objects in conflicts and item ids, and a whole JavaScript number in a `u32` or `f64`
+// field (docs/record-schema.md § 11).
 
 /// A danvan edit of a string the client wrote as text writes a string, like every danvan
 /// field (ADR 0007: a field is a register whose concurrent changes show as a conflict, never an
@@ -495,12 +493,9 @@ fn a_conflict_between_the_clients_text_and_a_danvan_string_shows_both() {
 }
 
 /// A JavaScript number that is whole is written as an Automerge `int`, whatever the field:
-/// `logbook_no = 8` (a u32, which danvan writes as `uint`) must read. Today it does not
-/// (`unexpected int`), so the server refuses the push as `malformed`; clients must write
-/// `new A.Uint(8)` (and `new A.Float64(120)` for a whole number in an f64 field, see
-/// docs/record-schema.md).
+/// `logbook_no = 8` (a u32, which danvan writes as `uint`) reads, and so does a whole number
+/// in an `f64` field; a negative count is still refused.
 #[test]
-#[ignore = "known gap: u32 fields refuse an int (a whole JS number)"]
 fn a_whole_js_number_reads_in_a_uint_field() {
     use automerge::transaction::Transactable;
     let js = JsEdit::fixtures();
@@ -510,6 +505,37 @@ fn a_whole_js_number_reads_in_a_uint_field() {
     doc.put(&case, "logbook_no", ScalarValue::Int(8)).unwrap();
     let r = hydrate_record(&doc).map_err(|e| e.to_string());
     assert_eq!(r.map(|r| mediation(&r).logbook_no), Ok(Some(8)));
+    doc.put(&case, "logbook_no", ScalarValue::Int(-1)).unwrap();
+    assert!(hydrate_record(&doc).is_err(), "a negative logbook number");
+}
+
+#[test]
+fn a_whole_js_number_reads_in_an_f64_field() {
+    use danvan_core::model::InspectionActivity;
+    let device = Uuid::now_v7();
+    let record = Record::new(
+        "31-TDP5",
+        device.to_string(),
+        Date::ymd(2025, 9, 2).unwrap(),
+        RecordBody::Inspection(InspectionActivity::example()),
+    );
+    let mut doc = RecordDoc::create(&record, &device)
+        .unwrap()
+        .automerge()
+        .clone();
+    let (_, a) = held_as(&doc, &["body"], "Inspection");
+    let (_, outcomes) = held_as(&doc, &["body", "Inspection"], "outcomes");
+    let _ = a;
+    {
+        use automerge::transaction::Transactable;
+        doc.put(&outcomes, "land_recovered_m2", ScalarValue::Int(120))
+            .unwrap();
+    }
+    let r = hydrate_record(&doc).unwrap();
+    let RecordBody::Inspection(i) = r.body else {
+        unreachable!()
+    };
+    assert_eq!(i.outcomes.land_recovered_m2, 120.0);
 }
 
 /// Two danvan devices edit a party the client added, at once: the conflict is named by the

@@ -40,6 +40,7 @@ pub struct DemocracyCheck {
     /// Code of the template filled (`dcs-2023`).
     pub template_code: String,
     /// Version of the template filled.
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub template_version: u32,
     /// Who checked (commune officer, Fatherland Front, city staff).
     pub checkers: Vec<PersonEntry>,
@@ -50,6 +51,7 @@ pub struct DemocracyCheck {
     /// Overall rating.
     pub rating: Option<Rating>,
     /// Overall score, 0–100, when the city scores checks.
+    #[autosurgeon(hydrate = "crate::model::numbers::opt_u32")]
     pub score: Option<u32>,
     /// Corrections the commune must make.
     pub remediation: Vec<RemediationItem>,
@@ -82,30 +84,43 @@ pub struct ItemResult {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct CheckCounts {
     /// Matters the people decided (art. 15).
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub decisions_taken: u32,
     /// Of which approved by more than the threshold of household representatives.
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub decisions_meeting_threshold: u32,
     /// Households in the commune (denominator of turnout).
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub households_total: u32,
     /// Households that voted (meeting or ballot).
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub households_voting: u32,
     /// Consultations held (art. 25).
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub consultations: u32,
     /// Comments received.
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub comments_received: u32,
     /// Comments accepted.
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub comments_accepted: u32,
     /// Complaints and petitions received.
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub complaints_received: u32,
     /// Of which resolved.
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub complaints_resolved: u32,
     /// Of which outstanding (= received − resolved).
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub complaints_outstanding: u32,
     /// Dialogue conferences held.
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub dialogues_held: u32,
     /// Villages that held the required community meetings.
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub villages_holding_meetings: u32,
     /// Villages in the commune.
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub villages_total: u32,
 }
 

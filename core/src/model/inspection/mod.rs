@@ -78,6 +78,7 @@ pub struct Finding {
     /// Money concerned (VND).
     pub money_vnd: Option<i64>,
     /// Land concerned (m²).
+    #[autosurgeon(hydrate = "crate::model::numbers::opt_f64")]
     pub land_m2: Option<f64>,
     /// Evidence (documents, minutes, photos).
     pub evidence: Option<String>,
@@ -130,10 +131,13 @@ pub struct Outcomes {
     /// Money handled otherwise (returned, re-allocated, VND).
     pub money_other_vnd: i64,
     /// Land recovered (m²).
+    #[autosurgeon(hydrate = "crate::model::numbers::f64")]
     pub land_recovered_m2: f64,
     /// Land handled otherwise (m²).
+    #[autosurgeon(hydrate = "crate::model::numbers::f64")]
     pub land_other_m2: f64,
     /// Persons disciplined.
+    #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub persons_disciplined: u32,
 }
 

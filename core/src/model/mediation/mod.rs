@@ -35,6 +35,7 @@ pub struct MediationCase {
     pub commune: String,
     /// Number in the team's logbook (số thứ tự), given by the team leader; with the team and
     /// the year received it makes the display number (see [`MediationCase::display_number`]).
+    #[autosurgeon(hydrate = "crate::model::numbers::opt_u32")]
     pub logbook_no: Option<u32>,
     /// Date received (ngày nhận).
     pub received_on: Date,
