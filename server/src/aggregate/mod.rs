@@ -7,7 +7,8 @@
 //! as of the cut-off (`resolve.rs`: successors of merged units, villages of split communes,
 //! "not allocated" lines), then scans only the records of units inside the requested subtree
 //! (`compute.rs`, with the per-record rules in `rules.rs`). Periods are configuration (`periods.rs`); locks and late amendments are kept
-//! by storage (`storage/agg.rs`).
+//! by storage (`storage/agg.rs`). What "as of" means (status on a day, whether a record takes part
+//! in a period) is `danvan_core::facts::asof`, shared with the write path's late-amendment check.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -19,7 +20,6 @@ use crate::storage::Storage;
 use crate::storage::agg::NewLock;
 use crate::units::{Unit, UnitTree, Units, level};
 
-pub mod asof;
 mod compute;
 mod index;
 pub mod periods;
@@ -27,6 +27,7 @@ pub mod resolve;
 mod rules;
 mod types;
 
+pub use danvan_core::facts::asof;
 pub use index::IndexStats;
 pub use periods::{MonthDay, Period, PeriodError, PeriodKind, PeriodsConfig};
 pub use types::*;

@@ -11,6 +11,8 @@ use chrono::{Days, NaiveDate};
 
 use crate::units::{Unit, UnitTree};
 
+pub use crate::storage::agg::Covered;
+
 /// Where an entered unit's records count as of a day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Place {
@@ -112,17 +114,6 @@ pub fn lowest_common_ancestor(tree: &UnitTree, codes: &[String], on: NaiveDate) 
     first
         .into_iter()
         .find(|a| rest.iter().all(|chain| chain.contains(a)))
-}
-
-/// A unit version whose records resolve into a commune (what a lock covers).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Covered {
-    /// Entered unit code.
-    pub code: String,
-    /// First day of the version.
-    pub valid_from: NaiveDate,
-    /// Last day of the version.
-    pub valid_to: Option<NaiveDate>,
 }
 
 /// Every unit version whose records count inside `commune`'s subtree as of `on` (the commune,

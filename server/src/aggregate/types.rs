@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::periods::Period;
 
+pub use crate::storage::agg::Lock;
+
 /// A unit as reports show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UnitRef {
@@ -277,19 +279,6 @@ pub struct Completeness {
     pub late: u64,
     /// One row per expected commune, by code.
     pub rows: Vec<CompletenessRow>,
-}
-
-/// A commune's lock of a period.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Lock {
-    /// Commune code.
-    pub unit: String,
-    /// Period key.
-    pub period_key: String,
-    /// When it was locked.
-    pub locked_at: DateTime<Utc>,
-    /// Who locked it (username).
-    pub locked_by: String,
 }
 
 /// Indicators communes can be ranked by.

@@ -1,8 +1,10 @@
 //! Storage: one trait, two implementations (SQLite, PostgreSQL), per-backend migrations.
 //!
-//! The SQL is written once (`sql.rs`) with `$n` placeholders, which both sqlx drivers accept,
-//! and instantiated for each backend; the backends differ only in how they connect, their
-//! column types and their migrations (`migrations/sqlite`, `migrations/postgres`).
+//! The SQL is written once with `$n` placeholders, which both sqlx drivers accept, in plain
+//! generic Rust over a private `Backend` trait (`backend.rs`) (`sql.rs`, `docs.rs`, `write.rs` for
+//! the sync write path, `agg.rs`, `sessions.rs`); the backends (`sqlite.rs`, `postgres.rs`)
+//! differ only in how they connect, their column types, how many fact rows one statement
+//! inserts, and their migrations (`migrations/sqlite`, `migrations/postgres`).
 //!
 //! Migration `0001` holds units, users, devices and enrollments; `0002` is reserved for
 //! documents, facts and sync state; `0003` aggregation (fact sequence index, period locks, late
@@ -20,16 +22,14 @@ use crate::error::{Error, Result};
 use crate::roles::Role;
 use crate::units::Unit;
 
-#[macro_use]
-mod sql;
-#[macro_use]
 pub mod agg;
-#[macro_use]
+mod backend;
 pub mod docs;
-#[macro_use]
-pub mod sessions;
 pub mod postgres;
+pub mod sessions;
+mod sql;
 pub mod sqlite;
+mod write;
 
 pub use postgres::PgStorage;
 pub use sqlite::SqliteStorage;

@@ -1,5 +1,5 @@
 //! What the web dashboard needs from storage: login sessions (migration `0004_sessions.sql`)
-//! and the record list of a commune, written once for both backends like `sql.rs`.
+//! and the record list of a commune, written once for every `Backend` like `sql.rs`.
 //!
 //! A session row holds only the sha256 of the cookie's token, so a copy of the database does not
 //! let anyone log in. Expiry (absolute lifetime and idle timeout) is decided by the caller,
@@ -8,7 +8,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::{ColumnIndex, Executor, IntoArguments};
 
+use super::backend::{Args, Backend, Bind, Column, Conn, Row};
 use crate::error::Result;
 
 /// A stored session.
@@ -80,103 +82,94 @@ pub(crate) const PURGE_SESSIONS: &str =
 pub(crate) const RECORDS_IN_UNIT: &str = "SELECT id, kind, unit, status, category, main_date, \
      closed_on FROM facts WHERE unit = $1 ORDER BY main_date DESC, id LIMIT $2";
 
-/// Implements [`WebStorage`] for a type with `writer()`/`reader()` pools (see `sql_storage!`).
-macro_rules! web_storage {
-    ($ty:ty) => {
-        #[async_trait::async_trait]
-        impl $crate::storage::sessions::WebStorage for $ty {
-            async fn create_session(
-                &self,
-                s: &$crate::storage::sessions::SessionRow,
-            ) -> $crate::error::Result<()> {
-                sqlx::query($crate::storage::sessions::INSERT_SESSION)
-                    .bind(&s.token_hash)
-                    .bind(&s.username)
-                    .bind(&s.csrf_token)
-                    .bind(s.created_at)
-                    .bind(s.expires_at)
-                    .bind(s.last_seen)
-                    .execute(self.writer())
-                    .await?;
-                Ok(())
-            }
+#[async_trait]
+impl<B> WebStorage for B
+where
+    B: Backend,
+    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
+    Args<B>: IntoArguments<B::Db>,
+    for<'a> &'a str: Bind<B::Db> + ColumnIndex<Row<B>>,
+    i64: Column<B::Db>,
+    String: Column<B::Db>,
+    DateTime<Utc>: Column<B::Db>,
+{
+    async fn create_session(&self, s: &SessionRow) -> Result<()> {
+        sqlx::query(INSERT_SESSION)
+            .bind(&s.token_hash)
+            .bind(&s.username)
+            .bind(&s.csrf_token)
+            .bind(s.created_at)
+            .bind(s.expires_at)
+            .bind(s.last_seen)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
 
-            async fn session(
-                &self,
-                token_hash: &str,
-                now: chrono::DateTime<chrono::Utc>,
-                idle_since: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::error::Result<Option<$crate::storage::sessions::SessionRow>> {
-                use $crate::storage::sessions::*;
-                let row: Option<SessionRow> = sqlx::query_as(SELECT_SESSION)
-                    .bind(token_hash)
-                    .fetch_optional(self.reader())
-                    .await?;
-                let Some(mut row) = row else {
-                    return Ok(None);
-                };
-                if row.expires_at <= now || row.last_seen < idle_since {
-                    sqlx::query(DELETE_SESSION)
-                        .bind(token_hash)
-                        .execute(self.writer())
-                        .await?;
-                    return Ok(None);
-                }
-                // Touch at most every 30 s (or a quarter of the idle timeout if shorter): a page
-                // load makes several requests.
-                let every = std::cmp::min(chrono::Duration::seconds(30), (now - idle_since) / 4);
-                if now - row.last_seen > every {
-                    sqlx::query(TOUCH_SESSION)
-                        .bind(token_hash)
-                        .bind(now)
-                        .execute(self.writer())
-                        .await?;
-                    row.last_seen = now;
-                }
-                Ok(Some(row))
-            }
-
-            async fn delete_session(&self, token_hash: &str) -> $crate::error::Result<bool> {
-                let r = sqlx::query($crate::storage::sessions::DELETE_SESSION)
-                    .bind(token_hash)
-                    .execute(self.writer())
-                    .await?;
-                Ok(r.rows_affected() > 0)
-            }
-
-            async fn purge_sessions(
-                &self,
-                now: chrono::DateTime<chrono::Utc>,
-                idle_since: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::error::Result<u64> {
-                let r = sqlx::query($crate::storage::sessions::PURGE_SESSIONS)
-                    .bind(now)
-                    .bind(idle_since)
-                    .execute(self.writer())
-                    .await?;
-                Ok(r.rows_affected())
-            }
-
-            async fn records_under(
-                &self,
-                units: &[String],
-                limit: u32,
-            ) -> $crate::error::Result<Vec<$crate::storage::sessions::RecordListRow>> {
-                use $crate::storage::sessions::*;
-                let mut all: Vec<RecordListRow> = Vec::new();
-                // A commune has a handful of villages: one indexed query per unit.
-                for unit in units {
-                    let rows: Vec<RecordListRow> = sqlx::query_as(RECORDS_IN_UNIT)
-                        .bind(unit)
-                        .bind(i64::from(limit))
-                        .fetch_all(self.reader())
-                        .await?;
-                    all.extend(rows);
-                }
-                all.sort_by(|a, b| b.main_date.cmp(&a.main_date).then(a.id.cmp(&b.id)));
-                all.truncate(limit as usize);
-                Ok(all)
-            }
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        idle_since: DateTime<Utc>,
+    ) -> Result<Option<SessionRow>> {
+        let row: Option<SessionRow> = sqlx::query_as(SELECT_SESSION)
+            .bind(token_hash)
+            .fetch_optional(self.reader())
+            .await?;
+        let Some(mut row) = row else {
+            return Ok(None);
+        };
+        if row.expires_at <= now || row.last_seen < idle_since {
+            sqlx::query(DELETE_SESSION)
+                .bind(token_hash)
+                .execute(self.writer())
+                .await?;
+            return Ok(None);
         }
-    };
+        // Touch at most every 30 s (or a quarter of the idle timeout if shorter): a page load
+        // makes several requests.
+        let every = std::cmp::min(chrono::Duration::seconds(30), (now - idle_since) / 4);
+        if now - row.last_seen > every {
+            sqlx::query(TOUCH_SESSION)
+                .bind(token_hash)
+                .bind(now)
+                .execute(self.writer())
+                .await?;
+            row.last_seen = now;
+        }
+        Ok(Some(row))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<bool> {
+        let r = sqlx::query(DELETE_SESSION)
+            .bind(token_hash)
+            .execute(self.writer())
+            .await?;
+        Ok(B::rows_affected(&r) > 0)
+    }
+
+    async fn purge_sessions(&self, now: DateTime<Utc>, idle_since: DateTime<Utc>) -> Result<u64> {
+        let r = sqlx::query(PURGE_SESSIONS)
+            .bind(now)
+            .bind(idle_since)
+            .execute(self.writer())
+            .await?;
+        Ok(B::rows_affected(&r))
+    }
+
+    async fn records_under(&self, units: &[String], limit: u32) -> Result<Vec<RecordListRow>> {
+        let mut all: Vec<RecordListRow> = Vec::new();
+        // A commune has a handful of villages: one indexed query per unit.
+        for unit in units {
+            let rows: Vec<RecordListRow> = sqlx::query_as(RECORDS_IN_UNIT)
+                .bind(unit)
+                .bind(i64::from(limit))
+                .fetch_all(self.reader())
+                .await?;
+            all.extend(rows);
+        }
+        all.sort_by(|a, b| b.main_date.cmp(&a.main_date).then(a.id.cmp(&b.id)));
+        all.truncate(limit as usize);
+        Ok(all)
+    }
 }

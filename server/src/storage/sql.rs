@@ -1,17 +1,25 @@
-//! The SQL shared by both backends, written once.
+//! The SQL shared by both backends, written once: units, users, enrollments and devices.
 //!
-//! `sql_storage!(Type, "name")` implements [`Storage`](super::Storage) for a type that has
-//! `writer()` and `reader()` methods returning its sqlx pools. Placeholders are `$n`, which
-//! sqlx accepts for SQLite as well as PostgreSQL; every value is bound with a type both drivers
-//! map (`NaiveDate` → TEXT/DATE, `DateTime<Utc>` → TEXT/TIMESTAMPTZ, `Uuid` → BLOB/UUID).
+//! [`Storage`] is implemented here for every [`Backend`]. Placeholders are `$n`, which sqlx
+//! accepts for SQLite as well as PostgreSQL; every value is bound with a type both drivers map
+//! (`NaiveDate` → TEXT/DATE, `DateTime<Utc>` → TEXT/TIMESTAMPTZ, `Uuid` → BLOB/UUID).
 
 use std::collections::HashMap;
 
+use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use danvan_core::Coded;
+use sqlx::{ColumnIndex, Executor, IntoArguments};
 use uuid::Uuid;
 
-use super::{Device, parse_role};
-use crate::error::Result;
+use super::agg::AggStorage;
+use super::backend::{Args, Backend, Bind, Column, Conn, Row};
+use super::docs::DocStorage;
+use super::sessions::WebStorage;
+use super::{
+    Device, ImportCounts, NewDevice, NewEnrollment, NewUser, Redeem, Storage, User, parse_role,
+};
+use crate::error::{Error, Result};
 use crate::units::{Successor, Unit};
 
 pub(crate) const SELECT_UNITS: &str =
@@ -143,255 +151,235 @@ pub(crate) fn assemble_units(rows: Vec<UnitRow>, succ: Vec<SuccessorRow>) -> Vec
         .collect()
 }
 
-macro_rules! sql_storage {
-    ($ty:ty, $backend:literal) => {
-        #[async_trait::async_trait]
-        impl $crate::storage::Storage for $ty {
-            fn backend(&self) -> &'static str {
-                $backend
-            }
+#[async_trait]
+impl<B> Storage for B
+where
+    B: Backend + DocStorage + AggStorage + WebStorage,
+    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
+    Args<B>: IntoArguments<B::Db>,
+    usize: ColumnIndex<Row<B>>,
+    for<'a> &'a str: Bind<B::Db> + ColumnIndex<Row<B>>,
+    Option<String>: Bind<B::Db>,
+    Option<NaiveDate>: Bind<B::Db>,
+    String: Column<B::Db>,
+    Vec<u8>: Column<B::Db>,
+    NaiveDate: Column<B::Db>,
+    DateTime<Utc>: Column<B::Db>,
+    Uuid: Column<B::Db>,
+{
+    fn backend(&self) -> &'static str {
+        B::NAME
+    }
 
-            async fn ping(&self) -> $crate::error::Result<()> {
-                sqlx::query("SELECT 1").execute(self.reader()).await?;
-                Ok(())
-            }
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(self.reader()).await?;
+        Ok(())
+    }
 
-            async fn upsert_units(
-                &self,
-                units: &[$crate::units::Unit],
-            ) -> $crate::error::Result<$crate::storage::ImportCounts> {
-                use $crate::storage::sql::*;
-                let mut tx = self.writer().begin().await?;
-                let rows: Vec<UnitRow> = sqlx::query_as(SELECT_UNITS).fetch_all(&mut *tx).await?;
-                let succ: Vec<SuccessorRow> = sqlx::query_as(SELECT_SUCCESSORS)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let stored: std::collections::HashMap<_, _> = assemble_units(rows, succ)
-                    .into_iter()
-                    .map(|u| ((u.code.clone(), u.valid_from), u))
-                    .collect();
-                let mut counts = $crate::storage::ImportCounts::default();
-                for u in units {
-                    let sql = match stored.get(&(u.code.clone(), u.valid_from)) {
-                        Some(old) if old == u => {
-                            counts.unchanged += 1;
-                            continue;
-                        }
-                        Some(_) => {
-                            counts.updated += 1;
-                            sqlx::query(DELETE_SUCCESSORS)
-                                .bind(&u.code)
-                                .bind(u.valid_from)
-                                .execute(&mut *tx)
-                                .await?;
-                            UPDATE_UNIT
-                        }
-                        None => {
-                            counts.inserted += 1;
-                            INSERT_UNIT
-                        }
-                    };
-                    sqlx::query(sql)
+    async fn upsert_units(&self, units: &[Unit]) -> Result<ImportCounts> {
+        let mut tx = self.writer().begin().await?;
+        let rows: Vec<UnitRow> = sqlx::query_as(SELECT_UNITS).fetch_all(&mut *tx).await?;
+        let succ: Vec<SuccessorRow> = sqlx::query_as(SELECT_SUCCESSORS)
+            .fetch_all(&mut *tx)
+            .await?;
+        let stored: HashMap<_, _> = assemble_units(rows, succ)
+            .into_iter()
+            .map(|u| ((u.code.clone(), u.valid_from), u))
+            .collect();
+        let mut counts = ImportCounts::default();
+        for u in units {
+            let sql = match stored.get(&(u.code.clone(), u.valid_from)) {
+                Some(old) if old == u => {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                Some(_) => {
+                    counts.updated += 1;
+                    sqlx::query(DELETE_SUCCESSORS)
                         .bind(&u.code)
                         .bind(u.valid_from)
-                        .bind(u.valid_to)
-                        .bind(&u.name)
-                        .bind(&u.level)
-                        .bind(&u.parent)
                         .execute(&mut *tx)
                         .await?;
-                    for s in &u.successors {
-                        sqlx::query(INSERT_SUCCESSOR)
-                            .bind(&u.code)
-                            .bind(u.valid_from)
-                            .bind(&s.code)
-                            .bind(&s.share)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
+                    UPDATE_UNIT
                 }
-                tx.commit().await?;
-                Ok(counts)
-            }
-
-            async fn load_units(&self) -> $crate::error::Result<Vec<$crate::units::Unit>> {
-                use $crate::storage::sql::*;
-                let mut conn = self.reader().acquire().await?;
-                let rows: Vec<UnitRow> = sqlx::query_as(SELECT_UNITS).fetch_all(&mut *conn).await?;
-                let succ: Vec<SuccessorRow> = sqlx::query_as(SELECT_SUCCESSORS)
-                    .fetch_all(&mut *conn)
-                    .await?;
-                Ok(assemble_units(rows, succ))
-            }
-
-            async fn create_user(
-                &self,
-                user: &$crate::storage::NewUser,
-            ) -> $crate::error::Result<()> {
-                let res = sqlx::query($crate::storage::sql::INSERT_USER)
-                    .bind(&user.username)
-                    .bind(&user.password_hash)
-                    .bind(danvan_core::Coded::code(&user.role))
-                    .bind(&user.unit)
-                    .bind(chrono::Utc::now())
-                    .execute(self.writer())
-                    .await;
-                match res {
-                    Ok(_) => Ok(()),
-                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(
-                        $crate::error::Error::Conflict(format!("user {}", user.username)),
-                    ),
-                    Err(e) => Err(e.into()),
+                None => {
+                    counts.inserted += 1;
+                    INSERT_UNIT
                 }
-            }
-
-            async fn user(
-                &self,
-                username: &str,
-            ) -> $crate::error::Result<Option<$crate::storage::User>> {
-                let row: Option<$crate::storage::sql::UserRow> =
-                    sqlx::query_as($crate::storage::sql::SELECT_USER)
-                        .bind(username)
-                        .fetch_optional(self.reader())
-                        .await?;
-                row.map(|r| -> $crate::error::Result<$crate::storage::User> {
-                    Ok($crate::storage::User {
-                        role: $crate::storage::parse_role(&r.role)?,
-                        username: r.username,
-                        password_hash: r.password_hash,
-                        unit: r.unit,
-                        created_at: r.created_at,
-                    })
-                })
-                .transpose()
-            }
-
-            async fn create_enrollment(
-                &self,
-                e: &$crate::storage::NewEnrollment,
-            ) -> $crate::error::Result<()> {
-                sqlx::query($crate::storage::sql::INSERT_ENROLLMENT)
-                    .bind(&e.code_hash)
-                    .bind(&e.person)
-                    .bind(danvan_core::Coded::code(&e.role))
-                    .bind(&e.unit)
-                    .bind(e.created_at)
-                    .bind(e.expires_at)
-                    .bind(&e.created_by)
-                    .execute(self.writer())
-                    .await?;
-                Ok(())
-            }
-
-            async fn redeem_enrollment(
-                &self,
-                code_hash: &str,
-                now: chrono::DateTime<chrono::Utc>,
-                device: &$crate::storage::NewDevice,
-            ) -> $crate::error::Result<$crate::storage::Redeem> {
-                use $crate::storage::{Redeem, sql::*};
-                let mut tx = self.writer().begin().await?;
-                let row: Option<EnrollmentRow> = sqlx::query_as(SELECT_ENROLLMENT)
-                    .bind(code_hash)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let Some(row) = row else {
-                    return Ok(Redeem::Invalid);
-                };
-                if row.used_at.is_some() {
-                    return Ok(Redeem::Used);
-                }
-                if row.expires_at <= now {
-                    return Ok(Redeem::Expired);
-                }
-                let used = sqlx::query(USE_ENROLLMENT)
-                    .bind(code_hash)
-                    .bind(now)
-                    .bind(device.id)
+            };
+            sqlx::query(sql)
+                .bind(&u.code)
+                .bind(u.valid_from)
+                .bind(u.valid_to)
+                .bind(&u.name)
+                .bind(&u.level)
+                .bind(&u.parent)
+                .execute(&mut *tx)
+                .await?;
+            for s in &u.successors {
+                sqlx::query(INSERT_SUCCESSOR)
+                    .bind(&u.code)
+                    .bind(u.valid_from)
+                    .bind(&s.code)
+                    .bind(&s.share)
                     .execute(&mut *tx)
                     .await?;
-                if used.rows_affected() != 1 {
-                    // Redeemed concurrently by another request.
-                    return Ok(Redeem::Used);
-                }
-                let role = $crate::storage::parse_role(&row.role)?;
-                sqlx::query(INSERT_DEVICE)
-                    .bind(device.id)
-                    .bind(&row.person)
-                    .bind(&device.label)
-                    .bind(danvan_core::Coded::code(&role))
-                    .bind(&row.unit)
-                    .bind(&device.secret_hash)
-                    .bind(device.created_at)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(Redeem::Enrolled($crate::storage::Device {
-                    id: device.id,
-                    person_name: row.person,
-                    label: device.label.clone(),
-                    role,
-                    unit: row.unit,
-                    created_at: device.created_at,
-                    revoked_at: None,
-                    last_seen_at: None,
-                }))
-            }
-
-            async fn device_with_secret(
-                &self,
-                id: uuid::Uuid,
-            ) -> $crate::error::Result<Option<($crate::storage::Device, Vec<u8>)>> {
-                let row: Option<$crate::storage::sql::DeviceRow> =
-                    sqlx::query_as($crate::storage::sql::SELECT_DEVICE)
-                        .bind(id)
-                        .fetch_optional(self.reader())
-                        .await?;
-                row.map(|r| r.into_device()).transpose()
-            }
-
-            async fn list_devices(&self) -> $crate::error::Result<Vec<$crate::storage::Device>> {
-                let rows: Vec<$crate::storage::sql::DeviceRow> =
-                    sqlx::query_as($crate::storage::sql::LIST_DEVICES)
-                        .fetch_all(self.reader())
-                        .await?;
-                rows.into_iter()
-                    .map(|r| r.into_device().map(|(d, _)| d))
-                    .collect()
-            }
-
-            async fn revoke_device(
-                &self,
-                id: uuid::Uuid,
-                at: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::error::Result<Option<$crate::storage::Device>> {
-                use $crate::storage::sql::*;
-                let mut tx = self.writer().begin().await?;
-                sqlx::query(REVOKE_DEVICE)
-                    .bind(id)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-                let row: Option<DeviceRow> = sqlx::query_as(SELECT_DEVICE)
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                row.map(|r| r.into_device().map(|(d, _)| d)).transpose()
-            }
-
-            async fn touch_device(
-                &self,
-                id: uuid::Uuid,
-                at: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::error::Result<()> {
-                sqlx::query($crate::storage::sql::TOUCH_DEVICE)
-                    .bind(id)
-                    .bind(at)
-                    .execute(self.writer())
-                    .await?;
-                Ok(())
             }
         }
-    };
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    async fn load_units(&self) -> Result<Vec<Unit>> {
+        let mut conn = self.reader().acquire().await?;
+        let rows: Vec<UnitRow> = sqlx::query_as(SELECT_UNITS).fetch_all(&mut *conn).await?;
+        let succ: Vec<SuccessorRow> = sqlx::query_as(SELECT_SUCCESSORS)
+            .fetch_all(&mut *conn)
+            .await?;
+        Ok(assemble_units(rows, succ))
+    }
+
+    async fn create_user(&self, user: &NewUser) -> Result<()> {
+        let res = sqlx::query(INSERT_USER)
+            .bind(&user.username)
+            .bind(&user.password_hash)
+            .bind(user.role.code())
+            .bind(&user.unit)
+            .bind(Utc::now())
+            .execute(self.writer())
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(Error::Conflict(format!("user {}", user.username)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn user(&self, username: &str) -> Result<Option<User>> {
+        let row: Option<UserRow> = sqlx::query_as(SELECT_USER)
+            .bind(username)
+            .fetch_optional(self.reader())
+            .await?;
+        row.map(|r| {
+            Ok(User {
+                role: parse_role(&r.role)?,
+                username: r.username,
+                password_hash: r.password_hash,
+                unit: r.unit,
+                created_at: r.created_at,
+            })
+        })
+        .transpose()
+    }
+
+    async fn create_enrollment(&self, e: &NewEnrollment) -> Result<()> {
+        sqlx::query(INSERT_ENROLLMENT)
+            .bind(&e.code_hash)
+            .bind(&e.person)
+            .bind(e.role.code())
+            .bind(&e.unit)
+            .bind(e.created_at)
+            .bind(e.expires_at)
+            .bind(&e.created_by)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
+    async fn redeem_enrollment(
+        &self,
+        code_hash: &str,
+        now: DateTime<Utc>,
+        device: &NewDevice,
+    ) -> Result<Redeem> {
+        let mut tx = self.writer().begin().await?;
+        let row: Option<EnrollmentRow> = sqlx::query_as(SELECT_ENROLLMENT)
+            .bind(code_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(Redeem::Invalid);
+        };
+        if row.used_at.is_some() {
+            return Ok(Redeem::Used);
+        }
+        if row.expires_at <= now {
+            return Ok(Redeem::Expired);
+        }
+        let used = sqlx::query(USE_ENROLLMENT)
+            .bind(code_hash)
+            .bind(now)
+            .bind(device.id)
+            .execute(&mut *tx)
+            .await?;
+        if B::rows_affected(&used) != 1 {
+            // Redeemed concurrently by another request.
+            return Ok(Redeem::Used);
+        }
+        let role = parse_role(&row.role)?;
+        sqlx::query(INSERT_DEVICE)
+            .bind(device.id)
+            .bind(&row.person)
+            .bind(&device.label)
+            .bind(role.code())
+            .bind(&row.unit)
+            .bind(&device.secret_hash)
+            .bind(device.created_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Redeem::Enrolled(Device {
+            id: device.id,
+            person_name: row.person,
+            label: device.label.clone(),
+            role,
+            unit: row.unit,
+            created_at: device.created_at,
+            revoked_at: None,
+            last_seen_at: None,
+        }))
+    }
+
+    async fn device_with_secret(&self, id: Uuid) -> Result<Option<(Device, Vec<u8>)>> {
+        let row: Option<DeviceRow> = sqlx::query_as(SELECT_DEVICE)
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        row.map(DeviceRow::into_device).transpose()
+    }
+
+    async fn list_devices(&self) -> Result<Vec<Device>> {
+        let rows: Vec<DeviceRow> = sqlx::query_as(LIST_DEVICES)
+            .fetch_all(self.reader())
+            .await?;
+        rows.into_iter()
+            .map(|r| r.into_device().map(|(d, _)| d))
+            .collect()
+    }
+
+    async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<Option<Device>> {
+        let mut tx = self.writer().begin().await?;
+        sqlx::query(REVOKE_DEVICE)
+            .bind(id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        let row: Option<DeviceRow> = sqlx::query_as(SELECT_DEVICE)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        row.map(|r| r.into_device().map(|(d, _)| d)).transpose()
+    }
+
+    async fn touch_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query(TOUCH_DEVICE)
+            .bind(id)
+            .bind(at)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
 }

@@ -8,9 +8,13 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
+    SqliteSynchronous,
+};
+use sqlx::{Sqlite, SqlitePool};
 
+use super::backend::Backend;
 use crate::error::Result;
 
 /// Migrations for SQLite, embedded at build time.
@@ -69,7 +73,21 @@ impl SqliteStorage {
     }
 }
 
-doc_storage!(SqliteStorage);
-agg_storage!(SqliteStorage);
-web_storage!(SqliteStorage);
-sql_storage!(SqliteStorage, "sqlite");
+impl Backend for SqliteStorage {
+    type Db = Sqlite;
+    const NAME: &'static str = "sqlite";
+    /// One prepared upsert per row in the caller's transaction: SQLite's fastest path.
+    const FACT_ROWS_PER_INSERT: usize = 1;
+
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    fn rows_affected(result: &SqliteQueryResult) -> u64 {
+        result.rows_affected()
+    }
+}

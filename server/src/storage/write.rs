@@ -1,0 +1,732 @@
+//! The sync write path, written once for every [`Backend`]: a request's pushes are decided, then
+//! what was accepted is stored in one writer transaction. The bulk fact import shares its
+//! writes.
+//!
+//! [`WriteTx::apply_pushes`] goes through these steps:
+//!
+//! 1. **Read states** ([`WriteTx::read_states`]): every pushed document is read with the reader
+//!    pool, and the CPU-heavy decision (load, merge, hydrate, validate) runs for the whole batch
+//!    on all cores ([`decide_all`]), before the writer is taken.
+//! 2. **Check sequences** ([`WriteTx::updated_seqs`], [`WriteTx::still_as_read`]): in the writer
+//!    transaction, each decision is kept only if its document's `updated_seq` is still the one
+//!    read; otherwise (a concurrent push of the same record, or the same record twice in the
+//!    batch) the push is decided again on what is stored now ([`WriteTx::decide_again`]).
+//! 3. **Write accepted changes** ([`WriteTx::store`], [`WriteTx::write_document`]): each takes
+//!    the next sync sequence number and becomes a new document or one more chunk, or is
+//!    **compacted** with the others into a new snapshot ([`WriteTx::compact`]) past
+//!    [`MAX_CHUNKS`] chunks or the snapshot's size.
+//! 4. **Upsert facts** ([`WriteTx::upsert_fact`]): the record's fact row replaces the old one,
+//!    after a late amendment is flagged for any locked period the change touches (ADR 0004).
+//!
+//! A rejected push writes nothing; everything one request writes is one transaction.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use danvan_core::facts::Fact;
+use danvan_core::sync::merge::{MergeOutcome, Stored};
+use danvan_core::sync::wire::{Outcome, Push, Verdict};
+use danvan_core::{RecordKind, RulesConfig};
+use sqlx::{ColumnIndex, Executor, IntoArguments, QueryBuilder, Transaction};
+
+use super::backend::{Args, Backend, Bind, Column, Conn, Row};
+use super::docs::{Decide, MAX_CHUNKS, encode_heads};
+use crate::error::Result;
+
+/// Pushes per thread below which a batch is decided on one thread.
+const MIN_PUSHES_PER_THREAD: usize = 8;
+
+/// Ids per query when the writer reads the documents' sequences again.
+const IDS_PER_QUERY: usize = 500;
+
+/// Replace a record's fact row (one row; the bulk import uses [`Backend::FACT_ROWS_PER_INSERT`]).
+const UPSERT_FACT: &str = "INSERT INTO facts (id, kind, unit, status, category, \
+     subtype, main_date, closed_on, history, measures, updated_seq, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+     ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, unit = excluded.unit, \
+     status = excluded.status, category = excluded.category, subtype = excluded.subtype, \
+     main_date = excluded.main_date, closed_on = excluded.closed_on, history = excluded.history, \
+     measures = excluded.measures, updated_seq = excluded.updated_seq, \
+     updated_at = excluded.updated_at";
+
+/// A `documents` row as the write path reads it: snapshot, chunk bytes, snapshot origin,
+/// `updated_seq`, kind, unit.
+type DocRow = (Vec<u8>, i64, Option<String>, i64, String, String);
+
+/// A stored document as the write path reads it.
+#[derive(Debug)]
+pub(crate) struct DocState {
+    /// Snapshot followed by its chunks.
+    pub bytes: Vec<u8>,
+    /// Length of the snapshot alone.
+    pub snapshot_len: usize,
+    /// Bytes of the chunks.
+    pub chunk_bytes: i64,
+    /// Device whose changes alone the snapshot holds, if one.
+    pub snapshot_origin: Option<String>,
+    /// Origin device of each chunk, in order.
+    pub chunk_origins: Vec<String>,
+    /// Sequence of the document's last change (the optimistic check).
+    pub updated_seq: i64,
+    /// Kind code.
+    pub kind: String,
+    /// Unit code.
+    pub unit: String,
+}
+
+impl DocState {
+    /// What [`Decide`] is given.
+    pub fn stored(&self) -> Stored<'_> {
+        Stored {
+            bytes: &self.bytes,
+            kind: &self.kind,
+            unit: &self.unit,
+        }
+    }
+
+    /// The chunk count and chunk bytes once a chunk of `len` bytes is appended.
+    fn with_chunk(&self, len: usize) -> (i64, i64) {
+        (
+            self.chunk_origins.len() as i64 + 1,
+            self.chunk_bytes + len as i64,
+        )
+    }
+
+    /// Whether a change of `len` bytes should fold the document into a new snapshot rather than
+    /// be appended: past [`MAX_CHUNKS`] chunks, or when the chunks would outweigh the snapshot.
+    fn compacts_with(&self, len: usize) -> bool {
+        let (count, bytes) = self.with_chunk(len);
+        count > MAX_CHUNKS || bytes > self.snapshot_len as i64
+    }
+
+    /// Whether every change stored is `device`'s: a snapshot folding in one more change of
+    /// `device` is then that device's alone (and the pull skips it for that device).
+    fn only_from(&self, device: &str) -> bool {
+        self.snapshot_origin.as_deref() == Some(device)
+            && self.chunk_origins.iter().all(|o| o == device)
+    }
+}
+
+/// Decide every push against the document read for it, on all cores, without holding the async
+/// worker thread hostage (`block_in_place` on the multi-threaded runtime).
+pub(crate) fn decide_all(
+    decide: &Decide<'_>,
+    pushes: &[Push],
+    docs: &[Option<DocState>],
+) -> Vec<MergeOutcome> {
+    let run = || {
+        let work: Vec<(&Push, Option<&DocState>)> =
+            pushes.iter().zip(docs.iter().map(Option::as_ref)).collect();
+        let one =
+            |(push, doc): &(&Push, Option<&DocState>)| decide(doc.map(DocState::stored), push);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(work.len() / MIN_PUSHES_PER_THREAD)
+            .max(1);
+        if threads == 1 {
+            return work.iter().map(one).collect::<Vec<_>>();
+        }
+        let per = work.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = work
+                .chunks(per)
+                .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(run)
+    } else {
+        run()
+    }
+}
+
+fn accepted(id: uuid::Uuid, heads: Vec<[u8; 32]>) -> Verdict {
+    Verdict {
+        id,
+        outcome: Outcome::Accepted { heads },
+    }
+}
+
+/// An accepted change as the document tables store it.
+struct Change<'a> {
+    /// Record id.
+    id: &'a str,
+    /// The pushing device.
+    device: &'a str,
+    /// The change's sync sequence number.
+    seq: i64,
+    /// The record's unit after the merge.
+    unit: &'a str,
+    /// Heads after the merge, encoded.
+    heads: Vec<u8>,
+    /// The changes the server did not have.
+    bytes: &'a [u8],
+}
+
+/// A fact row's columns as every insert binds them.
+struct FactColumns<'a> {
+    id: &'a str,
+    kind: String,
+    unit: &'a str,
+    status: &'a str,
+    category: &'a Option<String>,
+    subtype: &'a Option<String>,
+    main_date: Option<String>,
+    closed_on: Option<String>,
+    history: String,
+    measures: String,
+}
+
+impl<'a> FactColumns<'a> {
+    fn of(f: &'a Fact) -> Self {
+        FactColumns {
+            id: &f.id,
+            kind: f.kind.to_string(),
+            unit: &f.unit,
+            status: &f.status,
+            category: &f.category,
+            subtype: &f.subtype,
+            main_date: f.main_date.map(|d| d.to_string()),
+            closed_on: f.closed_on.map(|d| d.to_string()),
+            history: serde_json::to_string(&f.history).unwrap_or_default(),
+            measures: serde_json::to_string(&f.measures).unwrap_or_default(),
+        }
+    }
+}
+
+/// The writer transaction of one request: every write that takes sync sequence numbers goes
+/// through it.
+pub(crate) struct WriteTx<B: Backend> {
+    tx: Transaction<'static, B::Db>,
+    /// When the request was handled (RFC 3339), stored with every row it writes.
+    now: String,
+    /// Documents written so far (a record pushed twice in one request is decided again).
+    written: HashSet<String>,
+}
+
+impl<B> WriteTx<B>
+where
+    B: Backend,
+    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
+    Args<B>: IntoArguments<B::Db>,
+    usize: ColumnIndex<Row<B>>,
+    for<'a> &'a str: Bind<B::Db>,
+    for<'a> &'a [u8]: Bind<B::Db>,
+    Option<String>: Bind<B::Db>,
+    i64: Column<B::Db>,
+    String: Column<B::Db>,
+    Vec<u8>: Column<B::Db>,
+{
+    /// Merge `pushes` from `device`, asking `decide` for each, and store what is accepted in one
+    /// transaction. One verdict per push.
+    pub(crate) async fn apply_pushes(
+        storage: &B,
+        device: &str,
+        pushes: &[Push],
+        decide: &Decide<'_>,
+        rules: &RulesConfig,
+    ) -> Result<Vec<Verdict>> {
+        let read = Self::read_states(storage, pushes).await?;
+        let decided = decide_all(decide, pushes, &read);
+        let mut w = Self::begin(storage).await?;
+        w.take_turn().await?;
+        let ids: Vec<String> = pushes.iter().map(|p| p.id.to_string()).collect();
+        let current = w.updated_seqs(&ids).await?;
+        let mut verdicts = Vec::with_capacity(pushes.len());
+        for (((push, id), read), decided) in pushes.iter().zip(ids).zip(read).zip(decided) {
+            let (stored, outcome) = if w.still_as_read(&id, read.as_ref(), &current) {
+                (read, decided)
+            } else {
+                w.decide_again(decide, push, &id).await?
+            };
+            verdicts.push(w.store(push, id, device, stored, outcome, rules).await?);
+        }
+        w.commit().await?;
+        Ok(verdicts)
+    }
+
+    /// Bulk insert (or replace) fact rows without documents, each taking the next sync sequence
+    /// number, in one transaction. Imported changes to a locked period are flagged like synced
+    /// ones.
+    pub(crate) async fn insert_facts(storage: &B, facts: &[Fact]) -> Result<()> {
+        let mut w = Self::begin(storage).await?;
+        let n = facts.len() as i64;
+        let first_seq = w.reserve_seqs(n).await? - n + 1;
+        if w.any_lock().await? {
+            for (k, fact) in facts.iter().enumerate() {
+                w.flag_late_amendments(fact, first_seq + k as i64).await?;
+            }
+        }
+        let rows: Vec<FactColumns> = facts.iter().map(FactColumns::of).collect();
+        w.insert_fact_rows(&rows, first_seq).await?;
+        w.commit().await
+    }
+
+    /// Step 1: the state of every pushed document, read with the reader pool.
+    async fn read_states(storage: &B, pushes: &[Push]) -> Result<Vec<Option<DocState>>> {
+        let mut conn = storage.reader().acquire().await?;
+        let mut read = Vec::with_capacity(pushes.len());
+        for push in pushes {
+            read.push(Self::doc_state(&mut conn, &push.id.to_string()).await?);
+        }
+        Ok(read)
+    }
+
+    /// The state of document `id` (snapshot followed by its chunks), read through `conn`.
+    async fn doc_state(conn: &mut Conn<B>, id: &str) -> Result<Option<DocState>> {
+        let row: Option<DocRow> = sqlx::query_as(
+            "SELECT snapshot, chunk_bytes, snapshot_origin, updated_seq, kind, unit \
+             FROM documents WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some((snapshot, chunk_bytes, snapshot_origin, updated_seq, kind, unit)) = row else {
+            return Ok(None);
+        };
+        let chunks: Vec<(Vec<u8>, String)> =
+            sqlx::query_as("SELECT bytes, origin FROM doc_chunks WHERE doc_id = $1 ORDER BY seq")
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?;
+        let snapshot_len = snapshot.len();
+        let mut bytes = snapshot;
+        bytes.reserve(chunk_bytes.max(0) as usize);
+        let mut chunk_origins = Vec::with_capacity(chunks.len());
+        for (chunk, origin) in chunks {
+            bytes.extend_from_slice(&chunk);
+            chunk_origins.push(origin);
+        }
+        Ok(Some(DocState {
+            bytes,
+            snapshot_len,
+            chunk_bytes,
+            snapshot_origin,
+            chunk_origins,
+            updated_seq,
+            kind,
+            unit,
+        }))
+    }
+
+    /// Open the writer transaction.
+    async fn begin(storage: &B) -> Result<Self> {
+        let now = Utc::now().to_rfc3339();
+        let tx = storage.writer().begin().await?;
+        Ok(WriteTx {
+            tx,
+            now,
+            written: HashSet::new(),
+        })
+    }
+
+    /// Commit everything written.
+    async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Take the writer's turn first (on PostgreSQL, the `sync_seq` row lock until commit), so
+    /// an `updated_seq` read after this cannot change before we commit.
+    async fn take_turn(&mut self) -> Result<()> {
+        sqlx::query("UPDATE sync_seq SET value = value WHERE id = 1")
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Step 2: the documents' `updated_seq` now, by id (documents not stored are absent).
+    async fn updated_seqs(&mut self, ids: &[String]) -> Result<HashMap<String, i64>> {
+        let mut current = HashMap::with_capacity(ids.len());
+        for part in ids.chunks(IDS_PER_QUERY) {
+            let mut q = QueryBuilder::new("SELECT id, updated_seq FROM documents WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in part {
+                list.push_bind(id.as_str());
+            }
+            list.push_unseparated(")");
+            let rows: Vec<(String, i64)> = q.build_query_as().fetch_all(&mut *self.tx).await?;
+            current.extend(rows);
+        }
+        Ok(current)
+    }
+
+    /// Decide `push` again on what is stored now: its document changed since it was read.
+    async fn decide_again(
+        &mut self,
+        decide: &Decide<'_>,
+        push: &Push,
+        id: &str,
+    ) -> Result<(Option<DocState>, MergeOutcome)> {
+        let doc = Self::doc_state(&mut self.tx, id).await?;
+        let outcome = decide(doc.as_ref().map(DocState::stored), push);
+        Ok((doc, outcome))
+    }
+
+    /// Step 2: whether document `id` is still as it was read (`read`), given the `updated_seq`s
+    /// read in this transaction, and this transaction has not written it yet.
+    fn still_as_read(
+        &self,
+        id: &str,
+        read: Option<&DocState>,
+        current: &HashMap<String, i64>,
+    ) -> bool {
+        !self.written.contains(id) && current.get(id).copied() == read.map(|d| d.updated_seq)
+    }
+
+    /// Steps 3 and 4 for one push (document `id`, `stored` as decided on): its verdict and, for
+    /// an accepted change, the document and fact rows.
+    async fn store(
+        &mut self,
+        push: &Push,
+        id: String,
+        device: &str,
+        stored: Option<DocState>,
+        outcome: MergeOutcome,
+        rules: &RulesConfig,
+    ) -> Result<Verdict> {
+        let (new_changes, heads, record, mut merged) = match outcome {
+            MergeOutcome::Unchanged { heads } => return Ok(accepted(push.id, heads)),
+            MergeOutcome::Rejected { reason, detail } => {
+                return Ok(Verdict {
+                    id: push.id,
+                    outcome: Outcome::Rejected { reason, detail },
+                });
+            }
+            MergeOutcome::Accepted {
+                new_changes,
+                heads,
+                record,
+                doc,
+            } => (new_changes, heads, record, doc),
+        };
+        let change = Change {
+            id: &id,
+            device,
+            seq: self.next_seq().await?,
+            unit: &record.envelope.unit,
+            heads: encode_heads(&heads),
+            bytes: &new_changes,
+        };
+        let kind = record.envelope.kind;
+        self.write_document(&change, stored.as_ref(), kind, || merged.save())
+            .await?;
+        self.upsert_fact(&Fact::from_record(&record, rules), change.seq)
+            .await?;
+        self.written.insert(id);
+        Ok(accepted(push.id, heads))
+    }
+
+    /// The next sync sequence number.
+    async fn next_seq(&mut self) -> Result<i64> {
+        let (seq,): (i64,) =
+            sqlx::query_as("UPDATE sync_seq SET value = value + 1 WHERE id = 1 RETURNING value")
+                .fetch_one(&mut *self.tx)
+                .await?;
+        Ok(seq)
+    }
+
+    /// `n` sync sequence numbers at once; the last of them.
+    async fn reserve_seqs(&mut self, n: i64) -> Result<i64> {
+        let (last,): (i64,) =
+            sqlx::query_as("UPDATE sync_seq SET value = value + $1 WHERE id = 1 RETURNING value")
+                .bind(n)
+                .fetch_one(&mut *self.tx)
+                .await?;
+        Ok(last)
+    }
+
+    /// Step 3: store an accepted change of a document (`stored` as read, `None` if new).
+    /// `snapshot` serialises the merged document; it is called only to compact.
+    async fn write_document(
+        &mut self,
+        change: &Change<'_>,
+        stored: Option<&DocState>,
+        kind: RecordKind,
+        snapshot: impl FnOnce() -> Vec<u8>,
+    ) -> Result<()> {
+        match stored {
+            None => self.insert_document(change, kind).await,
+            Some(doc) if doc.compacts_with(change.bytes.len()) => {
+                let sole = doc.only_from(change.device);
+                self.compact(change, snapshot(), sole).await
+            }
+            Some(doc) => self.append_chunk(change, doc).await,
+        }
+    }
+
+    /// A new record. It arrives as one compacted document: kept as the snapshot rather than
+    /// serialised again.
+    async fn insert_document(&mut self, c: &Change<'_>, kind: RecordKind) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO documents (id, kind, unit, snapshot, snapshot_seq, snapshot_origin, \
+             heads, chunk_count, chunk_bytes, created_seq, updated_seq, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, $5, $5, $8)",
+        )
+        .bind(c.id)
+        .bind(kind.to_string())
+        .bind(c.unit)
+        .bind(c.bytes)
+        .bind(c.seq)
+        .bind(c.device)
+        .bind(&c.heads)
+        .bind(&self.now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// One chunk more for a stored document.
+    async fn append_chunk(&mut self, c: &Change<'_>, doc: &DocState) -> Result<()> {
+        let (chunk_count, chunk_bytes) = doc.with_chunk(c.bytes.len());
+        sqlx::query("INSERT INTO doc_chunks (doc_id, seq, origin, bytes) VALUES ($1, $2, $3, $4)")
+            .bind(c.id)
+            .bind(c.seq)
+            .bind(c.device)
+            .bind(c.bytes)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query(
+            "UPDATE documents SET unit = $2, heads = $3, chunk_count = $4, chunk_bytes = $5, \
+             updated_seq = $6, updated_at = $7 WHERE id = $1",
+        )
+        .bind(c.id)
+        .bind(c.unit)
+        .bind(&c.heads)
+        .bind(chunk_count)
+        .bind(chunk_bytes)
+        .bind(c.seq)
+        .bind(&self.now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Compact: replace a document's snapshot and chunks by `snapshot`, which stays "one
+    /// device's" only if every change folded into it was that device's (`sole`).
+    async fn compact(&mut self, c: &Change<'_>, snapshot: Vec<u8>, sole: bool) -> Result<()> {
+        sqlx::query("DELETE FROM doc_chunks WHERE doc_id = $1")
+            .bind(c.id)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query(
+            "UPDATE documents SET unit = $2, snapshot = $3, snapshot_seq = $4, \
+             snapshot_origin = $5, heads = $6, chunk_count = 0, chunk_bytes = 0, \
+             updated_seq = $4, updated_at = $7 WHERE id = $1",
+        )
+        .bind(c.id)
+        .bind(c.unit)
+        .bind(snapshot)
+        .bind(c.seq)
+        .bind(sole.then(|| c.device.to_owned()))
+        .bind(&c.heads)
+        .bind(&self.now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Step 4: replace the record's fact row, flagging late amendments first.
+    async fn upsert_fact(&mut self, fact: &Fact, seq: i64) -> Result<()> {
+        // Aggregation: a change to a locked period is kept and flagged.
+        self.flag_late_amendments(fact, seq).await?;
+        self.upsert_fact_row(&FactColumns::of(fact), seq).await
+    }
+
+    /// Whether any period is locked.
+    async fn any_lock(&mut self) -> Result<bool> {
+        let (locks,): (i64,) = sqlx::query_as("SELECT count(*) FROM period_locks")
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(locks > 0)
+    }
+
+    /// Flag late amendments for `fact`, about to be written with sequence `seq`: one row for
+    /// each locked period of its entered unit in which the new **or the previous** version of
+    /// the record takes part (a change that moves a record out of a locked period amends it
+    /// too). Call it before the fact row is replaced. One indexed query when no lock covers the
+    /// record's unit.
+    async fn flag_late_amendments(&mut self, fact: &Fact, seq: i64) -> Result<()> {
+        let entered = fact.main_date.map_or_else(
+            || self.now.get(..10).unwrap_or_default().to_string(),
+            |d| d.to_string(),
+        );
+        let locks: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT l.unit, l.period_key, l.period_start, l.period_cutoff \
+             FROM period_lock_units c JOIN period_locks l \
+             ON l.unit = c.lock_unit AND l.period_key = c.period_key \
+             WHERE c.code = $1 AND c.valid_from <= $2 AND (c.valid_to IS NULL OR $2 <= c.valid_to)",
+        )
+        .bind(&fact.unit)
+        .bind(&entered)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        if locks.is_empty() {
+            return Ok(());
+        }
+        let previous = self.previous_fact(fact).await?;
+        for (unit, key, start, cutoff) in locks {
+            let (Ok(start), Ok(cutoff)) = (start.parse(), cutoff.parse()) else {
+                continue;
+            };
+            let amends = fact.contributes(start, cutoff)
+                || previous
+                    .as_ref()
+                    .is_some_and(|p| p.contributes(start, cutoff));
+            if amends {
+                sqlx::query(
+                    "INSERT INTO late_amendments (record_id, unit, period_key, arrived_at, \
+                     updated_seq) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&fact.id)
+                .bind(&unit)
+                .bind(&key)
+                .bind(&self.now)
+                .bind(seq)
+                .execute(&mut *self.tx)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The stored fact of `fact`'s record, as far as taking part in a period goes (kind, main
+    /// date, status history); `None` if there is none or it does not parse.
+    async fn previous_fact(&mut self, fact: &Fact) -> Result<Option<Fact>> {
+        let old: Option<(String, Option<String>, String)> =
+            sqlx::query_as("SELECT kind, main_date, history FROM facts WHERE id = $1")
+                .bind(&fact.id)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        Ok(old.and_then(|(kind, main, history)| {
+            Some(Fact {
+                id: fact.id.clone(),
+                kind: kind.parse().ok()?,
+                unit: fact.unit.clone(),
+                status: String::new(),
+                category: None,
+                subtype: None,
+                main_date: main.and_then(|m| m.parse().ok()),
+                closed_on: None,
+                history: serde_json::from_str(&history).ok()?,
+                measures: Vec::new(),
+            })
+        }))
+    }
+
+    /// Insert (or replace) fact rows numbered from `first_seq`, [`Backend::FACT_ROWS_PER_INSERT`]
+    /// per statement.
+    async fn insert_fact_rows(&mut self, rows: &[FactColumns<'_>], first_seq: i64) -> Result<()> {
+        let mut seq = first_seq;
+        for part in rows.chunks(B::FACT_ROWS_PER_INSERT.max(1)) {
+            match part {
+                [row] => self.upsert_fact_row(row, seq).await?,
+                _ => self.upsert_fact_rows(part, seq).await?,
+            }
+            seq += part.len() as i64;
+        }
+        Ok(())
+    }
+
+    /// Insert or replace one fact row (a prepared statement).
+    async fn upsert_fact_row(&mut self, f: &FactColumns<'_>, seq: i64) -> Result<()> {
+        sqlx::query(UPSERT_FACT)
+            .bind(f.id)
+            .bind(&f.kind)
+            .bind(f.unit)
+            .bind(f.status)
+            .bind(f.category)
+            .bind(f.subtype)
+            .bind(&f.main_date)
+            .bind(&f.closed_on)
+            .bind(&f.history)
+            .bind(&f.measures)
+            .bind(seq)
+            .bind(&self.now)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Insert or replace fact rows numbered from `first_seq` in one multi-row statement (a row
+    /// id must appear once in `rows`).
+    async fn upsert_fact_rows(&mut self, rows: &[FactColumns<'_>], first_seq: i64) -> Result<()> {
+        let mut q = QueryBuilder::new(
+            "INSERT INTO facts (id, kind, unit, status, category, subtype, main_date, \
+             closed_on, history, measures, updated_seq, updated_at) ",
+        );
+        q.push_values(rows.iter().zip(first_seq..), |mut b, (f, seq)| {
+            b.push_bind(f.id)
+                .push_bind(&f.kind)
+                .push_bind(f.unit)
+                .push_bind(f.status)
+                .push_bind(f.category)
+                .push_bind(f.subtype)
+                .push_bind(&f.main_date)
+                .push_bind(&f.closed_on)
+                .push_bind(&f.history)
+                .push_bind(&f.measures)
+                .push_bind(seq)
+                .push_bind(&self.now);
+        });
+        q.push(
+            " ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, unit = excluded.unit, \
+             status = excluded.status, category = excluded.category, \
+             subtype = excluded.subtype, main_date = excluded.main_date, \
+             closed_on = excluded.closed_on, history = excluded.history, \
+             measures = excluded.measures, updated_seq = excluded.updated_seq, \
+             updated_at = excluded.updated_at",
+        );
+        q.build().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(snapshot_len: usize, chunk_bytes: i64, origins: &[&str]) -> DocState {
+        DocState {
+            bytes: Vec::new(),
+            snapshot_len,
+            chunk_bytes,
+            snapshot_origin: Some("a".into()),
+            chunk_origins: origins.iter().map(|o| o.to_string()).collect(),
+            updated_seq: 1,
+            kind: "mediation".into(),
+            unit: "11533".into(),
+        }
+    }
+
+    #[test]
+    fn a_change_is_appended_until_the_chunks_outnumber_or_outweigh_the_snapshot() {
+        let few = doc(1000, 100, &["a"; 3]);
+        assert_eq!(few.with_chunk(50), (4, 150));
+        assert!(!few.compacts_with(50));
+        // Past MAX_CHUNKS chunks.
+        let many = doc(1000, 100, &["a"; MAX_CHUNKS as usize]);
+        assert!(many.compacts_with(1));
+        // Chunks heavier than the snapshot.
+        assert!(few.compacts_with(901));
+        assert!(!few.compacts_with(900));
+    }
+
+    #[test]
+    fn a_snapshot_is_one_device_s_only_if_every_change_was() {
+        assert!(doc(10, 0, &[]).only_from("a"));
+        assert!(doc(10, 0, &["a", "a"]).only_from("a"));
+        assert!(!doc(10, 0, &["a", "b"]).only_from("a"));
+        assert!(!doc(10, 0, &[]).only_from("b"));
+        let mut unknown = doc(10, 0, &[]);
+        unknown.snapshot_origin = None;
+        assert!(!unknown.only_from("a"));
+    }
+}
