@@ -6,9 +6,9 @@
 //! differ only in how they connect, their column types, how many fact rows one statement
 //! inserts, and their migrations (`migrations/sqlite`, `migrations/postgres`).
 //!
-//! Migration `0001` holds units, users, devices and enrollments; `0002` is reserved for
-//! documents, facts and sync state; `0003` aggregation (fact sequence index, period locks, late
-//! amendments: `agg.rs`).
+//! Migrations: `0001` units, users, devices and enrollments; `0002` record documents, the sync
+//! sequence and fact rows; `0003` aggregation (fact sequence index, period locks, late
+//! amendments: `agg.rs`); `0004` dashboard sessions (`sessions.rs`).
 
 use std::path::Path;
 use std::sync::Arc;

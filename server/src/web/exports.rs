@@ -1,6 +1,7 @@
 //! Exports for a unit and period: `GET /export/{mediation|inspection|democracy}.csv` (one row per
 //! child unit, the "not allocated" lines and the total; UTF-8 with a BOM so that Excel shows
-//! Vietnamese; streamed row by row) and `GET /export/mediation-moj.xlsx` (the Ministry of
+//! Vietnamese; built in memory from the report, at most a few hundred rows, and sent one row
+//! per body chunk) and `GET /export/mediation-moj.xlsx` (the Ministry of
 //! Justice mediation results table, built with rust_xlsxwriter).
 //!
 //! Both take the session cookie and obey the same scope as the pages; they hold aggregates only.
@@ -136,7 +137,7 @@ async fn csv_export(
         rows.push(csv_line(&f)?);
     }
     let name = filename(&report, kind.code(), "csv");
-    // One chunk per row: the body is written as the client reads it.
+    // The rows are built above (a report has one row per child unit); one body chunk per row.
     let stream = futures_util::stream::iter(
         rows.into_iter()
             .map(|r| Ok::<_, std::convert::Infallible>(axum::body::Bytes::from(r))),
