@@ -121,6 +121,15 @@ error_codes! {
     BadPeriod = ("bad_period", BAD_REQUEST, "Kỳ báo cáo không hợp lệ (ví dụ: 2026-07, 2026-Q3, 2026-H1, 2026-YP, 2026).", "Invalid reporting period (e.g. 2026-07, 2026-Q3, 2026-H1, 2026-YP, 2026)."),
     RecordsForbidden = ("records_forbidden", FORBIDDEN, "Chỉ cán bộ cấp xã được xem hồ sơ có thông tin cá nhân.", "Only commune officers may see individual records."),
     LockForbidden = ("lock_forbidden", FORBIDDEN, "Chỉ cán bộ cấp xã được khóa kỳ báo cáo của xã.", "Only a commune officer may lock a commune's period."),
+    /// A text field of the registry is empty, too long or holds control characters.
+    InvalidText = ("invalid_text", BAD_REQUEST, "Nội dung nhập không hợp lệ (để trống, quá dài hoặc có ký tự điều khiển).", "A text field is empty, too long or contains control characters."),
+    BadDates = ("bad_dates", BAD_REQUEST, "Ngày không hợp lệ (ngày kết thúc trước ngày bắt đầu, hoặc ngoài thời gian hoạt động của tổ).", "Invalid dates (an end before its start, or outside the team's lifetime)."),
+    NotAVillage = ("not_a_village", BAD_REQUEST, "Mã đơn vị không phải thôn, tổ dân phố đang có hiệu lực vào ngày đó.", "The unit code is not a village or residential group in force on that day."),
+    TeamNotInForce = ("team_not_in_force", CONFLICT, "Tổ hòa giải chưa thành lập hoặc đã giải thể vào ngày đó.", "The mediation team is not in force on that day."),
+    TeamHasMediators = ("team_has_mediators", CONFLICT, "Tổ hòa giải còn hòa giải viên: hãy kết thúc hoặc chuyển họ trước khi giải thể.", "The team still has mediators: end or move them before dissolving it."),
+    TeamHasLeader = ("team_has_leader", CONFLICT, "Tổ hòa giải đã có tổ trưởng.", "The team already has a leader."),
+    NoOpenMembership = ("no_open_membership", CONFLICT, "Hòa giải viên không còn thuộc tổ nào từ ngày đó (đã thôi hoặc đã thay đổi).", "The mediator has no current team membership on that day (left, or changed meanwhile)."),
+    RegistryForbidden = ("registry_forbidden", FORBIDDEN, "Chỉ cán bộ cấp xã được xem và sửa danh sách tổ hòa giải, hòa giải viên.", "Only commune officers may see and edit the teams and mediators."),
 }
 
 impl ErrorCode {

@@ -33,6 +33,7 @@ pub mod error;
 pub mod http;
 pub mod json;
 pub mod metrics;
+pub mod registry;
 pub mod roles;
 pub mod state;
 pub mod storage;

@@ -8,7 +8,8 @@
 //!
 //! Migrations: `0001` units, users, devices and enrollments; `0002` record documents, the sync
 //! sequence and fact rows; `0003` aggregation (fact sequence index, period locks, late
-//! amendments: `agg.rs`); `0004` dashboard sessions (`sessions.rs`).
+//! amendments: `agg.rs`); `0004` dashboard sessions (`sessions.rs`); `0006` the registry of
+//! mediation teams and mediators (`registry.rs`, ADR 0008).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ pub mod agg;
 mod backend;
 pub mod docs;
 pub mod postgres;
+pub mod registry;
 pub mod sessions;
 mod sql;
 pub mod sqlite;
@@ -142,7 +144,13 @@ pub enum Redeem {
 /// The server's storage. Every method is one transaction at most.
 #[async_trait]
 pub trait Storage:
-    docs::DocStorage + agg::AggStorage + sessions::WebStorage + Send + Sync + 'static
+    docs::DocStorage
+    + agg::AggStorage
+    + sessions::WebStorage
+    + registry::RegistryStorage
+    + Send
+    + Sync
+    + 'static
 {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;

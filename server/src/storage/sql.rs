@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::agg::AggStorage;
 use super::backend::{Args, Backend, Bind, Column, Conn, Row};
 use super::docs::DocStorage;
+use super::registry::RegistryStorage;
 use super::sessions::WebStorage;
 use super::{
     Device, ImportCounts, NewDevice, NewEnrollment, NewUser, Redeem, Storage, User, parse_role,
@@ -154,7 +155,7 @@ pub(crate) fn assemble_units(rows: Vec<UnitRow>, succ: Vec<SuccessorRow>) -> Vec
 #[async_trait]
 impl<B> Storage for B
 where
-    B: Backend + DocStorage + AggStorage + WebStorage,
+    B: Backend + DocStorage + AggStorage + WebStorage + RegistryStorage,
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
     Args<B>: IntoArguments<B::Db>,
     usize: ColumnIndex<Row<B>>,
