@@ -24,6 +24,32 @@ pub struct FactStatus {
     pub on: Date,
 }
 
+/// Something that happened on a day and counts in the period it happened in: a finding made,
+/// a recommendation sent, an answer received, money or land recovered. A report sums the flows
+/// dated inside its window; stocks (open, overdue, awaiting an answer) are read as of its
+/// cut-off instead (ADR 0004 §3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flow {
+    /// Stable name (`finding`, `violation`, `recommendation_sent`, `answer`, `answer_on_time`,
+    /// `money_recovered_vnd`, `land_recovered_m2`, `persons_disciplined`).
+    pub name: String,
+    /// The day it happened.
+    pub on: Date,
+    /// How much (1 for a counted event).
+    pub value: f64,
+}
+
+impl Flow {
+    /// A flow of `value` named `name` on `on`.
+    pub fn new(name: &str, on: Date, value: f64) -> Flow {
+        Flow {
+            name: name.to_string(),
+            on,
+            value,
+        }
+    }
+}
+
 /// The de-identified, flat view of a record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fact {
@@ -33,6 +59,9 @@ pub struct Fact {
     pub kind: RecordKind,
     /// Unit the record was entered under.
     pub unit: String,
+    /// The day `unit` is read on (codes are reused): the creation day, or the day a historical
+    /// entry names ([`crate::record::Envelope::unit_day`]).
+    pub unit_on: Date,
     /// Current status code.
     pub status: String,
     /// Category code (mediation category, inspection topic, check rating).
@@ -49,6 +78,9 @@ pub struct Fact {
     /// Numeric measures by stable name (`started_late`, `violence_risk`, `money_recovered_vnd`,
     /// `items_met`, …), 0/1 for flags. Each kind documents its measures.
     pub measures: Vec<(String, f64)>,
+    /// Dated flows ([`Flow`]); empty for kinds whose figures are all read from the history.
+    #[serde(default)]
+    pub flows: Vec<Flow>,
 }
 
 impl Fact {
@@ -63,6 +95,7 @@ impl Fact {
             id: record.envelope.id.clone(),
             kind: record.envelope.kind,
             unit: record.envelope.unit.clone(),
+            unit_on: record.envelope.unit_day(),
             status: record.body.status_code().to_string(),
             category: idx.category,
             subtype: record.body.subtype(),
@@ -76,6 +109,7 @@ impl Fact {
                 })
                 .collect(),
             measures: record.body.measures(cfg),
+            flows: record.body.flows(),
         }
     }
 
@@ -265,6 +299,7 @@ mod tests {
             id: "r".into(),
             kind,
             unit: "11533".into(),
+            unit_on: "2026-01-01".parse().expect("date"),
             status: history.last().map(|h| h.0.to_string()).unwrap_or_default(),
             category: None,
             subtype: None,
@@ -278,6 +313,7 @@ mod tests {
                 })
                 .collect(),
             measures: Vec::new(),
+            flows: Vec::new(),
         }
     }
 

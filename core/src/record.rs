@@ -47,6 +47,26 @@ pub struct Envelope {
     pub created_by: String,
     /// When it was created.
     pub created_at: Timestamp,
+    /// The day `unit` is read on, for a record entered as **historical**: a past matter recorded
+    /// under the unit it happened in (an old commune or village before the 2025 reform). `None`
+    /// (the usual case): the unit is read on the day the record was created, so a reused code
+    /// means the unit the writer's device was enrolled in then (ADR 0004 section 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[autosurgeon(missing = "Option::default")]
+    pub unit_on: Option<Date>,
+}
+
+impl Envelope {
+    /// The day the entered unit's code is read on: `unit_on` for a historical entry, else the
+    /// creation day in Vietnam.
+    pub fn unit_day(&self) -> Date {
+        self.unit_on.unwrap_or_else(|| self.created_at.date_vn())
+    }
+
+    /// Whether the record was entered as historical (under a unit read on a past day).
+    pub fn is_historical(&self) -> bool {
+        self.unit_on.is_some()
+    }
 }
 
 /// The body of a record: one of the three kinds.
@@ -104,6 +124,11 @@ pub trait KindRules {
     }
     /// Numeric measures for the fact row (see [`crate::facts::Fact::measures`]); no personal data.
     fn measures(&self, _cfg: &RulesConfig) -> Vec<(String, f64)> {
+        Vec::new()
+    }
+    /// Dated flows for the fact row (see [`crate::facts::Fact::flows`]): what happened on which
+    /// day, so a report counts each in the period it happened in.
+    fn flows(&self) -> Vec<crate::facts::Flow> {
         Vec::new()
     }
 }
@@ -172,6 +197,11 @@ impl RecordBody {
     pub fn measures(&self, cfg: &RulesConfig) -> Vec<(String, f64)> {
         with_body!(self, b => b.measures(cfg))
     }
+
+    /// Dated flows for the fact row.
+    pub fn flows(&self) -> Vec<crate::facts::Flow> {
+        with_body!(self, b => b.flows())
+    }
 }
 
 impl Record {
@@ -196,6 +226,7 @@ impl Record {
             note: None,
             after: Vec::new(),
             keeps: None,
+            corrects: None,
         };
         Record {
             envelope: Envelope {
@@ -205,10 +236,19 @@ impl Record {
                 unit: unit.into(),
                 created_by: device,
                 created_at: at,
+                unit_on: None,
             },
             body,
             history: vec![first],
         }
+    }
+
+    /// Enter this record as **historical**: its unit code is read on `on` (a past day, e.g.
+    /// before the 2025 reform, when the old commune or village it happened in existed). The
+    /// server checks the writer's scope through the successors of that unit (ADR 0004 §4).
+    pub fn entered_as_of(mut self, on: Date) -> Record {
+        self.envelope.unit_on = Some(on);
+        self
     }
 
     /// Record id.
@@ -278,6 +318,7 @@ impl Record {
             note,
             after: head.map(|(id, _)| vec![id]).unwrap_or_default(),
             keeps: None,
+            corrects: None,
         });
         self.derive();
         Ok(())
@@ -305,8 +346,90 @@ impl Record {
             note: None,
             after: tl.heads.iter().map(|h| h.id.clone()).collect(),
             keeps: Some(kept.id.clone()),
+            corrects: None,
         };
         self.history.push(entry);
+        self.derive();
+        Ok(())
+    }
+
+    /// Whether `code` is a closed status of this record's kind.
+    pub fn is_closed_status(&self, code: &str) -> bool {
+        fn closed<B: KindRules>(_: &B, code: &str) -> bool {
+            <B::Status as Coded>::from_code(code).is_some_and(|s| s.is_closed())
+        }
+        with_body!(&self.body, b => closed(b, code))
+    }
+
+    /// Correct the wrongly closing entry `entry_id` (ADR 0009): append a correction entry, by
+    /// `by`, recorded at `at`, with its mandatory `reason`. The corrected closing stays in the
+    /// history (shown as corrected) but is never effective again: the record is back, from the
+    /// wrong closing's effective date, in the status it had before it. Only the latest closing
+    /// in force can be corrected, once; anything else is refused with a validation issue
+    /// (`correction_reason_required`, `already_corrected`, `not_closing`,
+    /// `not_latest_closing`). Who may correct is the server's decision (roles).
+    pub fn correct(&mut self, entry_id: &str, reason: &str, by: &str, at: Timestamp) -> Result<()> {
+        use crate::validate::codes;
+        self.derive();
+        let field = format!("history[{entry_id}]");
+        let refuse = |code: &str, vi: &str, en: &str| {
+            Err(CoreError::Invalid(vec![ValidationIssue::new(
+                field.clone(),
+                code,
+                vi,
+                en,
+            )]))
+        };
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(CoreError::Invalid(vec![
+                ValidationIssue::correction_reason_required(format!("{field}.note")),
+            ]));
+        }
+        let Some(entry) = self.history.iter().find(|c| c.id == entry_id) else {
+            return Err(CoreError::NotFound(format!("history entry {entry_id}")));
+        };
+        if self
+            .history
+            .iter()
+            .any(|c| c.corrects.as_deref() == Some(entry_id))
+        {
+            return refuse(
+                codes::ALREADY_CORRECTED,
+                "Mục này đã được đính chính.",
+                "This entry has already been corrected.",
+            );
+        }
+        if entry.is_correction() || entry.from.is_none() || !self.is_closed_status(&entry.to) {
+            return refuse(
+                codes::NOT_CLOSING,
+                "Chỉ đính chính được một lần kết thúc hồ sơ.",
+                "Only an entry that closed the record can be corrected.",
+            );
+        }
+        let tl = self.timeline();
+        let latest = tl.correctable(|code| self.is_closed_status(code));
+        if latest.is_none_or(|h| h.id != entry_id) {
+            return refuse(
+                codes::NOT_LATEST_CLOSING,
+                "Chỉ đính chính được lần kết thúc đang có hiệu lực, mới nhất (không có xung đột \
+                 trạng thái).",
+                "Only the latest closing in force can be corrected (with no status conflict).",
+            );
+        }
+        let correction = StatusChange {
+            id: new_item_id(),
+            from: Some(entry.to.clone()),
+            to: entry.from.clone().unwrap_or_default(),
+            on: entry.on,
+            at,
+            by: by.to_string(),
+            note: Some(reason.to_string()),
+            after: vec![entry.id.clone()],
+            keeps: None,
+            corrects: Some(entry.id.clone()),
+        };
+        self.history.push(correction);
         self.derive();
         Ok(())
     }
@@ -330,11 +453,18 @@ impl Record {
         fn known<S: Lifecycle>(code: &str) -> bool {
             S::from_code(code).is_some()
         }
-        type Checks = (fn(&str, &str) -> bool, fn(&str) -> bool);
-        fn kind_of<B: KindRules>(_: &B) -> Checks {
-            (allowed::<B::Status>, known::<B::Status>)
+        fn closed<S: Lifecycle>(code: &str) -> bool {
+            S::from_code(code).is_some_and(|s| s.is_closed())
         }
-        let (allowed, known) = with_body!(&self.body, b => kind_of(b));
+        type Checks = (fn(&str, &str) -> bool, fn(&str) -> bool, fn(&str) -> bool);
+        fn kind_of<B: KindRules>(_: &B) -> Checks {
+            (
+                allowed::<B::Status>,
+                known::<B::Status>,
+                closed::<B::Status>,
+            )
+        }
+        let (allowed, known, closed) = with_body!(&self.body, b => kind_of(b));
         let h = &self.history;
         let bad = |out: &mut Vec<ValidationIssue>, c: &StatusChange, vi: &str, en: &str| {
             out.push(ValidationIssue::new(
@@ -376,6 +506,36 @@ impl Record {
                 continue;
             }
             let parent = |id: &str| pos.get(id).map(|&j| &h[j]);
+            if let Some(x) = &c.corrects {
+                // A correction follows exactly the closing it corrects, undoes it to the status
+                // before, on its date, and says why (ADR 0009).
+                let ok = c.keeps.is_none()
+                    && ps.len() == 1
+                    && ps[0] == x.as_str()
+                    && parent(x).is_some_and(|t| {
+                        t.corrects.is_none()
+                            && t.from.is_some()
+                            && closed(&t.to)
+                            && c.from.as_deref() == Some(t.to.as_str())
+                            && t.from.as_deref() == Some(c.to.as_str())
+                            && t.on == c.on
+                    });
+                if !ok {
+                    out.push(ValidationIssue::new(
+                        format!("history[{}]", c.id),
+                        crate::validate::codes::BAD_CORRECTION,
+                        "Mục đính chính không khớp với lần kết thúc hồ sơ mà nó đính chính.",
+                        "A correction does not match the closing it corrects.",
+                    ));
+                }
+                if c.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                    out.push(ValidationIssue::correction_reason_required(format!(
+                        "history[{}].note",
+                        c.id
+                    )));
+                }
+                continue;
+            }
             match &c.keeps {
                 Some(k) => {
                     let kept = parent(k);
@@ -397,12 +557,12 @@ impl Record {
                             c.from.as_deref() == Some(p.to.as_str()) && allowed(&p.to, &c.to)
                         });
                     if !ok {
-                        bad(
-                            out,
-                            c,
+                        out.push(ValidationIssue::new(
+                            format!("history[{}]", c.id),
+                            crate::validate::codes::BAD_TRANSITION,
                             "Chuyển trạng thái không được phép từ trạng thái trước đó.",
                             "A status change that its previous status does not allow.",
-                        );
+                        ));
                     }
                 }
             }
@@ -423,6 +583,14 @@ impl Record {
         }
         if env.unit.trim().is_empty() {
             out.push(ValidationIssue::required("envelope.unit", "đơn vị", "Unit"));
+        }
+        if env.unit_on.is_some_and(|on| on > env.created_at.date_vn()) {
+            out.push(ValidationIssue::new(
+                "envelope.unit_on",
+                "unit_on_in_future",
+                "Ngày của đơn vị (nhập bổ sung hồ sơ cũ) không được sau ngày lập hồ sơ.",
+                "The day a historical entry's unit is read on cannot be after the record was created.",
+            ));
         }
         if env.kind != self.body.kind() {
             out.push(ValidationIssue::new(

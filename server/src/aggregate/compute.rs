@@ -22,6 +22,13 @@ pub(super) enum Target {
     Children,
     /// The given communes.
     Commune,
+    /// The units a newer unit was formed from, for a period before it existed: rows are its
+    /// predecessors as of the cut-off; only records that the mapping places in the newer unit
+    /// (as of its first day, `since`) count.
+    Predecessors {
+        /// The newer unit's first day.
+        since: NaiveDate,
+    },
 }
 
 /// The rows of a computation.
@@ -46,6 +53,40 @@ impl Grouping {
         }
     }
 
+    /// One row per unit `root` (first in force on `root.valid_from`, after `on`) was formed
+    /// from: units in force on `on` at the root's level with any part placed in the root by the
+    /// successor mapping, sorted by code.
+    pub fn predecessors_of(tree: &UnitTree, root: &Unit, on: NaiveDate) -> Self {
+        let since = root.valid_from;
+        let lands_inside = |v: &Unit| match resolve::resolve(tree, v, since) {
+            Place::Unit(c) => tree.is_within(&c, &root.code, since),
+            _ => false,
+        };
+        let mut rows: Vec<String> = tree
+            .all()
+            .filter(|u| u.level == root.level && u.valid_on(on))
+            .filter(|u| {
+                tree.subtree(&u.code, on)
+                    .iter()
+                    .filter_map(|c| tree.unit(c, on))
+                    .any(&lands_inside)
+            })
+            .map(|u| u.code.clone())
+            .collect();
+        rows.sort();
+        rows.dedup();
+        Grouping {
+            root: root.code.clone(),
+            target: Target::Predecessors { since },
+            rows,
+        }
+    }
+
+    /// The row codes.
+    pub fn rows(&self) -> &[String] {
+        &self.rows
+    }
+
     /// One row per given unit (communes).
     pub fn units(root: &str, units: &[Unit], target: Target) -> Self {
         Grouping {
@@ -60,9 +101,13 @@ impl Grouping {
 #[derive(Debug, Clone)]
 pub(super) struct Unalloc {
     pub from: UnitRef,
+    /// The old unit's first day (with its code, the line's own key).
+    pub from_day: NaiveDate,
     pub candidates: Vec<String>,
     pub in_totals: bool,
     pub indicators: Indicators,
+    /// Distinct records amended after a lock.
+    pub late: u64,
 }
 
 /// The result of a scan.
@@ -74,6 +119,10 @@ pub(super) struct Computed {
     pub unallocated: Vec<Unalloc>,
     /// Records counted per row: mediation, inspection, democracy.
     pub records: Vec<[u64; 3]>,
+    /// Distinct records amended after a lock, per row.
+    pub late: Vec<u64>,
+    /// … counted in the totals.
+    pub late_total: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,11 +166,71 @@ impl Router<'_> {
                     self.rows.get(anc[k - 1].as_str()).map(|r| Dest::Row(*r))
                 }
             }
-            Target::Commune => anc
+            Target::Commune | Target::Predecessors { .. } => anc
                 .iter()
                 .find_map(|a| self.rows.get(a.as_str()))
                 .map(|r| Dest::Row(*r)),
         }
+    }
+
+    /// Route a bucket of unit version `v` for a predecessors grouping: only records the
+    /// mapping places in the root (as of `since`) count; each in the predecessor row it lay in
+    /// on the cut-off, or `direct` when its unit did not exist then.
+    fn route_predecessors(&mut self, v: &Unit, since: NaiveDate) -> Option<(Dest, u32)> {
+        let root = self.g.root.clone();
+        match resolve::resolve(self.tree, v, since) {
+            Place::Unit(c) if self.tree.is_within(&c, &root, since) => {
+                if !v.valid_on(self.on) {
+                    return Some((Dest::Direct, u32::MAX));
+                }
+                let anc = resolve::ancestors(self.tree, &v.code, self.on);
+                let c = self.commune_id(&anc);
+                let row = anc.iter().find_map(|a| self.rows.get(a.as_str()).copied());
+                Some((row.map_or(Dest::Direct, Dest::Row), c))
+            }
+            Place::Unallocated { from, candidates }
+                if candidates
+                    .iter()
+                    .any(|k| self.tree.is_within(k, &root, since)) =>
+            {
+                // Records of a split unit the mapping cannot place: shown for information.
+                let j = self.unalloc_line(from, candidates, false);
+                Some((Dest::Unalloc(j), u32::MAX))
+            }
+            _ => None,
+        }
+    }
+
+    fn unalloc_line(
+        &mut self,
+        from: (String, NaiveDate),
+        candidates: Vec<String>,
+        in_totals: bool,
+    ) -> usize {
+        if let Some(j) = self.unalloc_of.get(&from) {
+            return *j;
+        }
+        let name = self
+            .tree
+            .versions(&from.0)
+            .iter()
+            .find(|u| u.valid_from == from.1)
+            .map(|u| (u.name.clone(), u.level.clone()))
+            .unwrap_or_else(|| (from.0.clone(), String::new()));
+        self.unalloc.push(Unalloc {
+            from_day: from.1,
+            from: UnitRef {
+                code: from.0.clone(),
+                name: name.0,
+                level: name.1,
+            },
+            candidates,
+            in_totals,
+            indicators: Indicators::default(),
+            late: 0,
+        });
+        self.unalloc_of.insert(from, self.unalloc.len() - 1);
+        self.unalloc.len() - 1
     }
 
     fn route(&mut self, place: Place) -> Option<(Dest, u32)> {
@@ -148,30 +257,7 @@ impl Router<'_> {
                 if !root_is_lca && !inside {
                     return None;
                 }
-                let j = match self.unalloc_of.get(&from) {
-                    Some(j) => *j,
-                    None => {
-                        let name = self
-                            .tree
-                            .versions(&from.0)
-                            .iter()
-                            .find(|u| u.valid_from == from.1)
-                            .map(|u| (u.name.clone(), u.level.clone()))
-                            .unwrap_or_else(|| (from.0.clone(), String::new()));
-                        self.unalloc.push(Unalloc {
-                            from: UnitRef {
-                                code: from.0.clone(),
-                                name: name.0,
-                                level: name.1,
-                            },
-                            candidates: candidates.clone(),
-                            in_totals: root_is_lca,
-                            indicators: Indicators::default(),
-                        });
-                        self.unalloc_of.insert(from, self.unalloc.len() - 1);
-                        self.unalloc.len() - 1
-                    }
-                };
+                let j = self.unalloc_line(from, candidates, root_is_lca);
                 Some((Dest::Unalloc(j), c))
             }
         }
@@ -183,6 +269,8 @@ pub(super) struct Job<'a> {
     pub grouping: &'a Grouping,
     pub period: &'a Period,
     pub as_of: NaiveDate,
+    /// Slots of records amended after a lock of the period (counted per row, distinct).
+    pub late: &'a [u32],
 }
 
 /// Compute `grouping`'s rows for `period` as of `as_of`.
@@ -197,6 +285,7 @@ pub(super) fn run(
         grouping,
         period,
         as_of,
+        late: &[],
     };
     run_many(idx, tree, &[job]).pop().unwrap_or_default()
 }
@@ -225,6 +314,7 @@ pub(super) fn run_many(idx: &FactIndex, tree: &UnitTree, jobs: &[Job<'_>]) -> Ve
         .collect();
     // Per routed bucket: its index, then one destination per job.
     let mut routed: Vec<usize> = Vec::new();
+    let mut routed_at: HashMap<usize, usize> = HashMap::new();
     let mut dests: Vec<Option<(Dest, u32)>> = Vec::new();
     for (b, bucket) in idx.buckets.iter().enumerate() {
         if bucket.slots.is_empty() {
@@ -239,12 +329,16 @@ pub(super) fn run_many(idx: &FactIndex, tree: &UnitTree, jobs: &[Job<'_>]) -> Ve
         };
         let here: Vec<Option<(Dest, u32)>> = routers
             .iter_mut()
-            .map(|r| {
-                let place = resolve::resolve(tree, version, r.on);
-                r.route(place)
+            .map(|r| match r.g.target {
+                Target::Predecessors { since } => r.route_predecessors(version, since),
+                _ => {
+                    let place = resolve::resolve(tree, version, r.on);
+                    r.route(place)
+                }
             })
             .collect();
         if here.iter().any(Option::is_some) {
+            routed_at.insert(b, routed.len());
             routed.push(b);
             dests.extend(here);
         }
@@ -315,11 +409,37 @@ pub(super) fn run_many(idx: &FactIndex, tree: &UnitTree, jobs: &[Job<'_>]) -> Ve
     } else {
         scan(0, all)
     };
+    // Late amendments: distinct amended records per row, by their bucket's destination.
+    let lates: Vec<Vec<u64>> = jobs
+        .iter()
+        .enumerate()
+        .map(|(j, job)| {
+            let mut late = vec![0u64; sizes[j].0 + 1 + sizes[j].1];
+            let mut seen: Vec<u32> = job.late.to_vec();
+            seen.sort_unstable();
+            seen.dedup();
+            for s in seen {
+                let Some(slot) = idx.slots.get(s as usize) else {
+                    continue;
+                };
+                let Some(k) = routed_at.get(&(slot.bucket as usize)) else {
+                    continue;
+                };
+                if let Some((d, _)) = dests[k * nj + j] {
+                    late[acc_of(j, d)] += 1;
+                }
+            }
+            late
+        })
+        .collect();
     per_job
         .into_iter()
         .zip(routers)
         .zip(sizes)
-        .map(|((accs, router), (n_rows, _))| finish_job(idx, accs, router.unalloc, n_rows))
+        .zip(lates)
+        .map(|(((accs, router), (n_rows, _)), late)| {
+            finish_job(idx, accs, router.unalloc, n_rows, late)
+        })
         .collect()
 }
 
@@ -328,28 +448,42 @@ fn finish_job(
     mut accs: Vec<Acc>,
     unalloc: Vec<Unalloc>,
     n_rows: usize,
+    late: Vec<u64>,
 ) -> Computed {
     let mut totals = Acc::default();
+    let mut late_total = 0;
     for (k, acc) in accs.iter().enumerate() {
         let counted = k <= n_rows || unalloc[k - n_rows - 1].in_totals;
         if counted {
             totals.merge(acc);
+            late_total += late.get(k).copied().unwrap_or(0);
         }
     }
     let records = accs.iter().take(n_rows).map(|a| a.records).collect();
     let mut rest = accs.split_off(n_rows);
     let direct_acc = rest.remove(0);
     let direct = (direct_acc.records.iter().any(|n| *n > 0)).then(|| direct_acc.finish(idx));
-    let mut unallocated = unalloc;
-    for (u, acc) in unallocated.iter_mut().zip(rest) {
-        u.indicators = acc.finish(idx);
-    }
+    // A line with no record taking part in the period is left out (a zero "not allocated"
+    // line beside the live communes says nothing).
+    let unallocated: Vec<Unalloc> = unalloc
+        .into_iter()
+        .zip(rest)
+        .zip(late.iter().skip(n_rows + 1))
+        .filter(|((_, acc), _)| acc.records.iter().any(|n| *n > 0))
+        .map(|((mut u, acc), l)| {
+            u.late = *l;
+            u.indicators = acc.finish(idx);
+            u
+        })
+        .collect();
     Computed {
         totals: totals.finish(idx),
         direct,
         rows: accs.into_iter().map(|a| a.finish(idx)).collect(),
         unallocated,
         records,
+        late: late.iter().take(n_rows).copied().collect(),
+        late_total,
     }
 }
 

@@ -54,17 +54,44 @@ pub(super) mod flag {
     pub const FEE_PAID: u8 = 16;
 }
 
-/// Inspection measures.
+/// Inspection measures: where the record's flows and recommendation (due, answered) pairs are.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct InsM {
-    pub money_vnd: f64,
-    pub land_m2: f32,
     pub dues: u32,
-    pub findings: u16,
-    pub violations: u16,
-    pub recommendations: u16,
-    pub persons: u16,
+    pub flows: u32,
     pub dues_len: u16,
+    pub flows_len: u16,
+}
+
+/// Inspection flow kinds ([`danvan_core::facts::Flow`] names), in [`FactIndex::flows`].
+pub(super) mod flow {
+    pub const FINDING: u8 = 0;
+    pub const VIOLATION: u8 = 1;
+    pub const RECOMMENDATION_SENT: u8 = 2;
+    pub const MONEY_RECOVERED: u8 = 3;
+    pub const LAND_RECOVERED: u8 = 4;
+    pub const PERSONS_DISCIPLINED: u8 = 5;
+
+    /// The kind of a flow name (`None`: a flow this build does not count).
+    pub fn of(name: &str) -> Option<u8> {
+        Some(match name {
+            "finding" => FINDING,
+            "violation" => VIOLATION,
+            "recommendation_sent" => RECOMMENDATION_SENT,
+            "money_recovered_vnd" => MONEY_RECOVERED,
+            "land_recovered_m2" => LAND_RECOVERED,
+            "persons_disciplined" => PERSONS_DISCIPLINED,
+            _ => return None,
+        })
+    }
+}
+
+/// One dated flow of a record.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FlowCell {
+    pub day: Day,
+    pub what: u8,
+    pub value: f64,
 }
 
 /// Democracy measures: item outcomes, counts, open remediation items, score.
@@ -185,6 +212,8 @@ pub(super) struct FactIndex {
     pub dem: Vec<DemM>,
     /// Inspection recommendations: (due day, answered day or NO_DAY).
     pub dues: Vec<(Day, Day)>,
+    /// Inspection flows (findings, recommendations sent, recoveries…), each on its day.
+    pub flows: Vec<FlowCell>,
     pub units: Interner,
     pub cats: Interner,
     pub subs: Interner,
@@ -194,6 +223,13 @@ pub(super) struct FactIndex {
     last_seq: i64,
     /// Records laid out in bucket order by the last compaction.
     sorted: usize,
+}
+
+#[derive(Deserialize)]
+struct FlowEntry<'a> {
+    name: &'a str,
+    on: &'a str,
+    value: f64,
 }
 
 #[derive(Deserialize)]
@@ -271,6 +307,7 @@ impl FactIndex {
             + self.ins.capacity() * size_of::<InsM>()
             + self.dem.capacity() * size_of::<DemM>()
             + self.dues.capacity() * 8
+            + self.flows.capacity() * std::mem::size_of::<FlowCell>()
             + self
                 .buckets
                 .iter()
@@ -281,6 +318,11 @@ impl FactIndex {
             bytes: bytes as u64,
             last_seq: self.last_seq,
         }
+    }
+
+    /// The slot of record `id`, if the index holds it.
+    pub fn slot_of(&self, id: &str) -> Option<u32> {
+        self.by_id.get(&id_key(id))
     }
 
     /// History days and statuses of a slot.
@@ -346,6 +388,7 @@ impl FactIndex {
         let mut ins = Vec::with_capacity(self.ins.len());
         let mut dem = Vec::with_capacity(self.dem.len());
         let mut dues = Vec::with_capacity(self.dues.len());
+        let mut flows = Vec::with_capacity(self.flows.len());
         for bucket in &mut self.buckets {
             for old in bucket.slots.iter_mut() {
                 let mut s = self.slots[*old as usize];
@@ -363,6 +406,9 @@ impl FactIndex {
                         let d = m.dues as usize;
                         m.dues = dues.len() as u32;
                         dues.extend_from_slice(&self.dues[d..d + usize::from(m.dues_len)]);
+                        let f = m.flows as usize;
+                        m.flows = flows.len() as u32;
+                        flows.extend_from_slice(&self.flows[f..f + usize::from(m.flows_len)]);
                         ins.push(m);
                         ins.len() - 1
                     }
@@ -385,6 +431,7 @@ impl FactIndex {
         self.ins = ins;
         self.dem = dem;
         self.dues = dues;
+        self.flows = flows;
         self.sorted = self.slots.len();
     }
 
@@ -418,10 +465,12 @@ impl FactIndex {
             .as_deref()
             .and_then(parse_day)
             .unwrap_or(NO_DAY);
-        let entry = if main != NO_DAY {
-            main
-        } else {
-            days.first().map(|(d, _)| *d).unwrap_or(NO_DAY)
+        // The day the unit code is read on: the record's creation day or a historical entry's
+        // day (migration 0005); rows written before it fall back to the main date.
+        let entry = match row.unit_on.as_deref().and_then(parse_day) {
+            Some(d) => d,
+            None if main != NO_DAY => main,
+            None => days.first().map(|(d, _)| *d).unwrap_or(NO_DAY),
         };
         let unit = self.units.id(&row.unit);
         let cat = row
@@ -510,15 +559,36 @@ impl FactIndex {
                 for (i, p) in pairs.iter().enumerate() {
                     self.dues[dues as usize + i] = *p;
                 }
+                let cells: Vec<FlowCell> = if row.flows.is_empty() {
+                    Vec::new()
+                } else {
+                    serde_json::from_str::<Vec<FlowEntry<'_>>>(&row.flows)
+                        .map_err(|e| format!("flows: {e}"))?
+                        .iter()
+                        .filter_map(|f| {
+                            Some(FlowCell {
+                                day: parse_day(f.on)?,
+                                what: flow::of(f.name)?,
+                                value: f.value,
+                            })
+                        })
+                        .take(usize::from(u16::MAX))
+                        .collect()
+                };
+                let flows = match prev {
+                    Some(p) if usize::from(p.flows_len) >= cells.len() => p.flows,
+                    _ => {
+                        let at = self.flows.len() as u32;
+                        self.flows.extend(cells.iter().copied());
+                        at
+                    }
+                };
+                self.flows[flows as usize..flows as usize + cells.len()].copy_from_slice(&cells);
                 let v = InsM {
-                    money_vnd: m("money_recovered_vnd"),
-                    land_m2: m("land_recovered_m2") as f32,
                     dues,
-                    findings: clamp16(m("findings")),
-                    violations: clamp16(m("violations")),
-                    recommendations: clamp16(m("recommendations")),
-                    persons: clamp16(m("persons_disciplined")),
+                    flows,
                     dues_len: pairs.len().min(usize::from(u16::MAX)) as u16,
+                    flows_len: cells.len() as u16,
                 };
                 put(&mut self.ins, same_kind.map(|o| o.meas), v)
             }

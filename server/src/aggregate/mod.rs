@@ -25,11 +25,15 @@ mod index;
 pub mod periods;
 pub mod resolve;
 mod rules;
+mod submitted;
 mod types;
 
 pub use danvan_core::facts::asof;
 pub use index::IndexStats;
 pub use periods::{MonthDay, Period, PeriodError, PeriodKind, PeriodsConfig};
+pub use submitted::{
+    AtLockState, ChangedRecord, RecordEffect, Submitted, SubmittedIndicator, short_id,
+};
 pub use types::*;
 
 use compute::{Grouping, Target};
@@ -180,42 +184,102 @@ impl Aggregator {
             .ok_or_else(|| Error::NotFound(format!("unit {code} on {day}")))
     }
 
-    /// Aggregates of `unit`'s subtree for `period`, with one row per child unit.
+    /// The version of `code` a report of a period cut off on `as_of` is about: the version
+    /// in force on `version_on` when given, else the one in force on `as_of`, else the first
+    /// one that started after it (a unit formed later: its predecessors' figures).
+    pub fn report_version(
+        tree: &UnitTree,
+        code: &str,
+        version_on: Option<NaiveDate>,
+        as_of: NaiveDate,
+    ) -> Result<Unit> {
+        let found = match version_on {
+            Some(day) => tree.unit(code, day),
+            None => tree
+                .unit(code, as_of)
+                .or_else(|| tree.versions(code).iter().find(|u| u.valid_from > as_of)),
+        };
+        found
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("unit {code} on {as_of}")))
+    }
+
+    /// The rows of a report of `root` as of `on`: its children, or — for a period before it
+    /// existed — the units it was formed from.
+    fn grouping(tree: &UnitTree, root: &Unit, on: NaiveDate) -> Option<Grouping> {
+        if root.valid_on(on) {
+            Some(Grouping::children_of(tree, root, on))
+        } else if root.valid_from > on {
+            Some(Grouping::predecessors_of(tree, root, on))
+        } else {
+            None
+        }
+    }
+
+    /// Aggregates of `unit`'s subtree for `period`, with one row per child unit (the version of
+    /// `unit` in force on the period's cut-off, or a later one: see [`Self::report_version`]).
     pub async fn report(&self, unit: &str, period: &Period) -> Result<Report> {
+        self.report_on(unit, None, period).await
+    }
+
+    /// [`Self::report`] of the version of `unit` in force on `version_on`. A unit formed after
+    /// the period's cut-off (a new commune, for a period before the 2025 reform) reports its
+    /// predecessors: one row per old unit it was formed from, each holding only what the
+    /// successor mapping places in the new unit (a merged-whole predecessor fully, a split one
+    /// as far as its villages went); records of a split unit the mapping cannot place are shown
+    /// on a "not allocated" line, not counted in the totals (they count at the lowest common
+    /// ancestor's report).
+    pub async fn report_on(
+        &self,
+        unit: &str,
+        version_on: Option<NaiveDate>,
+        period: &Period,
+    ) -> Result<Report> {
         self.refresh().await?;
         let tree = self.inner.units.tree();
         let as_of = Self::as_of(period);
-        let root = Self::report_unit(&tree, unit, as_of)?.clone();
-        let children = tree.children(&root.code, as_of);
+        let root = Self::report_version(&tree, unit, version_on, as_of)?;
+        let grouping = Self::grouping(&tree, &root, as_of)
+            .ok_or_else(|| Error::NotFound(format!("unit {unit} on {as_of}")))?;
+        let predecessors = !root.valid_on(as_of);
+        let row_units: Vec<Unit> = grouping
+            .rows()
+            .iter()
+            .filter_map(|c| tree.unit(c, as_of).cloned())
+            .collect();
         let prev_period = self.inner.periods.previous(period);
         let locks = self.locks_by_unit(period).await?;
-        let amended = self
+        let amended_ids = self
             .inner
             .storage
-            .late_amendment_counts(&period.key)
+            .late_amended_ids(&period.key)
             .await?;
-
-        let grouping = Grouping::children_of(&tree, &root, as_of);
         let prev_as_of = Self::as_of(&prev_period);
-        let prev_grouping = Grouping::children_of(&tree, &root, prev_as_of);
+        let prev_grouping = Self::grouping(&tree, &root, prev_as_of);
         let (cur, prev) = {
             let inner = Arc::clone(&self.inner);
             let (tree, period, prev_period) =
                 (Arc::clone(&tree), period.clone(), prev_period.clone());
             tokio::task::spawn_blocking(move || {
                 let idx = inner.index.read().unwrap_or_else(|e| e.into_inner());
+                let late: Vec<u32> = amended_ids
+                    .iter()
+                    .filter_map(|id| idx.slot_of(id))
+                    .collect();
                 let mut jobs = vec![compute::Job {
                     grouping: &grouping,
                     period: &period,
                     as_of,
+                    late: &late,
                 }];
-                // The previous period's totals, in the same pass, when the unit existed then.
-                let with_prev = tree.unit(&prev_grouping.root, prev_as_of).is_some();
-                if with_prev {
+                // The previous period's totals, in the same pass, when the unit or its
+                // predecessors existed then.
+                if let Some(g) = &prev_grouping {
                     jobs.push(compute::Job {
-                        grouping: &prev_grouping,
+                        grouping: g,
                         period: &prev_period,
                         as_of: prev_as_of,
+                        late: &[],
                     });
                 }
                 let mut out = compute::run_many(&idx, &tree, &jobs).into_iter();
@@ -226,42 +290,41 @@ impl Aggregator {
             .map_err(|e| Error::Io(std::io::Error::other(format!("report failed: {e}"))))?
         };
 
-        let mut rows = Vec::with_capacity(children.len());
-        let mut late_total = 0u64;
-        for (i, child) in children.iter().enumerate() {
-            let late: u64 = amended
-                .iter()
-                .filter(|(c, _)| tree.is_within(c, &child.code, as_of))
-                .map(|(_, n)| *n)
-                .sum();
-            rows.push(Row {
+        let rows = row_units
+            .iter()
+            .enumerate()
+            .map(|(i, child)| Row {
                 unit: Self::unit_ref(child),
                 indicators: cur.rows.get(i).cloned().unwrap_or_default(),
-                late_amendments: late,
+                late_amendments: cur.late.get(i).copied().unwrap_or(0),
                 lock: locks.get(&child.code).cloned(),
-            });
-        }
-        for (c, n) in &amended {
-            if tree.is_within(c, &root.code, as_of) {
-                late_total += n;
-            }
-        }
+            })
+            .collect();
+        let cand_day = if predecessors { root.valid_from } else { as_of };
         let unallocated = cur
             .unallocated
             .into_iter()
             .map(|u| UnallocatedRow {
+                key: UnallocatedRow::key_of(&u.from.code, u.from_day),
                 from: u.from,
                 candidates: u
                     .candidates
                     .iter()
-                    .filter_map(|c| tree.unit(c, as_of).map(Self::unit_ref))
+                    .filter_map(|c| {
+                        tree.unit(c, cand_day)
+                            .or_else(|| tree.unit(c, as_of))
+                            .map(Self::unit_ref)
+                    })
                     .collect(),
                 in_totals: u.in_totals,
+                late_amendments: u.late,
                 indicators: u.indicators,
             })
             .collect();
         Ok(Report {
             unit: Self::unit_ref(&root),
+            unit_from: root.valid_from,
+            predecessors,
             period: period.clone(),
             as_of,
             totals: cur.totals,
@@ -269,7 +332,7 @@ impl Aggregator {
             children: rows,
             unallocated,
             previous: prev.map(|p| p.totals),
-            late_amendments: late_total,
+            late_amendments: cur.late_total,
             lock: locks.get(&root.code).cloned(),
         })
     }
@@ -317,12 +380,36 @@ impl Aggregator {
     /// Which communes of `unit`'s subtree were expected to report for `period`, which have
     /// records, which locked it, on time or late.
     pub async fn completeness(&self, unit: &str, period: &Period) -> Result<Completeness> {
+        self.completeness_on(unit, None, period).await
+    }
+
+    /// [`Self::completeness`] of the version of `unit` in force on `version_on`; for a unit
+    /// formed after the period, the old communes it was formed from are expected.
+    pub async fn completeness_on(
+        &self,
+        unit: &str,
+        version_on: Option<NaiveDate>,
+        period: &Period,
+    ) -> Result<Completeness> {
         self.refresh().await?;
         let tree = self.inner.units.tree();
-        let root = Self::report_unit(&tree, unit, period.end)
-            .or_else(|_| Self::report_unit(&tree, unit, Self::as_of(period)))?
-            .clone();
-        let communes = Self::communes_of(&tree, &root.code, period.end);
+        let root = match version_on {
+            Some(_) => Self::report_version(&tree, unit, version_on, Self::as_of(period))?,
+            None => Self::report_unit(&tree, unit, period.end)
+                .or_else(|_| Self::report_unit(&tree, unit, Self::as_of(period)))?
+                .clone(),
+        };
+        let communes = if root.valid_from > period.end {
+            Grouping::predecessors_of(&tree, &root, period.end)
+                .rows()
+                .iter()
+                .filter_map(|c| tree.unit(c, period.end))
+                .filter(|u| u.level == level::COMMUNE)
+                .cloned()
+                .collect()
+        } else {
+            Self::communes_of(&tree, &root.code, period.end)
+        };
         let as_of = Self::as_of(period);
         let computed = self
             .by_commune(&root.code, period, &communes, as_of)
@@ -412,6 +499,50 @@ impl Aggregator {
                 .map_err(|e| Error::Corrupt(format!("lock snapshot: {e}"))),
             None => Ok(None),
         }
+    }
+
+    /// What `commune` submitted for `period` (its lock's snapshot) against its figures now, per
+    /// indicator, with the records changed since the lock that explain each difference
+    /// (`submitted.rs`); `None` when it has not locked the period.
+    pub async fn submitted(&self, commune: &str, period: &Period) -> Result<Option<Submitted>> {
+        let Some(lock) = self
+            .inner
+            .storage
+            .locks(&period.key)
+            .await?
+            .into_iter()
+            .find(|l| l.unit == commune)
+        else {
+            return Ok(None);
+        };
+        let Some(snapshot) = self.lock_snapshot(commune, period).await? else {
+            return Ok(None);
+        };
+        let report = self.report(commune, period).await?;
+        let amended = self
+            .inner
+            .storage
+            .late_amended_records(commune, &period.key)
+            .await?;
+        let tree = self.inner.units.tree();
+        let as_of = report.as_of;
+        let unit = Self::report_unit(&tree, commune, as_of)?.clone();
+        let period = period.clone();
+        tokio::task::spawn_blocking(move || {
+            submitted::compare(submitted::Inputs {
+                tree: &tree,
+                commune: &unit,
+                period: &period,
+                as_of,
+                lock,
+                snapshot: &snapshot,
+                now: &report.totals,
+                amended,
+            })
+        })
+        .await
+        .map(Some)
+        .map_err(|e| Error::Io(std::io::Error::other(format!("comparison failed: {e}"))))
     }
 
     /// Communes of `unit`'s subtree ranked by `indicator` (ties by code; undefined values last).

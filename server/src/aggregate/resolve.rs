@@ -52,7 +52,10 @@ fn resolve_depth(tree: &UnitTree, v: &Unit, on: NaiveDate, depth: u32) -> Place 
     if v.valid_on(on) {
         return Place::Unit(v.code.clone());
     }
-    let Some(to) = v.valid_to.filter(|_| v.valid_from <= on) else {
+    if v.valid_from > on {
+        return backward(tree, v, on, depth);
+    }
+    let Some(to) = v.valid_to else {
         return Place::Unknown;
     };
     let next = to.checked_add_days(Days::new(1)).unwrap_or(to);
@@ -89,6 +92,41 @@ fn resolve_depth(tree: &UnitTree, v: &Unit, on: NaiveDate, depth: u32) -> Place 
                 },
             }
         }
+    }
+}
+
+/// Where the records of `v`, a unit that did not exist yet on `on`, count on that day: in the
+/// unit it was formed from (one predecessor), or on a "not allocated (from new unit X)" line
+/// at the lowest common ancestor of several. A village nobody names as a successor counts where
+/// its commune does. So a record entered under a new commune or village still counts in the
+/// totals of a period before the unit existed (issue 9, item 2c).
+fn backward(tree: &UnitTree, v: &Unit, on: NaiveDate, depth: u32) -> Place {
+    let preds = tree.predecessors_of(v);
+    if preds.is_empty() {
+        return match v.parent.as_deref().and_then(|p| tree.unit(p, v.valid_from)) {
+            Some(parent) => resolve_depth(tree, parent, on, depth + 1),
+            None => Place::Unknown,
+        };
+    }
+    let mut candidates = Vec::new();
+    for p in preds {
+        match resolve_depth(tree, p, on, depth + 1) {
+            Place::Unit(c) => candidates.push(c),
+            Place::Unallocated {
+                candidates: more, ..
+            } => candidates.extend(more),
+            Place::Unknown => {}
+        }
+    }
+    candidates.sort();
+    candidates.dedup();
+    match candidates.len() {
+        0 => Place::Unknown,
+        1 => Place::Unit(candidates.remove(0)),
+        _ => Place::Unallocated {
+            from: (v.code.clone(), v.valid_from),
+            candidates,
+        },
     }
 }
 
@@ -202,9 +240,28 @@ mod tests {
         assert_eq!(resolve(&t, &v("S"), after), split);
         // A village with no successor follows its parent.
         assert_eq!(resolve(&t, &v("S-V2"), after), split);
-        // A unit created after the day does not exist yet.
+        // A unit created after the day counts in the units it was formed from: N1 came from A
+        // and part of S, so before the reform its records are "not allocated (from N1)".
         let n1 = entered_version(&t, "N1", d("2025-08-01")).unwrap().clone();
-        assert_eq!(resolve(&t, &n1, d("2025-05-31")), Place::Unknown);
+        assert_eq!(
+            resolve(&t, &n1, d("2025-05-31")),
+            Place::Unallocated {
+                from: ("N1".into(), d("2025-07-01")),
+                candidates: vec!["A".into(), "S".into()],
+            }
+        );
+        // A new village follows its one predecessor (S-V1 → N2-T01).
+        let t01 = entered_version(&t, "N2-T01", d("2025-08-01")).unwrap().clone();
+        assert_eq!(
+            resolve(&t, &t01, d("2025-05-31")),
+            Place::Unit("S-V1".into())
+        );
+        // N2 was formed from part of S only: before the reform its records count in S.
+        let n2 = entered_version(&t, "N2", d("2025-08-01")).unwrap().clone();
+        assert_eq!(
+            resolve(&t, &n2, d("2025-05-31")),
+            Place::Unit("S".into())
+        );
         assert_eq!(
             lowest_common_ancestor(&t, &["N1".into(), "N2-T01".into()], after),
             Some("31".into())

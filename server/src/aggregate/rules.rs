@@ -5,18 +5,20 @@
 use danvan_core::RecordKind;
 
 use super::asof::{self, Day, dem, ins, med};
-use super::index::{FactIndex, NO_DAY, Slot, flag, kind_of};
+use super::index::{FactIndex, NO_DAY, Slot, flag, flow, kind_of};
 use super::types::*;
 
 /// Mediation counters, in [`Acc::med`] order.
 mod m {
+    // The first seven are also the columns of a category row, in this order.
     pub const RECEIVED: usize = 0;
     pub const CARRIED: usize = 1;
     pub const SUCCESSFUL: usize = 2;
     pub const UNSUCCESSFUL: usize = 3;
-    pub const IN_PROGRESS: usize = 4;
-    pub const STOPPED: usize = 5;
-    pub const REFERRED: usize = 6;
+    pub const STOPPED: usize = 4;
+    pub const REFERRED: usize = 5;
+    pub const IN_PROGRESS: usize = 6;
+    pub const CAT_N: usize = 7;
     pub const OUT_OF_SCOPE: usize = 7;
     pub const STARTED_LATE: usize = 8;
     pub const VIOLENCE: usize = 9;
@@ -28,15 +30,17 @@ mod m {
 
 /// Inspection counters, in [`Acc::ins`] order.
 mod i {
-    pub const ACTIVITIES: usize = 0;
-    pub const FINDINGS: usize = 1;
-    pub const VIOLATIONS: usize = 2;
-    pub const RECOMMENDATIONS: usize = 3;
-    pub const ANSWERED: usize = 4;
-    pub const ON_TIME: usize = 5;
-    pub const OVERDUE: usize = 6;
-    pub const PERSONS: usize = 7;
-    pub const N: usize = 8;
+    pub const NEW: usize = 0;
+    pub const CARRIED: usize = 1;
+    pub const OPEN: usize = 2;
+    pub const FINDINGS: usize = 3;
+    pub const VIOLATIONS: usize = 4;
+    pub const RECOMMENDATIONS: usize = 5;
+    pub const ANSWERED: usize = 6;
+    pub const ON_TIME: usize = 7;
+    pub const OVERDUE: usize = 8;
+    pub const PERSONS: usize = 9;
+    pub const N: usize = 10;
 }
 
 #[derive(Debug, Clone, Default)]
@@ -44,7 +48,7 @@ pub(super) struct Acc {
     med: [u64; m::N],
     fee_vnd: f64,
     days: Vec<u64>,
-    cat: Vec<[u64; 4]>,
+    cat: Vec<[u64; m::CAT_N]>,
     sub: Vec<u64>,
     ins: [u64; i::N],
     money: f64,
@@ -80,11 +84,11 @@ impl Acc {
             }
         }
         if self.cat.len() < o.cat.len() {
-            self.cat.resize(o.cat.len(), [0; 4]);
+            self.cat.resize(o.cat.len(), [0; m::CAT_N]);
         }
         for (a, b) in self.cat.iter_mut().zip(&o.cat) {
-            for j in 0..4 {
-                a[j] += b[j];
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
             }
         }
         for (k, n) in o.sub.iter().enumerate() {
@@ -161,16 +165,21 @@ impl Acc {
             .filter(|(_, c)| c.iter().any(|n| *n > 0))
             .map(|(k, c)| CategoryRow {
                 code: name(&idx.cats.names, k),
-                received: c[0],
-                successful: c[1],
-                unsuccessful: c[2],
-                in_progress: c[3],
+                received: c[m::RECEIVED],
+                carried_over: c[m::CARRIED],
+                total: c[m::RECEIVED] + c[m::CARRIED],
+                successful: c[m::SUCCESSFUL],
+                unsuccessful: c[m::UNSUCCESSFUL],
+                stopped: c[m::STOPPED],
+                referred: c[m::REFERRED],
+                in_progress: c[m::IN_PROGRESS],
             })
             .collect();
         by_category.sort_by(|a, b| a.code.cmp(&b.code));
         let mediation = MediationIndicators {
             received: md[m::RECEIVED],
             carried_over: md[m::CARRIED],
+            total: md[m::RECEIVED] + md[m::CARRIED],
             mediated,
             successful: md[m::SUCCESSFUL],
             unsuccessful: md[m::UNSUCCESSFUL],
@@ -191,7 +200,10 @@ impl Acc {
         };
         let n = &self.ins;
         let inspection = InspectionIndicators {
-            activities: n[i::ACTIVITIES],
+            activities: n[i::NEW] + n[i::CARRIED],
+            activities_new: n[i::NEW],
+            activities_carried_over: n[i::CARRIED],
+            activities_open: n[i::OPEN],
             findings: n[i::FINDINGS],
             violations: n[i::VIOLATIONS],
             recommendations: n[i::RECOMMENDATIONS],
@@ -256,64 +268,64 @@ pub(super) fn add_record(acc: &mut Acc, idx: &FactIndex, s: &Slot, w: Window, co
     let kind = kind_of(s.kind);
     match kind {
         RecordKind::Mediation => {
-            let received = s.main >= w.start;
-            let carried = !received
-                && asof::status_at(days, sts, w.start - 1)
-                    .is_some_and(|(p, _)| asof::is_open(kind, p));
             let open = asof::is_open(kind, st);
             let result = !open && st != asof::UNKNOWN && st_day >= w.start;
-            if !(received || carried || open || result) {
+            if st == med::OUT_OF_SCOPE {
+                // Not a mediation case (Law 35/2013 art. 3): its own column, outside the total.
+                if result {
+                    acc.records[0] += 1;
+                    acc.med[m::OUT_OF_SCOPE] += 1;
+                }
+                return;
+            }
+            let received = s.main >= w.start;
+            // Carried over: received earlier and open the day before the start, or changed in
+            // the period (reopened, or closed again), so every case of the period is either new
+            // or carried over and the columns balance.
+            let carried = !received
+                && (asof::status_at(days, sts, w.start - 1)
+                    .is_some_and(|(p, _)| asof::is_open(kind, p))
+                    || st_day >= w.start);
+            if !(received || carried) || !(open || result) {
                 return;
             }
             acc.records[0] += 1;
             let cat = usize::from(s.cat);
             if s.cat != u16::MAX && acc.cat.len() <= cat {
-                acc.cat.resize(cat + 1, [0; 4]);
+                acc.cat.resize(cat + 1, [0; m::CAT_N]);
             }
-            let mut cat_add = |j: usize| {
+            let mut add = |j: usize| {
+                acc.med[j] += 1;
                 if s.cat != u16::MAX {
                     acc.cat[cat][j] += 1;
                 }
             };
-            if received {
-                acc.med[m::RECEIVED] += 1;
-                cat_add(0);
-            }
-            if carried {
-                acc.med[m::CARRIED] += 1;
-            }
+            add(if received { m::RECEIVED } else { m::CARRIED });
             let mm = idx.med[s.meas as usize];
             if open {
-                acc.med[m::IN_PROGRESS] += 1;
-                cat_add(3);
-            } else if result {
+                add(m::IN_PROGRESS);
+            } else {
                 let k = match st {
-                    med::SUCCESSFUL => {
-                        cat_add(1);
-                        if mm.flags & flag::AGREEMENT_NOT_CARRIED_OUT != 0 {
-                            acc.med[m::NOT_CARRIED_OUT] += 1;
-                        }
-                        m::SUCCESSFUL
-                    }
-                    med::UNSUCCESSFUL => {
-                        cat_add(2);
-                        m::UNSUCCESSFUL
-                    }
+                    med::SUCCESSFUL => m::SUCCESSFUL,
+                    med::UNSUCCESSFUL => m::UNSUCCESSFUL,
                     med::STOPPED => m::STOPPED,
-                    med::REFERRED => m::REFERRED,
-                    _ => m::OUT_OF_SCOPE,
+                    _ => m::REFERRED,
                 };
-                acc.med[k] += 1;
+                add(k);
+                if k == m::SUCCESSFUL && mm.flags & flag::AGREEMENT_NOT_CARRIED_OUT != 0 {
+                    acc.med[m::NOT_CARRIED_OUT] += 1;
+                }
                 bump(
                     &mut acc.days,
                     (st_day - s.main).clamp(0, 36_600) as usize,
                     1,
                 );
             }
-            if received && s.sub != u16::MAX {
-                bump(&mut acc.sub, usize::from(s.sub), 1);
-            }
-            if received || carried {
+            if received {
+                if s.sub != u16::MAX {
+                    bump(&mut acc.sub, usize::from(s.sub), 1);
+                }
+                // Characteristics of a case count once, in the period it was received in.
                 let f = |b: u8| u64::from(mm.flags & b != 0);
                 acc.med[m::STARTED_LATE] += f(flag::STARTED_LATE);
                 acc.med[m::VIOLENCE] += f(flag::VIOLENCE_RISK);
@@ -329,33 +341,52 @@ pub(super) fn add_record(acc: &mut Acc, idx: &FactIndex, s: &Slot, w: Window, co
             let carried = !started
                 && asof::status_at(days, sts, w.start - 1)
                     .is_some_and(|(p, _)| p != ins::CLOSED && p != asof::UNKNOWN);
-            if !(started || carried) {
-                return;
-            }
-            acc.records[1] += 1;
             let im = idx.ins[s.meas as usize];
             let n = &mut acc.ins;
-            n[i::ACTIVITIES] += 1;
-            n[i::FINDINGS] += u64::from(im.findings);
-            n[i::VIOLATIONS] += u64::from(im.violations);
-            n[i::RECOMMENDATIONS] += u64::from(im.recommendations);
-            n[i::PERSONS] += u64::from(im.persons);
+            let mut counted = started || carried;
+            if counted {
+                n[if started { i::NEW } else { i::CARRIED }] += 1;
+                if st != ins::CLOSED && st != asof::UNKNOWN {
+                    n[i::OPEN] += 1;
+                }
+                if s.cat != u16::MAX {
+                    bump(&mut acc.topics, usize::from(s.cat), 1);
+                }
+            }
+            // Flows count in the period they happened in, whatever the activity's own dates.
+            let f = im.flows as usize;
+            for cell in &idx.flows[f..f + usize::from(im.flows_len)] {
+                if cell.day < w.start || cell.day > w.cut {
+                    continue;
+                }
+                counted = true;
+                let whole = cell.value.max(0.0).round() as u64;
+                match cell.what {
+                    flow::FINDING => n[i::FINDINGS] += whole,
+                    flow::VIOLATION => n[i::VIOLATIONS] += whole,
+                    flow::RECOMMENDATION_SENT => n[i::RECOMMENDATIONS] += whole,
+                    flow::PERSONS_DISCIPLINED => n[i::PERSONS] += whole,
+                    flow::MONEY_RECOVERED => acc.money += cell.value,
+                    flow::LAND_RECOVERED => acc.land += cell.value,
+                    _ => {}
+                }
+            }
             let a = im.dues as usize;
             for (due, answered) in &idx.dues[a..a + usize::from(im.dues_len)] {
                 let by_cut = *answered != NO_DAY && *answered <= w.cut;
-                if by_cut {
+                if by_cut && *answered >= w.start {
+                    counted = true;
                     n[i::ANSWERED] += 1;
                     if *answered <= *due {
                         n[i::ON_TIME] += 1;
                     }
-                } else if *due < w.cut {
+                } else if !by_cut && *due < w.cut {
+                    counted = true;
                     n[i::OVERDUE] += 1;
                 }
             }
-            acc.money += im.money_vnd;
-            acc.land += f64::from(im.land_m2);
-            if s.cat != u16::MAX {
-                bump(&mut acc.topics, usize::from(s.cat), 1);
+            if counted {
+                acc.records[1] += 1;
             }
         }
         RecordKind::Democracy => {

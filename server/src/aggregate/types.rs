@@ -24,6 +24,12 @@ pub struct UnitRef {
 pub struct Report {
     /// The unit reported on.
     pub unit: UnitRef,
+    /// The first day of the version of `unit` reported on (codes are reused: 11533 is Phường An
+    /// Lư until 2025-06-30 and Phường Hòa Bình from 2025-07-01).
+    pub unit_from: NaiveDate,
+    /// Whether the unit did not exist yet on the cut-off, so the rows are the old units it was
+    /// formed from (each holding only what the successor mapping places in it).
+    pub predecessors: bool,
     /// The period.
     pub period: Period,
     /// Figures are as of this day: the period's cut-off, or today if that is earlier.
@@ -72,6 +78,9 @@ pub struct Row {
 /// Records of an old unit split between several successors that cannot be allocated to one.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnallocatedRow {
+    /// The line's own key (`chua-phan-bo:{code}:{first day}`), never a unit code, so a line
+    /// never shares a code with a live unit's row.
+    pub key: String,
     /// The old unit the records were entered under.
     pub from: UnitRef,
     /// The successors the records may belong to.
@@ -80,11 +89,18 @@ pub struct UnallocatedRow {
     /// the reported unit; a line whose candidates reach outside it is shown for information only
     /// (the records are counted in the report of the smallest unit holding every candidate).
     pub in_totals: bool,
+    /// Distinct records of this line changed after a lock of the period.
+    pub late_amendments: u64,
     /// Their figures.
     pub indicators: Indicators,
 }
 
 impl UnallocatedRow {
+    /// The key of the line of records from unit version (`code`, `from`).
+    pub fn key_of(code: &str, from: NaiveDate) -> String {
+        format!("chua-phan-bo:{code}:{from}")
+    }
+
     /// "Chưa phân bổ (từ đơn vị cũ X)" / "Not allocated (from old unit X)".
     pub fn label(&self, lang: danvan_core::Lang) -> String {
         match lang {
@@ -103,17 +119,27 @@ pub struct CodeCount {
     pub count: u64,
 }
 
-/// Mediation figures of one category.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// Mediation figures of one category; balances like the totals
+/// (`total = received + carried_over = successful + unsuccessful + stopped + referred +
+/// in_progress`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CategoryRow {
     /// Category code.
     pub code: String,
-    /// Received in the period.
+    /// Received in the period (in scope).
     pub received: u64,
+    /// Carried over from earlier periods (in scope).
+    pub carried_over: u64,
+    /// received + carried_over.
+    pub total: u64,
     /// Successful in the period.
     pub successful: u64,
     /// Unsuccessful in the period.
     pub unsuccessful: u64,
+    /// Stopped in the period.
+    pub stopped: u64,
+    /// Referred to a competent authority in the period.
+    pub referred: u64,
     /// In progress as of the cut-off.
     pub in_progress: u64,
 }
@@ -121,35 +147,40 @@ pub struct CategoryRow {
 /// Mediation indicators (số liệu hòa giải ở cơ sở). See ADR 0004 for each rule.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MediationIndicators {
-    /// Số vụ việc tiếp nhận: received in [start, cut-off].
+    /// Số vụ, việc mới tiếp nhận: received in [start, cut-off], not found out of scope.
     pub received: u64,
-    /// Kỳ trước chuyển sang: received before the start and still open the day before.
+    /// Kỳ trước chuyển sang: received before the start and, as of the cut-off, taking part in
+    /// the period (open the day before it started, or reopened in it); not out of scope.
     pub carried_over: u64,
+    /// Tổng số vụ, việc hòa giải = received + carried_over
+    /// = successful + unsuccessful + stopped + referred + in_progress.
+    pub total: u64,
     /// Số vụ việc đã hòa giải: successful + unsuccessful.
     pub mediated: u64,
-    /// Hòa giải thành.
+    /// Hòa giải thành: results that took effect in [start, cut-off].
     pub successful: u64,
     /// Hòa giải không thành.
     pub unsuccessful: u64,
-    /// Đang giải quyết: open as of the cut-off.
+    /// Đang hòa giải: open as of the cut-off.
     pub in_progress: u64,
     /// Dừng hòa giải.
     pub stopped: u64,
     /// Chuyển cơ quan có thẩm quyền.
     pub referred: u64,
-    /// Không thuộc phạm vi hòa giải.
+    /// Không thuộc phạm vi hòa giải (Law 35/2013 art. 3): found out of scope in the period;
+    /// not mediation cases, so outside `total`.
     pub out_of_scope: u64,
     /// Tỷ lệ hòa giải thành = successful ÷ mediated.
     pub success_rate: Option<f64>,
     /// Median days from receipt to result, over the period's results.
     pub median_days_to_close: Option<f64>,
-    /// Started after the legal time limit (received or carried over).
+    /// Started after the legal time limit (cases received in the period).
     pub started_late: u64,
-    /// Flagged for a risk of violence (received or carried over).
+    /// Flagged for a risk of violence (cases received in the period).
     pub violence_risk: u64,
     /// Agreements not carried out (successful results of the period).
     pub agreements_not_carried_out: u64,
-    /// Fee claims made (received or carried over).
+    /// Fee claims made (cases received in the period).
     pub fees_claimed: u64,
     /// Fee claims paid.
     pub fees_paid: u64,
@@ -164,27 +195,34 @@ pub struct MediationIndicators {
 /// People's-inspection indicators (thanh tra nhân dân).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct InspectionIndicators {
-    /// Activities started in the period plus those carried over still in progress.
+    /// Activities taking part in the period: started in it plus carried over (not closed the
+    /// day before it started).
     pub activities: u64,
-    /// Findings of those activities.
+    /// Activities started in [start, cut-off].
+    pub activities_new: u64,
+    /// Activities started earlier and not closed the day before the start.
+    pub activities_carried_over: u64,
+    /// Stock: activities not closed as of the cut-off.
+    pub activities_open: u64,
+    /// Flow: findings made in [start, cut-off] (each on its own day).
     pub findings: u64,
-    /// Findings that are violations.
+    /// Flow: findings that are violations.
     pub violations: u64,
-    /// Recommendations made.
+    /// Flow: recommendations sent in [start, cut-off].
     pub recommendations: u64,
-    /// Recommendations answered.
+    /// Flow: first answers to recommendations received in [start, cut-off].
     pub answered: u64,
-    /// Recommendations answered by their due date.
+    /// Flow: of those, received by the recommendation's due date.
     pub answered_on_time: u64,
-    /// Recommendations past their due date and not answered as of the cut-off.
+    /// Stock: recommendations past their due date and not answered as of the cut-off.
     pub overdue: u64,
     /// answered_on_time ÷ answered.
     pub answered_on_time_rate: Option<f64>,
-    /// Money recovered, VND.
+    /// Flow: money actually recovered in [start, cut-off], VND (tiền đã thu hồi).
     pub money_recovered_vnd: f64,
-    /// Land recovered, m².
+    /// Flow: land actually recovered in [start, cut-off], m² (đất đã thu hồi).
     pub land_recovered_m2: f64,
-    /// Persons disciplined.
+    /// Flow: persons disciplined in [start, cut-off].
     pub persons_disciplined: u64,
     /// Activities by topic.
     pub by_topic: Vec<CodeCount>,

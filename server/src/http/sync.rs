@@ -11,18 +11,20 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use chrono::{Duration, Utc};
-use danvan_core::sync::merge::{MergeLimits, Stored, merge_stored};
+use chrono::{Duration, NaiveDate, Utc};
+use danvan_core::sync::merge::{HistoryDelta, MergeLimits, Stored, merge_stored_delta};
 use danvan_core::sync::wire::{
     self, Outcome, PullDoc, RejectReason, SyncRequest, SyncResponse, Verdict, WireError,
 };
+use danvan_core::validate::codes;
 use danvan_core::{Record, RecordKind};
 
 use super::auth::AuthDevice;
 use crate::error::{ApiError, ErrorCode};
-use crate::roles::{Scope, scope};
+use crate::roles::{Role, Scope, scope};
 use crate::state::AppState;
 use crate::storage::docs::decode_heads;
+use crate::units::UnitTree;
 
 /// Largest document batch a response carries, whatever the device asks.
 const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
@@ -33,30 +35,98 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Whether the device (with `scope`) may turn the stored record (under unit `before`, `None` if
-/// new) into `after`.
+/// new) into `after`, adding `delta` to its status history.
+///
+/// The history's own rules (every new entry an allowed transition from the entry it follows, a
+/// well-formed correction with its reason) are checked by the merge decision in core. Here:
+/// a new correction needs a role that may correct the kind (else `invalid` with
+/// `history[<id>]:correction_not_allowed`); a role that may correct a kind it may not write
+/// (a commune officer and a mediation case) may push corrections and nothing else.
 fn authorize(
     scope: &Scope,
+    historical: &Historical<'_>,
     before: Option<&str>,
     after: &Record,
+    delta: &HistoryDelta,
 ) -> Result<(), (RejectReason, String)> {
     let kind = after.envelope.kind;
     if scope.can_write_kinds.is_empty() {
         return Err((RejectReason::ReadOnly, String::new()));
     }
-    if !scope.can_write_kinds.contains(&kind) {
-        return Err((RejectReason::ForbiddenKind, kind.to_string()));
-    }
-    for (which, unit) in [
+    let units = [
         ("before", before),
         ("after", Some(after.envelope.unit.as_str())),
-    ] {
-        if let Some(unit) = unit
-            && !scope.can_write(kind, unit)
-        {
-            return Err((RejectReason::OutOfScope, format!("unit {unit} ({which})")));
+    ];
+    if let Some(k) = delta.corrections().next()
+        && !scope.can_correct_kinds.contains(&kind)
+    {
+        return Err((
+            RejectReason::Invalid,
+            format!("history[{}]:{}", k.id, codes::CORRECTION_NOT_ALLOWED),
+        ));
+    }
+    let may_write = scope.can_write_kinds.contains(&kind);
+    if !may_write && !delta.only_corrections() {
+        return Err((RejectReason::ForbiddenKind, kind.to_string()));
+    }
+    for (which, unit) in units {
+        if let Some(unit) = unit {
+            let ok = if may_write {
+                scope.can_write(kind, unit) || (which == "after" && historical.allows(kind, after))
+            } else {
+                scope.can_correct(kind, unit)
+            };
+            if !ok {
+                return Err((RejectReason::OutOfScope, format!("unit {unit} ({which})")));
+            }
         }
     }
+    if let Some(on) = after.envelope.unit_on
+        && !historical.allows(kind, after)
+    {
+        return Err((
+            RejectReason::OutOfScope,
+            format!(
+                "historical entry under {} on {on} not allowed",
+                after.envelope.unit
+            ),
+        ));
+    }
     Ok(())
+}
+
+/// What decides a **historical entry** (a past matter recorded under the old unit it happened
+/// in, `Envelope::unit_on`): a role that leads (team leader, inspector, checker, commune
+/// officer — not a plain mediator) writing a kind it may write, and the old unit placed by the
+/// successor mapping, as of today, inside the device's scope (for a split old commune: any of
+/// the units its records may belong to).
+struct Historical<'a> {
+    role: Role,
+    scope: &'a Scope,
+    tree: &'a UnitTree,
+    today: NaiveDate,
+}
+
+impl Historical<'_> {
+    fn allows(&self, kind: RecordKind, record: &Record) -> bool {
+        use crate::aggregate::resolve::{Place, resolve};
+        let Some(on) = record.envelope.unit_on else {
+            return false;
+        };
+        if self.role == Role::Mediator || !self.scope.can_write_kinds.contains(&kind) {
+            return false;
+        }
+        let Some(v) = self.tree.unit(&record.envelope.unit, on.0) else {
+            return false;
+        };
+        match resolve(self.tree, v, self.today) {
+            Place::Unit(c) => self.scope.units.contains(&c),
+            Place::Unallocated { candidates, .. } => {
+                candidates.iter().any(|c| self.scope.units.contains(c))
+            }
+            Place::Unknown => false,
+        }
+    }
 }
 
 async fn sync(
@@ -78,8 +148,15 @@ async fn sync(
         e => ApiError::new(ErrorCode::BadFrame).with_detail(e),
     })?;
     let today = (Utc::now() + Duration::hours(7)).date_naive();
-    let scope = scope(device.role, &device.unit, &state.units.tree(), today)
+    let tree = state.units.tree();
+    let scope = scope(device.role, &device.unit, &tree, today)
         .map_err(|e| ApiError::new(ErrorCode::Forbidden).with_detail(e))?;
+    let historical = Historical {
+        role: device.role,
+        scope: &scope,
+        tree: &tree,
+        today,
+    };
     let storage = &state.storage;
     let epoch = storage.sync_epoch().await?;
     let device_id = device.id.to_string();
@@ -113,8 +190,8 @@ async fn sync(
             .collect()
     } else {
         let decide = |stored: Option<Stored<'_>>, push: &wire::Push| {
-            merge_stored(stored, push, &rules, &limits, |before, after| {
-                authorize(&scope, before, after)
+            merge_stored_delta(stored, push, &rules, &limits, |before, after, delta| {
+                authorize(&scope, &historical, before, after, delta)
             })
         };
         storage

@@ -46,6 +46,8 @@ pub struct FactRow {
     pub kind: String,
     /// Unit code.
     pub unit: String,
+    /// The day the unit code is read on (ISO); `None` in rows written before migration 0005.
+    pub unit_on: Option<String>,
     /// Status code.
     pub status: String,
     /// Category code.
@@ -60,6 +62,8 @@ pub struct FactRow {
     pub history: String,
     /// Measures (JSON).
     pub measures: String,
+    /// Dated flows (JSON).
+    pub flows: String,
     /// Sequence of the last change.
     pub updated_seq: i64,
 }
@@ -288,10 +292,10 @@ where
     }
 
     async fn fact(&self, id: &str) -> Result<Option<FactRow>> {
-        Ok(sqlx::query_as(
-            "SELECT id, kind, unit, status, category, subtype, main_date, closed_on, history, \
-             measures, updated_seq FROM facts WHERE id = $1",
-        )
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM facts WHERE id = $1",
+            super::agg::FACT_ROW_COLUMNS
+        )))
         .bind(id)
         .fetch_optional(self.reader())
         .await?)

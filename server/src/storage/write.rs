@@ -29,8 +29,9 @@ use danvan_core::sync::wire::{Outcome, Push, Verdict};
 use danvan_core::{RecordKind, RulesConfig};
 use sqlx::{ColumnIndex, Executor, IntoArguments, QueryBuilder, Transaction};
 
+use super::agg::{FACT_ROW_COLUMNS, kept_fact_json};
 use super::backend::{Args, Backend, Bind, Column, Conn, Row};
-use super::docs::{Decide, MAX_CHUNKS, encode_heads};
+use super::docs::{Decide, FactRow, MAX_CHUNKS, encode_heads};
 use crate::error::Result;
 
 /// Pushes per thread below which a batch is decided on one thread.
@@ -41,10 +42,10 @@ const IDS_PER_QUERY: usize = 500;
 
 /// Replace a record's fact row (one row; the bulk import uses [`Backend::FACT_ROWS_PER_INSERT`]).
 const UPSERT_FACT: &str = "INSERT INTO facts (id, kind, unit, status, category, \
-     subtype, main_date, closed_on, history, measures, updated_seq, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+     subtype, main_date, closed_on, history, measures, updated_seq, updated_at, unit_on, flows) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
      ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, unit = excluded.unit, \
-     status = excluded.status, category = excluded.category, subtype = excluded.subtype, \
+     unit_on = excluded.unit_on, flows = excluded.flows, status = excluded.status, category = excluded.category, subtype = excluded.subtype, \
      main_date = excluded.main_date, closed_on = excluded.closed_on, history = excluded.history, \
      measures = excluded.measures, updated_seq = excluded.updated_seq, \
      updated_at = excluded.updated_at";
@@ -182,6 +183,8 @@ struct FactColumns<'a> {
     closed_on: Option<String>,
     history: String,
     measures: String,
+    unit_on: String,
+    flows: String,
 }
 
 impl<'a> FactColumns<'a> {
@@ -197,6 +200,8 @@ impl<'a> FactColumns<'a> {
             closed_on: f.closed_on.map(|d| d.to_string()),
             history: serde_json::to_string(&f.history).unwrap_or_default(),
             measures: serde_json::to_string(&f.measures).unwrap_or_default(),
+            unit_on: f.unit_on.to_string(),
+            flows: serde_json::to_string(&f.flows).unwrap_or_else(|_| "[]".into()),
         }
     }
 }
@@ -217,7 +222,7 @@ where
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
     Args<B>: IntoArguments<B::Db>,
     usize: ColumnIndex<Row<B>>,
-    for<'a> &'a str: Bind<B::Db>,
+    for<'a> &'a str: Bind<B::Db> + ColumnIndex<Row<B>>,
     for<'a> &'a [u8]: Bind<B::Db>,
     Option<String>: Bind<B::Db>,
     i64: Column<B::Db>,
@@ -581,20 +586,52 @@ where
                     .as_ref()
                     .is_some_and(|p| p.contributes(start, cutoff));
             if amends {
+                // The first amendment of (record, lock) keeps the row it replaces: the record
+                // as it was at the lock, for "what was submitted" (migration 0007).
+                let at_lock = if self.amended_before(&fact.id, &unit, &key).await? {
+                    None
+                } else {
+                    Some(kept_fact_json(self.previous_fact_row(&fact.id).await?))
+                };
                 sqlx::query(
                     "INSERT INTO late_amendments (record_id, unit, period_key, arrived_at, \
-                     updated_seq) VALUES ($1, $2, $3, $4, $5)",
+                     updated_seq, fact_at_lock) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
                 .bind(&fact.id)
                 .bind(&unit)
                 .bind(&key)
                 .bind(&self.now)
                 .bind(seq)
+                .bind(at_lock)
                 .execute(&mut *self.tx)
                 .await?;
             }
         }
         Ok(())
+    }
+
+    /// Whether a late amendment of record `id` was written for `unit`'s lock of `period_key`.
+    async fn amended_before(&mut self, id: &str, unit: &str, period_key: &str) -> Result<bool> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT updated_seq FROM late_amendments \
+             WHERE record_id = $1 AND unit = $2 AND period_key = $3 LIMIT 1",
+        )
+        .bind(id)
+        .bind(unit)
+        .bind(period_key)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// The stored fact row of record `id`, whole (what a first late amendment keeps).
+    async fn previous_fact_row(&mut self, id: &str) -> Result<Option<FactRow>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {FACT_ROW_COLUMNS} FROM facts WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?)
     }
 
     /// The stored fact of `fact`'s record, as far as taking part in a period goes (kind, main
@@ -610,6 +647,7 @@ where
                 id: fact.id.clone(),
                 kind: kind.parse().ok()?,
                 unit: fact.unit.clone(),
+                unit_on: fact.unit_on,
                 status: String::new(),
                 category: None,
                 subtype: None,
@@ -617,6 +655,7 @@ where
                 closed_on: None,
                 history: serde_json::from_str(&history).ok()?,
                 measures: Vec::new(),
+                flows: Vec::new(),
             })
         }))
     }
@@ -650,6 +689,8 @@ where
             .bind(&f.measures)
             .bind(seq)
             .bind(&self.now)
+            .bind(&f.unit_on)
+            .bind(&f.flows)
             .execute(&mut *self.tx)
             .await?;
         Ok(())
@@ -660,7 +701,7 @@ where
     async fn upsert_fact_rows(&mut self, rows: &[FactColumns<'_>], first_seq: i64) -> Result<()> {
         let mut q = QueryBuilder::new(
             "INSERT INTO facts (id, kind, unit, status, category, subtype, main_date, \
-             closed_on, history, measures, updated_seq, updated_at) ",
+             closed_on, history, measures, updated_seq, updated_at, unit_on, flows) ",
         );
         q.push_values(rows.iter().zip(first_seq..), |mut b, (f, seq)| {
             b.push_bind(f.id)
@@ -674,10 +715,13 @@ where
                 .push_bind(&f.history)
                 .push_bind(&f.measures)
                 .push_bind(seq)
-                .push_bind(&self.now);
+                .push_bind(&self.now)
+                .push_bind(&f.unit_on)
+                .push_bind(&f.flows);
         });
         q.push(
             " ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, unit = excluded.unit, \
+             unit_on = excluded.unit_on, flows = excluded.flows, \
              status = excluded.status, category = excluded.category, \
              subtype = excluded.subtype, main_date = excluded.main_date, \
              closed_on = excluded.closed_on, history = excluded.history, \

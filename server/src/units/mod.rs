@@ -77,6 +77,8 @@ impl Unit {
 pub struct UnitTree {
     by_code: HashMap<String, Vec<Unit>>,
     children: HashMap<String, Vec<String>>,
+    /// Successor code → the (code, first day) of every version naming it as a successor.
+    predecessors: HashMap<String, Vec<(String, NaiveDate)>>,
 }
 
 impl UnitTree {
@@ -84,7 +86,14 @@ impl UnitTree {
     pub fn new(units: Vec<Unit>) -> Self {
         let mut by_code: HashMap<String, Vec<Unit>> = HashMap::new();
         let mut children: HashMap<String, Vec<String>> = HashMap::new();
+        let mut predecessors: HashMap<String, Vec<(String, NaiveDate)>> = HashMap::new();
         for u in units {
+            for s in &u.successors {
+                predecessors
+                    .entry(s.code.clone())
+                    .or_default()
+                    .push((u.code.clone(), u.valid_from));
+            }
             if let Some(p) = &u.parent {
                 let list = children.entry(p.clone()).or_default();
                 if !list.contains(&u.code) {
@@ -99,7 +108,27 @@ impl UnitTree {
         for list in children.values_mut() {
             list.sort();
         }
-        UnitTree { by_code, children }
+        UnitTree {
+            by_code,
+            children,
+            predecessors,
+        }
+    }
+
+    /// The versions that name `v` as their successor (the units it was formed from): those
+    /// whose `valid_to` is the day before `v` starts.
+    pub fn predecessors_of(&self, v: &Unit) -> Vec<&Unit> {
+        self.predecessors
+            .get(&v.code)
+            .into_iter()
+            .flatten()
+            .filter_map(|(code, from)| self.versions(code).iter().find(|u| u.valid_from == *from))
+            .filter(|u| {
+                u.valid_to
+                    .and_then(|t| t.succ_opt())
+                    .is_some_and(|next| v.valid_on(next))
+            })
+            .collect()
     }
 
     /// Number of unit versions.

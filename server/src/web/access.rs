@@ -63,7 +63,14 @@ pub fn period_or_default(state: &AppState, key: Option<&str>) -> Result<Period, 
     }
 }
 
-/// Check that `viewer` may see `unit` for `period`.
+/// Check that `viewer` may see `unit` for `period`, and which version of the code is meant.
+///
+/// The code is read on the period's tree day when it is in the viewer's subtree then. Else,
+/// for a period before a unit in the viewer's subtree today existed (a new commune's officer
+/// asking for 2025-H1), the version in force today: its report shows its predecessors, as far
+/// as the successor mapping places them in it. Else an old unit all of whose parts went into
+/// the viewer's subtree (a commune merged whole into hers) may be seen on its own. Anything
+/// else is 403 `out_of_scope` (or 404 `not_found` for a code unknown on both days).
 pub fn resolve(
     state: &AppState,
     viewer: &Viewer,
@@ -72,15 +79,51 @@ pub fn resolve(
 ) -> Result<Target, ApiError> {
     let as_of = tree_day(&period);
     let tree = state.units.tree();
-    let u = find_unit(&tree, unit, as_of)?;
-    if !within_scope(&tree, viewer, unit, as_of) {
-        return Err(ApiError::new(ErrorCode::OutOfScope));
+    let then = tree.unit(unit, as_of);
+    if let Some(u) = then.filter(|_| within_scope(&tree, viewer, unit, as_of)) {
+        return Ok(Target {
+            unit: u.clone(),
+            period,
+            as_of,
+        });
     }
-    Ok(Target {
-        unit: u.clone(),
-        period,
-        as_of,
-    })
+    let day = today();
+    if let Some(now) = tree
+        .unit(unit, day)
+        .filter(|u| u.valid_from > as_of && within_scope(&tree, viewer, unit, day))
+    {
+        return Ok(Target {
+            unit: now.clone(),
+            period,
+            as_of,
+        });
+    }
+    match then {
+        Some(old) if wholly_within(&tree, old, &viewer.unit, as_of, day) => Ok(Target {
+            unit: old.clone(),
+            period,
+            as_of,
+        }),
+        Some(_) => Err(ApiError::new(ErrorCode::OutOfScope)),
+        None if tree.unit(unit, day).is_some() => Err(ApiError::new(ErrorCode::OutOfScope)),
+        None => Err(ApiError::new(ErrorCode::NotFound).with_detail(format!("unit {unit}"))),
+    }
+}
+
+/// Whether every unit of `old`'s subtree on `then` is placed by the successor mapping inside
+/// `scope` on `now` (an old unit merged whole into the viewer's unit).
+pub fn wholly_within(
+    tree: &UnitTree,
+    old: &Unit,
+    scope: &str,
+    then: NaiveDate,
+    now: NaiveDate,
+) -> bool {
+    use crate::aggregate::resolve::{Place, resolve};
+    tree.subtree(&old.code, then)
+        .iter()
+        .filter_map(|c| tree.unit(c, then))
+        .all(|v| matches!(resolve(tree, v, now), Place::Unit(c) if tree.is_within(&c, scope, now)))
 }
 
 /// The unit `code` means on `as_of`, or 404 `not_found`.
@@ -146,7 +189,8 @@ pub async fn lock_for(
         return Err(ApiError::new(ErrorCode::LockForbidden));
     }
     let target = resolve(state, viewer, unit, period.clone())?;
-    if !is_commune(&target.unit) {
+    // A commune locks its own figures: not those of the old units it was formed from.
+    if !is_commune(&target.unit) || !target.unit.valid_on(target.as_of) {
         return Err(ApiError::new(ErrorCode::LockForbidden));
     }
     Ok(state

@@ -52,7 +52,7 @@ pub(crate) fn router() -> Router<AppState> {
     ),
     paths(
         create_session, current_session, delete_session, periods, unit, aggregates,
-        completeness, ranking, create_lock, records
+        completeness, ranking, create_lock, records, super::submitted::api
     ),
     components(schemas(ErrorBody, ErrorInfo, ErrorCode, SessionInfo, LoginRequest, PeriodList, UnitInfo,
         UnitLink, LockRequest, RecordItem)),
@@ -323,7 +323,10 @@ async fn aggregates(
 ) -> Result<axum::Json<Report>, ApiError> {
     let t = target(&state, &viewer, &q).await?;
     Ok(axum::Json(
-        state.aggregator.report(&t.unit.code, &t.period).await?,
+        state
+            .aggregator
+            .report_on(&t.unit.code, Some(t.unit.valid_from), &t.period)
+            .await?,
     ))
 }
 

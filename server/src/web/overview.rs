@@ -142,6 +142,8 @@ struct Overview<'a> {
     notice: Option<&'static str>,
     exports: Vec<Link>,
     records_href: Option<String>,
+    /// "What was submitted" against now, when the unit locked the period.
+    submitted_href: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -445,8 +447,9 @@ impl Figures {
         rank: RankIndicator,
     ) -> Result<Figures, ApiError> {
         let Target { unit, period, .. } = target;
-        let report = agg.report(&unit.code, period).await?;
-        let completeness = agg.completeness(&unit.code, period).await?;
+        let version = Some(unit.valid_from);
+        let report = agg.report_on(&unit.code, version, period).await?;
+        let completeness = agg.completeness_on(&unit.code, version, period).await?;
         let ranking = if access::is_commune(unit) || unit.level == level::VILLAGE {
             Vec::new()
         } else {
@@ -519,6 +522,10 @@ impl Overview<'static> {
             notice: just_locked.then_some(m.lock_done),
             exports: export_links(&unit.code, pk, m),
             records_href: records_href(&tree, viewer, &unit.code),
+            submitted_href: report
+                .lock
+                .as_ref()
+                .map(|_| crate::web::submitted::href(&unit.code, pk)),
         }
     }
 }
@@ -729,8 +736,12 @@ fn export_links(unit: &str, period: &str, m: &Messages) -> Vec<Link> {
             label: format!("{} (.csv)", m.democracy),
         },
         Link {
-            href: format!("/export/mediation-moj.xlsx?unit={u}&period={p}"),
+            href: format!("/export/moj-hgcs-cases.xlsx?unit={u}&period={p}"),
             label: m.export_moj.into(),
+        },
+        Link {
+            href: format!("/export/moj-hgcs-teams.xlsx?unit={u}&period={p}"),
+            label: m.export_moj_teams.into(),
         },
     ]
 }

@@ -56,6 +56,7 @@ impl InspectionActivity {
             money_vnd: Some(18_500_000),
             land_m2: None,
             evidence: Some("Biên bản kiểm tra ngày 15/8/2025".into()),
+            found_on: Some(d(2025, 8, 15)),
         });
         let rec = Recommendation {
             id: new_item_id(),
@@ -78,6 +79,7 @@ impl InspectionActivity {
         });
         a.recommendations.push(rec);
         a.outcomes.money_recovered_vnd = 12_000_000;
+        a.outcomes.recorded_on = Some(d(2025, 8, 30));
         a
     }
 }

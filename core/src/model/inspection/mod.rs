@@ -82,6 +82,11 @@ pub struct Finding {
     pub land_m2: Option<f64>,
     /// Evidence (documents, minutes, photos).
     pub evidence: Option<String>,
+    /// Ngày phát hiện: the day it was found (a report counts the finding in the period of this
+    /// day). Missing in records written before it existed: the activity's end, else its start.
+    #[serde(default)]
+    #[autosurgeon(missing = "Option::default")]
+    pub found_on: Option<Date>,
 }
 
 /// A recommendation to a competent authority.
@@ -139,6 +144,12 @@ pub struct Outcomes {
     /// Persons disciplined.
     #[autosurgeon(hydrate = "crate::model::numbers::u32")]
     pub persons_disciplined: u32,
+    /// Ngày ghi nhận kết quả: the day the money and land were recovered and the discipline
+    /// decided (a report counts them in the period of this day). Missing: the activity's
+    /// closing day, else its end, else its start.
+    #[serde(default)]
+    #[autosurgeon(missing = "Option::default")]
+    pub recorded_on: Option<Date>,
 }
 
 impl InspectionActivity {

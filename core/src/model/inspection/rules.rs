@@ -303,6 +303,53 @@ impl KindRules for InspectionActivity {
         Some(self.activity_type.code().to_string())
     }
 
+    /// Inspection flows, each on its own day: `finding` and `violation` (found on, else the
+    /// activity's end, else its start), `recommendation_sent` (sent on; a draft is not counted),
+    /// `money_recovered_vnd`, `land_recovered_m2`, `persons_disciplined` (the outcomes' recorded
+    /// day, else the closing day, else the end, else the start; zero amounts are left out).
+    /// Answers are read from the per-recommendation (due, answered) pairs of the measures.
+    fn flows(&self) -> Vec<crate::facts::Flow> {
+        use crate::facts::Flow;
+        let fallback = self.end_on.unwrap_or(self.start_on);
+        let mut out = Vec::new();
+        for f in &self.findings {
+            let on = f.found_on.unwrap_or(fallback);
+            out.push(Flow::new("finding", on, 1.0));
+            if f.is_violation {
+                out.push(Flow::new("violation", on, 1.0));
+            }
+        }
+        for r in &self.recommendations {
+            if let Some(on) = r.sent_on {
+                out.push(Flow::new("recommendation_sent", on, 1.0));
+            }
+        }
+        let o = &self.outcomes;
+        let on = o
+            .recorded_on
+            .or(self.closed_on)
+            .or(self.end_on)
+            .unwrap_or(self.start_on);
+        if o.money_recovered_vnd != 0 {
+            out.push(Flow::new(
+                "money_recovered_vnd",
+                on,
+                o.money_recovered_vnd as f64,
+            ));
+        }
+        if o.land_recovered_m2 != 0.0 {
+            out.push(Flow::new("land_recovered_m2", on, o.land_recovered_m2));
+        }
+        if o.persons_disciplined != 0 {
+            out.push(Flow::new(
+                "persons_disciplined",
+                on,
+                f64::from(o.persons_disciplined),
+            ));
+        }
+        out
+    }
+
     /// Inspection measures: `findings`, `violations`, `recommendations`, `recommendations_sent`,
     /// `answered`, `answered_on_time`, `money_recovered_vnd`, `land_recovered_m2`,
     /// `persons_disciplined`, `money_found_vnd`, `land_found_m2`, then per sent recommendation
