@@ -3,7 +3,8 @@
 
 -- The day a record's unit code is read on (codes are reused across the 2025 reform): the day
 -- the record was created, or the past day a historical entry names. NULL in rows written
--- before this migration: the server rewrites those fact rows from their documents at start-up.
+-- before this migration: the aggregator reads those codes on the record's main date, as it did
+-- before; the next accepted change of the record writes the day.
 ALTER TABLE facts ADD COLUMN unit_on TEXT;
 
 -- Dated flows (JSON [{"name","on","value"}]): findings, recommendations sent, money and land
