@@ -60,12 +60,25 @@ pub struct StatusChange {
     #[serde(default)]
     #[autosurgeon(missing = "Option::default")]
     pub keeps: Option<String>,
+    /// For a correction entry: the id of the closing entry it corrects (ADR 0009). The
+    /// corrected entry is treated as never effective: the chain in force skips it, so the record
+    /// is open again, in the status it had before, from the wrong closing's effective date. A
+    /// correction follows exactly the entry it corrects, goes from its `to` back to its `from`,
+    /// takes its effective date, and carries its reason in `note` (required).
+    #[serde(default)]
+    #[autosurgeon(missing = "Option::default")]
+    pub corrects: Option<String>,
 }
 
 impl StatusChange {
     /// Whether this entry resolves a status conflict.
     pub fn is_resolution(&self) -> bool {
         self.keeps.is_some()
+    }
+
+    /// Whether this entry corrects a wrongly closing entry.
+    pub fn is_correction(&self) -> bool {
+        self.corrects.is_some()
     }
 }
 
@@ -76,12 +89,19 @@ impl StatusChange {
 ///   latest recording time, then entry id), so a record with a conflict still shows one status.
 /// - **The chain** walks back from the shown head, following a resolution entry's kept branch
 ///   only, so entries on a superseded branch never count in "status as of a date".
+/// - **A correction** (ADR 0009) is in the chain; the closing it corrects is not: from the
+///   correction the walk goes on from the entry the corrected closing moved from (through a
+///   corrected resolution's kept branch), so the wrong closing never counts on any day.
 #[derive(Debug, Clone)]
 pub struct Timeline<'a> {
     /// Heads, the shown one first.
     pub heads: Vec<&'a StatusChange>,
     /// Entries in force, oldest first (the shown head last).
     pub chain: Vec<&'a StatusChange>,
+    /// Entries skipped because a correction in the chain corrects them (a corrected
+    /// resolution and the branch head it kept), oldest first. They stay in the history, shown
+    /// as corrected.
+    pub corrected: Vec<&'a StatusChange>,
 }
 
 impl<'a> Timeline<'a> {
@@ -103,34 +123,68 @@ impl<'a> Timeline<'a> {
             .collect();
         heads.sort_by(|a, b| shown_order(b).cmp(&shown_order(a)));
         let mut chain = Vec::new();
+        let mut corrected = Vec::new();
         let mut seen: HashSet<&str> = HashSet::new();
         let index: HashMap<&str, usize> = history
             .iter()
             .enumerate()
             .map(|(i, c)| (c.id.as_str(), i))
             .collect();
+        // The entry `c` follows in the chain: a resolution's kept head, else its parent (the
+        // one shown first if several: danvan never writes that, but every node must agree).
+        let previous = |c: &'a StatusChange| -> Option<&'a StatusChange> {
+            if let Some(k) = &c.keeps {
+                return by_id.get(k.as_str()).copied();
+            }
+            let i = index.get(c.id.as_str()).copied()?;
+            let mut ps: Vec<&StatusChange> = parents(history, i)
+                .filter_map(|p| by_id.get(p).copied())
+                .collect();
+            ps.sort_by(|a, b| shown_order(b).cmp(&shown_order(a)));
+            ps.first().copied()
+        };
         let mut cur = heads.first().copied();
         while let Some(c) = cur {
             if !seen.insert(c.id.as_str()) {
                 break;
             }
             chain.push(c);
-            let i = index.get(c.id.as_str()).copied().unwrap_or(0);
-            cur = match &c.keeps {
-                Some(k) => by_id.get(k.as_str()).copied(),
-                None => {
-                    // Several parents without `keeps` cannot be written by danvan; follow the
-                    // one shown first so the answer is still the same everywhere.
-                    let mut ps: Vec<&StatusChange> = parents(history, i)
-                        .filter_map(|p| by_id.get(p).copied())
-                        .collect();
-                    ps.sort_by(|a, b| shown_order(b).cmp(&shown_order(a)));
-                    ps.first().copied()
-                }
+            cur = match c.corrects.as_deref().and_then(|x| by_id.get(x).copied()) {
+                // Skip the corrected closing (and, for a resolution, the head it kept) and go
+                // on from the entry it moved from.
+                Some(mut wrong) => loop {
+                    if !seen.insert(wrong.id.as_str()) {
+                        break None;
+                    }
+                    corrected.push(wrong);
+                    match wrong.keeps.as_deref().and_then(|k| by_id.get(k).copied()) {
+                        Some(kept) => wrong = kept,
+                        None => break previous(wrong),
+                    }
+                },
+                None => previous(c),
             };
         }
         chain.reverse();
-        Timeline { heads, chain }
+        corrected.reverse();
+        Timeline {
+            heads,
+            chain,
+            corrected,
+        }
+    }
+
+    /// Whether the entry `id` is corrected by a correction in force (shown as corrected).
+    pub fn is_corrected(&self, id: &str) -> bool {
+        self.corrected.iter().any(|c| c.id == id)
+    }
+
+    /// The closing entry a correction may correct now: the shown head, when nothing is in
+    /// conflict, its status is a closed one (`is_closed`) and it is not itself a correction.
+    pub fn correctable(&self, is_closed: impl Fn(&str) -> bool) -> Option<&'a StatusChange> {
+        let head = self.current()?;
+        (!self.in_conflict() && !head.is_correction() && head.from.is_some() && is_closed(&head.to))
+            .then_some(head)
     }
 
     /// The entry shown as current (`None` only for an empty history).

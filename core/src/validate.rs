@@ -7,6 +7,25 @@ use serde::{Deserialize, Serialize};
 
 use crate::label::Lang;
 
+/// Stable codes of the status history's rules and of the server's checks of pushed history
+/// entries (ADR 0007, ADR 0009). A rejected push names them in its detail as `field:code`.
+pub mod codes {
+    /// A history entry the kind's status machine does not allow from the status it follows.
+    pub const BAD_TRANSITION: &str = "bad_transition";
+    /// A correction that does not undo exactly the closing it names.
+    pub const BAD_CORRECTION: &str = "bad_correction";
+    /// A correction without a reason.
+    pub const CORRECTION_REASON_REQUIRED: &str = "correction_reason_required";
+    /// A closing corrected a second time.
+    pub const ALREADY_CORRECTED: &str = "already_corrected";
+    /// A correction of an entry that did not close the record.
+    pub const NOT_CLOSING: &str = "not_closing";
+    /// A correction of a closing that is not the latest one in force.
+    pub const NOT_LATEST_CLOSING: &str = "not_latest_closing";
+    /// A correction pushed by a device whose role may not correct this kind of record.
+    pub const CORRECTION_NOT_ALLOWED: &str = "correction_not_allowed";
+}
+
 /// One broken rule: which field, a stable code, and the message in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidationIssue {
@@ -43,6 +62,16 @@ impl ValidationIssue {
             "required",
             format!("Chưa nhập {vi_name}."),
             format!("{en_name} is required."),
+        )
+    }
+
+    /// A correction of a closing needs its reason.
+    pub fn correction_reason_required(field: impl Into<String>) -> Self {
+        Self::new(
+            field,
+            codes::CORRECTION_REASON_REQUIRED,
+            "Phải ghi lý do đính chính.",
+            "A correction needs a reason.",
         )
     }
 

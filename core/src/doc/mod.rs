@@ -203,6 +203,16 @@ pub fn hydrate_record(doc: &AutoCommit) -> Result<Record> {
     Ok(record)
 }
 
+/// Only the status history of a document (text objects read as strings), for the server's
+/// check of the entries a push adds without reading the whole record.
+pub(crate) fn hydrate_history(doc: &AutoCommit) -> Result<Vec<crate::lifecycle::StatusChange>> {
+    Ok(autosurgeon::hydrate_prop(
+        &Lenient(doc),
+        automerge::ROOT,
+        "history",
+    )?)
+}
+
 fn commit_options(message: &str) -> CommitOptions {
     CommitOptions::default()
         .with_message(message)

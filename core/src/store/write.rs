@@ -58,6 +58,18 @@ impl Store {
         self.write_local(id, "transition", |r| r.transition(to, on, &by, note))
     }
 
+    /// Correct the wrongly closing entry `entry_id` of record `id`, with its `reason` (ADR 0009):
+    /// the record is open again, in the status before that closing, from its effective date.
+    /// Refused (nothing written) without a reason, or unless the entry is the latest closing in
+    /// force and not yet corrected. The server decides whether this device's role may correct.
+    pub fn correct(&mut self, id: &str, entry_id: &str, reason: &str) -> Result<Record> {
+        let _span = tracing::info_span!("store.correct", id, entry_id).entered();
+        let by = self.device.to_string();
+        self.write_local(id, "correction", |r| {
+            r.correct(entry_id, reason, &by, crate::model::common::Timestamp::now())
+        })
+    }
+
     /// Resolve the conflict at `path` of record `id` by keeping value number `choice` (an index
     /// into [`crate::Conflict::values`]).
     pub fn resolve_conflict(&mut self, id: &str, path: &str, choice: usize) -> Result<Record> {

@@ -6,7 +6,9 @@ use uuid::Uuid;
 
 use super::wire::{Hash, Push, RejectReason, from_wire_heads, to_wire_heads};
 use crate::config::RulesConfig;
+use crate::lifecycle::StatusChange;
 use crate::record::Record;
+use crate::validate::{ValidationIssue, codes};
 
 /// Limits the server applies to pushes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +76,69 @@ pub struct Stored<'a> {
     pub unit: &'a str,
 }
 
+/// What a push adds to a record's status history, for the role check (ADR 0009): the entries
+/// the server did not have, and whether the push changed nothing else (a correction-only push,
+/// which a role that may correct but not write the kind may make).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryDelta {
+    /// History entries new to the server, in history order.
+    pub new_entries: Vec<StatusChange>,
+    /// The push changed only the status history (and the fields derived from it): the
+    /// envelope and the body are what the server had. Computed only when a new entry is a
+    /// correction; `false` otherwise and for a record new to the server.
+    pub only_history: bool,
+}
+
+impl HistoryDelta {
+    /// The new correction entries.
+    pub fn corrections(&self) -> impl Iterator<Item = &StatusChange> {
+        self.new_entries.iter().filter(|e| e.is_correction())
+    }
+
+    /// Whether the push adds corrections and nothing else (no other entry, no other field).
+    pub fn only_corrections(&self) -> bool {
+        self.only_history
+            && !self.new_entries.is_empty()
+            && self.new_entries.iter().all(StatusChange::is_correction)
+    }
+}
+
+/// Whether `issue` is about history entry `id` (the entry itself or one of its fields).
+fn about_entry(issue: &ValidationIssue, id: &str) -> bool {
+    issue
+        .field
+        .strip_prefix("history[")
+        .and_then(|f| f.strip_prefix(id))
+        .is_some_and(|rest| rest.starts_with(']'))
+}
+
+/// A closing corrected twice in the pusher's own copy (at the heads it pushed) by a correction
+/// it pushes now: it knew of the first correction and corrected again (ADR 0009). Two people
+/// who correct the same closing without knowing of each other are a status conflict instead.
+fn corrected_twice(
+    doc: &mut AutoCommit,
+    push: &Push,
+    new_corrections: &[&StatusChange],
+) -> Option<ValidationIssue> {
+    let pushed = doc.fork_at(&from_wire_heads(&push.heads)).ok()?;
+    let history = crate::doc::hydrate_history(&pushed).ok()?;
+    new_corrections.iter().find_map(|k| {
+        let target = k.corrects.as_deref()?;
+        let n = history
+            .iter()
+            .filter(|c| c.corrects.as_deref() == Some(target))
+            .count();
+        (n > 1).then(|| {
+            ValidationIssue::new(
+                format!("history[{}]", k.id),
+                codes::ALREADY_CORRECTED,
+                "Lần kết thúc này đã được đính chính.",
+                "This closing had already been corrected.",
+            )
+        })
+    })
+}
+
 /// The issues of a merged record that the pushing device is answerable for (ADR 0007): those
 /// the server's copy did not have before the merge **and** the device's own copy (at the heads
 /// it pushed) has. An issue in neither copy comes from merging two valid histories (Lan clears
@@ -116,6 +181,12 @@ fn pushers_own_issues(
 /// role are checked on the merged result, so a crafted change that moves a record out of scope
 /// is refused). The stored record is hydrated for `before`; see [`merge_stored`] for the server's
 /// path, which knows the stored kind and unit already.
+///
+/// Every history entry the push adds must keep the status graph's rules (an allowed transition
+/// from the entry it follows, a well-formed correction with its reason): such an entry is
+/// always the pusher's own, so it is rejected as `invalid` with its code
+/// (`history[<id>]:bad_transition`, …) whatever the merge; a correction of a closing the pusher
+/// already knew was corrected is rejected as `already_corrected`.
 pub fn merge_push(
     stored: Option<&[u8]>,
     push: &Push,
@@ -130,7 +201,7 @@ pub fn merge_push(
         limits,
         |doc| crate::doc::hydrate_record(doc).ok(),
         |b, r| b.envelope.kind == r.envelope.kind && b.envelope.id == r.envelope.id,
-        authorize,
+        |b, r, _| authorize(b, r),
     )
 }
 
@@ -145,6 +216,19 @@ pub fn merge_stored(
     limits: &MergeLimits,
     authorize: impl FnOnce(Option<&str>, &Record) -> Result<(), (RejectReason, String)>,
 ) -> MergeOutcome {
+    merge_stored_delta(stored, push, cfg, limits, |b, r, _| authorize(b, r))
+}
+
+/// [`merge_stored`] whose `authorize` also receives what the push adds to the status history
+/// ([`HistoryDelta`]), so that the server can check which roles may push a correction, and
+/// let a role that may correct a kind it may not write push a correction-only change.
+pub fn merge_stored_delta(
+    stored: Option<Stored<'_>>,
+    push: &Push,
+    cfg: &RulesConfig,
+    limits: &MergeLimits,
+    authorize: impl FnOnce(Option<&str>, &Record, &HistoryDelta) -> Result<(), (RejectReason, String)>,
+) -> MergeOutcome {
     merge_with(
         stored.map(|s| s.bytes),
         push,
@@ -152,7 +236,7 @@ pub fn merge_stored(
         limits,
         |_| stored,
         |b, r| b.kind == crate::Coded::code(&r.envelope.kind),
-        |b, r| authorize(b.map(|b| b.unit), r),
+        |b, r, d| authorize(b.map(|b| b.unit), r, d),
     )
 }
 
@@ -165,7 +249,7 @@ fn merge_with<B>(
     limits: &MergeLimits,
     before_of: impl FnOnce(&AutoCommit) -> Option<B>,
     same: impl FnOnce(&B, &Record) -> bool,
-    authorize: impl FnOnce(Option<&B>, &Record) -> Result<(), (RejectReason, String)>,
+    authorize: impl FnOnce(Option<&B>, &Record, &HistoryDelta) -> Result<(), (RejectReason, String)>,
 ) -> MergeOutcome {
     if push.changes.len() > limits.max_push_bytes {
         return reject(
@@ -192,6 +276,14 @@ fn merge_with<B>(
     };
     doc.set_actor(automerge::ActorId::from(Uuid::nil().as_bytes().as_slice()));
     let old_heads = doc.get_heads();
+    // The ids of the history entries the server has: what is not among them is the push's.
+    let old_entries: std::collections::HashSet<String> = if stored.is_some() {
+        crate::doc::hydrate_history(&doc)
+            .map(|h| h.into_iter().map(|c| c.id).collect())
+            .unwrap_or_default()
+    } else {
+        std::collections::HashSet::new()
+    };
     if let Err(e) = doc.load_incremental(&push.changes) {
         return reject(RejectReason::Malformed, e.to_string());
     }
@@ -226,7 +318,35 @@ fn merge_with<B>(
             "a record's id and kind never change",
         );
     }
+    let new_entries: Vec<StatusChange> = record
+        .history
+        .iter()
+        .filter(|c| !old_entries.contains(&c.id))
+        .cloned()
+        .collect();
     let issues = record.validate(cfg);
+    // A new entry's rules depend only on the entries it follows, which the pusher had: a
+    // broken one is always the pusher's (a transition its machine does not allow, a malformed
+    // correction), never a product of the merge.
+    let mut own_entries: Vec<&ValidationIssue> = issues
+        .iter()
+        .filter(|i| new_entries.iter().any(|e| about_entry(i, &e.id)))
+        .collect();
+    let new_corrections: Vec<&StatusChange> =
+        new_entries.iter().filter(|e| e.is_correction()).collect();
+    let twice = if stored.is_some() && !new_corrections.is_empty() && own_entries.is_empty() {
+        corrected_twice(&mut doc, push, &new_corrections)
+    } else {
+        None
+    };
+    own_entries.extend(twice.as_ref());
+    if !own_entries.is_empty() {
+        let fields: Vec<String> = own_entries
+            .iter()
+            .map(|i| format!("{}:{}", i.field, i.code))
+            .collect();
+        return reject(RejectReason::Invalid, fields.join(", "));
+    }
     if !issues.is_empty() {
         let own = if stored.is_some() {
             pushers_own_issues(&mut doc, &old_heads, push, cfg, issues)
@@ -241,7 +361,22 @@ fn merge_with<B>(
             return reject(RejectReason::Invalid, fields.join(", "));
         }
     }
-    if let Err((reason, detail)) = authorize(before.as_ref(), &record) {
+    let only_history = stored.is_some()
+        && !new_corrections.is_empty()
+        && doc
+            .fork_at(&old_heads)
+            .ok()
+            .and_then(|d| crate::doc::hydrate_record(&d).ok())
+            .is_some_and(|mut b| {
+                b.history = record.history.clone();
+                b.derive();
+                b == record
+            });
+    let delta = HistoryDelta {
+        new_entries,
+        only_history,
+    };
+    if let Err((reason, detail)) = authorize(before.as_ref(), &record, &delta) {
         return reject(reason, detail);
     }
     // For a record new to the server, the pushed bytes are exactly what it did not have.

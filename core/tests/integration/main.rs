@@ -5,6 +5,7 @@
 
 mod conflicts;
 mod convergence;
+mod corrections;
 mod democracy;
 mod facts;
 mod inspection;

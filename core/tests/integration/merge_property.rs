@@ -42,6 +42,8 @@ enum Edit {
     /// Move to allowed next status number `i` (modulo their number), effective `d` days after
     /// the current status took effect.
     Move(usize, u32),
+    /// Correct the latest closing, if the record is closed (ADR 0009), with this reason.
+    Correct(String),
 }
 
 fn edit() -> impl Strategy<Value = Edit> {
@@ -52,6 +54,7 @@ fn edit() -> impl Strategy<Value = Edit> {
         1 => (0..4usize).prop_map(Edit::Prepare),
         1 => (any::<bool>(), any::<bool>()).prop_map(|(a, b)| Edit::Flags(a, b)),
         4 => (0..4usize, 0..5u32).prop_map(|(i, d)| Edit::Move(i, d)),
+        1 => "[a-zđơư ]{0,8}".prop_map(Edit::Correct),
     ]
 }
 
@@ -155,6 +158,22 @@ fn apply_democracy(c: &mut DemocracyCheck, e: &Edit) {
 }
 
 fn apply(r: &mut Record, e: &Edit, by: &str) {
+    if let Edit::Correct(reason) = e {
+        let closing = r
+            .timeline()
+            .correctable(|code| r.is_closed_status(code))
+            .map(|c| c.id.clone());
+        if let Some(id) = closing {
+            // Refused without a reason, as in the app: nothing changes.
+            let _ = r.correct(
+                &id,
+                reason,
+                by,
+                danvan_core::model::common::Timestamp::now(),
+            );
+        }
+        return;
+    }
     if let Edit::Move(i, days) = e {
         let next = r.body.next_statuses();
         let head_on = r.timeline().current().map(|c| c.on);
@@ -190,6 +209,14 @@ fn local_edit(doc: &mut RecordDoc, e: &Edit, cfg: &RulesConfig) -> bool {
     doc.write(&after, "edit").unwrap();
     after.history.len() > before.history.len()
 }
+
+/// Codes of the status graph's rules: never broken by a merge.
+const GRAPH: [&str; 4] = [
+    "history",
+    "bad_transition",
+    "bad_correction",
+    "correction_reason_required",
+];
 
 fn base(kind: usize) -> Record {
     let body = match kind {
@@ -295,7 +322,7 @@ proptest! {
         // it: neither person's copy did.
         let issues = merged.validate(&cfg);
         prop_assert!(
-            issues.iter().all(|i| i.code != "history" && i.field != "mediation.closed_on"
+            issues.iter().all(|i| !GRAPH.contains(&i.code.as_str()) && i.field != "mediation.closed_on"
                 && i.field != "inspection.closed_on" && i.code != "closed_on_open"),
             "{:?}", issues
         );
@@ -316,7 +343,7 @@ proptest! {
                 r.resolve(STATUS_PATH, choice).unwrap();
                 let resolved = r.record().unwrap();
                 prop_assert_eq!(resolved.body.status_code(), c.values[choice].value.as_str());
-                prop_assert!(resolved.validate(&cfg).iter().all(|i| i.code != "history"));
+                prop_assert!(resolved.validate(&cfg).iter().all(|i| !GRAPH.contains(&i.code.as_str())));
                 prop_assert!(r.conflicts().iter().all(|c| c.path != STATUS_PATH));
                 let mut other = ba.clone();
                 other.merge(&mut r.clone()).unwrap();
