@@ -43,6 +43,11 @@ pub struct Scope {
     pub can_write_kinds: Vec<RecordKind>,
     /// Record kinds this role may read (within `units`).
     pub can_read_kinds: Vec<RecordKind>,
+    /// Record kinds whose wrong closing this role may correct (within `units`, ADR 0009):
+    /// mediation for team leaders and commune officers, inspection and democracy for commune
+    /// officers. A role may correct a kind it may not otherwise write, with a push that adds
+    /// corrections and nothing else.
+    pub can_correct_kinds: Vec<RecordKind>,
     /// Whether reads must be de-identified aggregates only (above the commune).
     pub deidentified: bool,
 }
@@ -51,6 +56,11 @@ impl Scope {
     /// Whether a record of `kind` entered under `unit` may be written.
     pub fn can_write(&self, kind: RecordKind, unit: &str) -> bool {
         self.can_write_kinds.contains(&kind) && self.units.contains(unit)
+    }
+
+    /// Whether a wrong closing of a record of `kind` entered under `unit` may be corrected.
+    pub fn can_correct(&self, kind: RecordKind, unit: &str) -> bool {
+        self.can_correct_kinds.contains(&kind) && self.units.contains(unit)
     }
 
     /// Whether a record of `kind` entered under `unit` may be read (possibly de-identified).
@@ -123,6 +133,9 @@ pub fn check_unit_for_role(
 /// | checker | the commune(s) at or under its unit | democracy | democracy | no |
 /// | commune_officer | own commune subtree | democracy | all | no |
 /// | district_officer, city_officer, admin | subtree | nothing | all | yes |
+///
+/// Correcting a wrong closing (ADR 0009): team_leader corrects mediation; commune_officer
+/// corrects all three kinds (mediation and inspection by correction-only pushes); no other role.
 pub fn scope(
     role: Role,
     unit: &str,
@@ -140,9 +153,10 @@ pub fn scope(
         units,
         can_write_kinds: write,
         can_read_kinds: read,
+        can_correct_kinds: Vec::new(),
         deidentified,
     };
-    Ok(match role {
+    let mut scope = match role {
         Role::Mediator | Role::TeamLeader => s(
             subtree,
             vec![RecordKind::Mediation],
@@ -170,7 +184,17 @@ pub fn scope(
                 false,
             )
         }
-        Role::CommuneOfficer => s(subtree, vec![RecordKind::Democracy], all, false),
+        Role::CommuneOfficer => s(subtree, vec![RecordKind::Democracy], all.clone(), false),
         Role::DistrictOfficer | Role::CityOfficer | Role::Admin => s(subtree, vec![], all, true),
-    })
+    };
+    scope.can_correct_kinds = match role {
+        Role::TeamLeader => vec![RecordKind::Mediation],
+        Role::CommuneOfficer => vec![
+            RecordKind::Mediation,
+            RecordKind::Inspection,
+            RecordKind::Democracy,
+        ],
+        _ => Vec::new(),
+    };
+    Ok(scope)
 }

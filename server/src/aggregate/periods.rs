@@ -6,6 +6,19 @@
 //! use 30 November: configurable), every other period is cut off on its last day. Keys parse
 //! strictly (`2026-07`, `2026-Q3`, `2026-H1`, `2026-YP`, `2026`); anything else is a
 //! [`PeriodError`], which the HTTP layer maps to 400 `bad_period`.
+//!
+//! Periods are calendar periods by default. A province that follows the data windows of
+//! Decree 09/2019/NĐ-CP (Nghị định quy định về chế độ báo cáo của cơ quan hành chính nhà nước,
+//! 24 January 2019), art. 12 ("thời gian chốt số liệu" of periodic reports), sets
+//! `window_start_day = 15`: a month runs from the 15th of the previous month to the 14th, a
+//! quarter from the 15th of the month before it to the 14th of its last month, a half year from
+//! 15 December of the previous year to 14 June / 15 June to 14 December, a year from 15 December
+//! of the previous year to 14 December. Keys keep naming the period by where it ends (`2026-07`
+//! is 15 June – 14 July 2026). The window rule was checked with the `search` tool: provincial
+//! reporting decisions issued under the Decree (Kon Tum 06/2024/QĐ-UBND, Quảng Trị
+//! 41/2019/QĐ-UBND, both citing "Nghị định số 09/2019/NĐ-CP ngày 24 tháng 01 năm 2019") were
+//! found, the article's own wording was not in the stored pages; the rule above is the one
+//! the issue quotes (see ADR 0004 section 2).
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 use danvan_core::Lang;
@@ -58,19 +71,21 @@ pub struct Period {
 impl Period {
     /// The period's name for people: "6 tháng đầu năm 2026" / "First half of 2026".
     pub fn label(&self, lang: Lang) -> String {
-        let y = self.start.year();
+        // Named by where the period ends: a window period (15 June – 14 July) is "July".
+        let y = self.end.year();
+        let first_half = self.end.month() <= 6;
         match (self.kind, lang) {
-            (PeriodKind::Month, Lang::Vi) => format!("Tháng {}/{y}", self.start.month()),
-            (PeriodKind::Month, Lang::En) => self.start.format("%B %Y").to_string(),
+            (PeriodKind::Month, Lang::Vi) => format!("Tháng {}/{y}", self.end.month()),
+            (PeriodKind::Month, Lang::En) => self.end.format("%B %Y").to_string(),
             (PeriodKind::Quarter, Lang::Vi) => {
-                format!("Quý {}/{y}", roman(self.start.month0() / 3 + 1))
+                format!("Quý {}/{y}", roman(self.end.month0() / 3 + 1))
             }
-            (PeriodKind::Quarter, Lang::En) => format!("Q{} {y}", self.start.month0() / 3 + 1),
-            (PeriodKind::HalfYear, Lang::Vi) if self.start.month() == 1 => {
+            (PeriodKind::Quarter, Lang::En) => format!("Q{} {y}", self.end.month0() / 3 + 1),
+            (PeriodKind::HalfYear, Lang::Vi) if first_half => {
                 format!("6 tháng đầu năm {y}")
             }
             (PeriodKind::HalfYear, Lang::Vi) => format!("6 tháng cuối năm {y}"),
-            (PeriodKind::HalfYear, Lang::En) if self.start.month() == 1 => {
+            (PeriodKind::HalfYear, Lang::En) if first_half => {
                 format!("First half of {y}")
             }
             (PeriodKind::HalfYear, Lang::En) => format!("Second half of {y}"),
@@ -156,6 +171,12 @@ pub struct PeriodsConfig {
     pub min_year: i32,
     /// Newest year a key may name.
     pub max_year: i32,
+    /// Day of the month every period starts on (1–28; default 1 = calendar periods). With 15
+    /// (Decree 09/2019/NĐ-CP art. 12) a month is the 15th of the previous month to the 14th, and
+    /// every longer period starts on the 15th of the month before its first calendar month and
+    /// ends on the 14th of its last. Cut-offs stay configurable and are clamped inside the
+    /// period; a month's or quarter's deadline is the first deadline day after the period ends.
+    pub window_start_day: u32,
 }
 
 impl Default for PeriodsConfig {
@@ -173,6 +194,7 @@ impl Default for PeriodsConfig {
             year_deadline: md(2, 20),
             min_year: 2000,
             max_year: 2100,
+            window_start_day: 1,
         }
     }
 }
@@ -189,9 +211,69 @@ fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
 }
 
 impl PeriodsConfig {
-    /// Read a TOML file of settings (missing keys keep their defaults).
+    /// Read a TOML file of settings (missing keys keep their defaults). A `window_start_day`
+    /// outside 1–28 is refused (a window must start on a day every month has).
     pub fn from_toml(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        let c: PeriodsConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        if !(1..=28).contains(&c.window_start_day) {
+            return Err(format!(
+                "window_start_day must be between 1 and 28, not {}",
+                c.window_start_day
+            ));
+        }
+        Ok(c)
+    }
+
+    /// The window start day in force (clamped to 1–28 for a configuration built in code).
+    fn window_day(&self) -> u32 {
+        self.window_start_day.clamp(1, 28)
+    }
+
+    /// Shift a calendar span `[first, last]` (first = the 1st of a month, last = the last day
+    /// of a month) to the configured window: from the window day of the month before `first`
+    /// to the day before the window day in `last`'s month. Calendar periods are unchanged.
+    fn window(&self, first: NaiveDate, last: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+        let s = self.window_day();
+        if s == 1 {
+            return Some((first, last));
+        }
+        let start = first.checked_sub_months(Months::new(1))?.with_day(s)?;
+        let end = last.with_day(s - 1)?;
+        Some((start, end))
+    }
+
+    /// The first day numbered `day` (clamped to the month's length) strictly after `after`.
+    fn first_day_after(after: NaiveDate, day: u32) -> NaiveDate {
+        let this = MonthDay {
+            month: after.month(),
+            day,
+        }
+        .in_year(after.year());
+        if this > after {
+            return this;
+        }
+        let next = after
+            .with_day(1)
+            .and_then(|f| f.checked_add_months(Months::new(1)))
+            .unwrap_or(after);
+        MonthDay {
+            month: next.month(),
+            day,
+        }
+        .in_year(next.year())
+    }
+
+    /// `md` placed inside `[start, end]` when it can be (a window may begin in the previous
+    /// year), else in `end`'s year; the caller clamps.
+    fn within(md: MonthDay, start: NaiveDate, end: NaiveDate) -> NaiveDate {
+        let d = md.in_year(end.year());
+        if d > end {
+            let earlier = md.in_year(end.year() - 1);
+            if earlier >= start {
+                return earlier;
+            }
+        }
+        d
     }
 
     /// The period named by `key`.
@@ -232,59 +314,37 @@ impl PeriodsConfig {
         self.build(kind, year, n)
     }
 
-    /// The period of `kind` in `year` with number `n` (month 1–12, quarter 1–4, half 1–2).
+    /// The period of `kind` in `year` with number `n` (month 1–12, quarter 1–4, half 1–2):
+    /// the calendar span it names, shifted to the configured window.
     fn build(&self, kind: PeriodKind, year: i32, n: u32) -> Option<Period> {
-        let (key, start, end, cutoff, deadline) = match kind {
-            PeriodKind::Month => {
-                let start = ymd(year, n, 1)?;
-                let end = last_day(start);
-                let next = end.succ_opt()?;
-                let deadline = MonthDay {
-                    month: next.month(),
-                    day: self.month_deadline_day,
-                }
-                .in_year(next.year());
-                (format!("{year}-{n:02}"), start, end, end, deadline)
-            }
-            PeriodKind::Quarter => {
-                let start = ymd(year, (n - 1) * 3 + 1, 1)?;
-                let end = last_day(ymd(year, n * 3, 1)?);
-                let next = end.succ_opt()?;
-                let deadline = MonthDay {
-                    month: next.month(),
-                    day: self.quarter_deadline_day,
-                }
-                .in_year(next.year());
-                (format!("{year}-Q{n}"), start, end, end, deadline)
-            }
+        let (key, first_month, last_month) = match kind {
+            PeriodKind::Month => (format!("{year}-{n:02}"), n, n),
+            PeriodKind::Quarter => (format!("{year}-Q{n}"), (n - 1) * 3 + 1, n * 3),
+            PeriodKind::HalfYear if n == 1 => (format!("{year}-H1"), 1, 6),
+            PeriodKind::HalfYear => (format!("{year}-H2"), 7, 12),
+            PeriodKind::YearPreliminary => (format!("{year}-YP"), 1, 12),
+            PeriodKind::Year => (format!("{year}"), 1, 12),
+        };
+        let (start, end) = self.window(
+            ymd(year, first_month, 1)?,
+            last_day(ymd(year, last_month, 1)?),
+        )?;
+        let (cutoff, deadline) = match kind {
+            PeriodKind::Month => (end, Self::first_day_after(end, self.month_deadline_day)),
+            PeriodKind::Quarter => (end, Self::first_day_after(end, self.quarter_deadline_day)),
             PeriodKind::HalfYear if n == 1 => (
-                format!("{year}-H1"),
-                ymd(year, 1, 1)?,
-                ymd(year, 6, 30)?,
-                self.h1_cutoff.in_year(year),
+                Self::within(self.h1_cutoff, start, end),
                 self.h1_deadline.in_year(year),
             ),
             PeriodKind::HalfYear => (
-                format!("{year}-H2"),
-                ymd(year, 7, 1)?,
-                ymd(year, 12, 31)?,
-                self.h2_cutoff.in_year(year),
+                Self::within(self.h2_cutoff, start, end),
                 self.h2_deadline.in_year(year + 1),
             ),
             PeriodKind::YearPreliminary => (
-                format!("{year}-YP"),
-                ymd(year, 1, 1)?,
-                ymd(year, 12, 31)?,
-                self.year_preliminary_cutoff.in_year(year),
+                Self::within(self.year_preliminary_cutoff, start, end),
                 self.year_preliminary_deadline.in_year(year),
             ),
-            PeriodKind::Year => (
-                format!("{year}"),
-                ymd(year, 1, 1)?,
-                ymd(year, 12, 31)?,
-                ymd(year, 12, 31)?,
-                self.year_deadline.in_year(year + 1),
-            ),
+            PeriodKind::Year => (end, self.year_deadline.in_year(year + 1)),
         };
         // A misconfigured cut-off never leaves the period.
         let cutoff = cutoff.clamp(start, end);
@@ -307,7 +367,13 @@ impl PeriodsConfig {
 
     /// The period of `kind` that contains `day`.
     pub fn containing(&self, kind: PeriodKind, day: NaiveDate) -> Option<Period> {
-        let (y, m) = (day.year(), day.month());
+        // From the window day on, a day belongs to the period named by the next month.
+        let named = if self.window_day() > 1 && day.day() >= self.window_day() {
+            day.with_day(1)?.checked_add_months(Months::new(1))?
+        } else {
+            day
+        };
+        let (y, m) = (named.year(), named.month());
         let n = match kind {
             PeriodKind::Month => m,
             PeriodKind::Quarter => (m - 1) / 3 + 1,
@@ -422,5 +488,175 @@ mod tests {
         assert_eq!(h1.label(Lang::En), "First half of 2026");
         assert_eq!(c.period("2026-Q3").unwrap().label(Lang::Vi), "Quý III/2026");
         assert_eq!(c.period("2026-07").unwrap().label(Lang::En), "July 2026");
+    }
+
+    fn decree_09() -> PeriodsConfig {
+        PeriodsConfig::from_toml("window_start_day = 15\nmonth_deadline_day = 20\n").unwrap()
+    }
+
+    /// (start, end, cutoff) of `key`.
+    fn span(c: &PeriodsConfig, key: &str) -> (NaiveDate, NaiveDate, NaiveDate) {
+        let p = c.period(key).unwrap();
+        (p.start, p.end, p.cutoff)
+    }
+
+    #[test]
+    fn a_15th_window_shifts_every_month() {
+        let c = decree_09();
+        assert_eq!(
+            span(&c, "2026-07"),
+            (d("2026-06-15"), d("2026-07-14"), d("2026-07-14"))
+        );
+        // January starts in the previous year; February's window is 31 days (15 Jan – 14 Feb).
+        assert_eq!(
+            span(&c, "2026-01"),
+            (d("2025-12-15"), d("2026-01-14"), d("2026-01-14"))
+        );
+        assert_eq!(
+            span(&c, "2026-03"),
+            (d("2026-02-15"), d("2026-03-14"), d("2026-03-14"))
+        );
+        // The deadline is the first 20th after the window ends.
+        assert_eq!(c.period("2026-07").unwrap().deadline, d("2026-07-20"));
+        assert_eq!(c.period("2026-12").unwrap().deadline, d("2026-12-20"));
+        // A deadline day before the window's end falls in the next month.
+        let five = PeriodsConfig {
+            month_deadline_day: 5,
+            quarter_deadline_day: 10,
+            ..decree_09()
+        };
+        assert_eq!(five.period("2026-07").unwrap().deadline, d("2026-08-05"));
+        assert_eq!(five.period("2026-Q4").unwrap().deadline, d("2027-01-10"));
+    }
+
+    #[test]
+    fn a_15th_window_shifts_quarters_halves_and_years() {
+        let c = decree_09();
+        assert_eq!(
+            span(&c, "2026-Q1"),
+            (d("2025-12-15"), d("2026-03-14"), d("2026-03-14"))
+        );
+        assert_eq!(
+            span(&c, "2026-Q3"),
+            (d("2026-06-15"), d("2026-09-14"), d("2026-09-14"))
+        );
+        assert_eq!(c.period("2026-Q3").unwrap().deadline, d("2026-10-10"));
+        // H1: 15 Dec – 14 Jun, the default 31 May cut-off lies inside it.
+        assert_eq!(
+            span(&c, "2026-H1"),
+            (d("2025-12-15"), d("2026-06-14"), d("2026-05-31"))
+        );
+        assert_eq!(c.period("2026-H1").unwrap().deadline, d("2026-06-10"));
+        // H2: 15 Jun – 14 Dec; the default 31 Dec cut-off is clamped to the window's end.
+        assert_eq!(
+            span(&c, "2026-H2"),
+            (d("2026-06-15"), d("2026-12-14"), d("2026-12-14"))
+        );
+        assert_eq!(c.period("2026-H2").unwrap().deadline, d("2027-01-10"));
+        assert_eq!(
+            span(&c, "2026-YP"),
+            (d("2025-12-15"), d("2026-12-14"), d("2026-10-31"))
+        );
+        assert_eq!(
+            span(&c, "2026"),
+            (d("2025-12-15"), d("2026-12-14"), d("2026-12-14"))
+        );
+        assert_eq!(c.period("2026").unwrap().deadline, d("2027-02-20"));
+    }
+
+    #[test]
+    fn a_15th_window_keeps_cutoffs_configurable_and_inside() {
+        let text = "window_start_day = 15\n\
+                    h1_cutoff = { month = 6, day = 10 }\n\
+                    h2_cutoff = { month = 11, day = 30 }\n\
+                    year_preliminary_cutoff = { month = 12, day = 20 }\n";
+        let c = PeriodsConfig::from_toml(text).unwrap();
+        assert_eq!(c.period("2026-H1").unwrap().cutoff, d("2026-06-10"));
+        assert_eq!(c.period("2026-H2").unwrap().cutoff, d("2026-11-30"));
+        // 20 December is after the year's window (it ends on the 14th): clamped.
+        assert_eq!(c.period("2026-YP").unwrap().cutoff, d("2026-12-14"));
+        // A cut-off in the December the window starts in stays there.
+        let dec = PeriodsConfig::from_toml(
+            "window_start_day = 15\nh1_cutoff = { month = 12, day = 31 }\n",
+        )
+        .unwrap();
+        assert_eq!(dec.period("2026-H1").unwrap().cutoff, d("2025-12-31"));
+        for bad in [
+            "window_start_day = 0",
+            "window_start_day = 29",
+            "window_start_day = 31",
+        ] {
+            assert!(PeriodsConfig::from_toml(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_15th_window_contains_the_14th_and_the_15th_in_different_periods() {
+        let c = decree_09();
+        let key = |kind, day: &str| c.containing(kind, d(day)).unwrap().key;
+        assert_eq!(key(PeriodKind::Month, "2026-07-14"), "2026-07");
+        assert_eq!(key(PeriodKind::Month, "2026-07-15"), "2026-08");
+        assert_eq!(key(PeriodKind::Month, "2025-12-14"), "2025-12");
+        assert_eq!(key(PeriodKind::Month, "2025-12-15"), "2026-01");
+        assert_eq!(key(PeriodKind::Quarter, "2026-03-14"), "2026-Q1");
+        assert_eq!(key(PeriodKind::Quarter, "2026-03-15"), "2026-Q2");
+        assert_eq!(key(PeriodKind::Quarter, "2025-12-15"), "2026-Q1");
+        assert_eq!(key(PeriodKind::HalfYear, "2026-06-14"), "2026-H1");
+        assert_eq!(key(PeriodKind::HalfYear, "2026-06-15"), "2026-H2");
+        assert_eq!(key(PeriodKind::HalfYear, "2025-12-15"), "2026-H1");
+        assert_eq!(key(PeriodKind::Year, "2026-12-14"), "2026");
+        assert_eq!(key(PeriodKind::Year, "2026-12-15"), "2027");
+        assert_eq!(key(PeriodKind::YearPreliminary, "2025-12-15"), "2026-YP");
+        // Every day belongs to exactly the period that contains it.
+        let mut day = d("2025-11-01");
+        while day <= d("2027-01-31") {
+            for kind in PeriodKind::ALL {
+                let p = c.containing(kind, day).unwrap();
+                assert!(p.contains(day), "{kind:?} {day} {p:?}");
+            }
+            day = day.succ_opt().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_15th_window_walks_back_and_labels_by_its_end() {
+        let c = decree_09();
+        let prev = |k: &str| c.previous(&c.period(k).unwrap());
+        let p = prev("2026-01");
+        assert_eq!(
+            (p.key.as_str(), p.start, p.end),
+            ("2025-12", d("2025-11-15"), d("2025-12-14"))
+        );
+        assert_eq!(prev("2026-Q1").key, "2025-Q4");
+        assert_eq!(prev("2026-H1").key, "2025-H2");
+        assert_eq!(prev("2026-H2").key, "2026-H1");
+        assert_eq!(prev("2026").key, "2025");
+        assert_eq!(prev("2026-YP").key, "2025-YP");
+        // Consecutive periods meet without a gap.
+        for key in ["2026-03", "2026-Q2", "2026-H2", "2026"] {
+            assert_eq!(
+                prev(key).end.succ_opt().unwrap(),
+                c.period(key).unwrap().start
+            );
+        }
+        let keys: Vec<_> = c
+            .recent(d("2026-01-20"), PeriodKind::Month, 3)
+            .into_iter()
+            .map(|p| p.key)
+            .collect();
+        assert_eq!(keys, ["2026-02", "2026-01", "2025-12"]);
+        let jan = c.period("2026-01").unwrap();
+        assert_eq!(jan.label(Lang::Vi), "Tháng 1/2026");
+        assert_eq!(jan.label(Lang::En), "January 2026");
+        assert_eq!(c.period("2026-Q1").unwrap().label(Lang::Vi), "Quý I/2026");
+        assert_eq!(
+            c.period("2026-H1").unwrap().label(Lang::En),
+            "First half of 2026"
+        );
+        assert_eq!(
+            c.period("2026-H2").unwrap().label(Lang::Vi),
+            "6 tháng cuối năm 2026"
+        );
+        assert_eq!(c.period("2026").unwrap().label(Lang::En), "Year 2026");
     }
 }
