@@ -23,6 +23,7 @@ use crate::state::AppState;
 use crate::web::access::{self, lock_for};
 use crate::web::records::records_of;
 use crate::web::session::{self, CSRF_HEADER, LoginError, Viewer, check_csrf, check_origin};
+use crate::web::teams;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -52,10 +53,18 @@ pub(crate) fn router() -> Router<AppState> {
     ),
     paths(
         create_session, current_session, delete_session, periods, unit, aggregates,
-        completeness, ranking, create_lock, records, super::submitted::api
+        completeness, ranking, create_lock, records, super::submitted::api,
+        teams::api_list_teams, teams::api_create_team, teams::api_team, teams::api_update_team,
+        teams::api_dissolve_team, teams::api_list_mediators, teams::api_create_mediator,
+        teams::api_mediator, teams::api_update_mediator, teams::api_move_mediator,
+        teams::api_end_mediator, teams::api_team_figures
     ),
     components(schemas(ErrorBody, ErrorInfo, ErrorCode, SessionInfo, LoginRequest, PeriodList, UnitInfo,
-        UnitLink, LockRequest, RecordItem)),
+        UnitLink, LockRequest, RecordItem, teams::TeamInput, teams::TeamItem, teams::MemberItem,
+        teams::EndInput, teams::MediatorInput, teams::MediatorUpdate, teams::MoveInput,
+        teams::MediatorItem, teams::MembershipItem, teams::TeamFiguresReport, teams::TeamFiguresRow,
+        crate::registry::TeamFigures, crate::registry::Sex, crate::registry::LegalQualification,
+        crate::registry::TeamRole)),
     tags((name = "danvan", description = "danvan officers' API"))
 )]
 pub struct ApiDoc;

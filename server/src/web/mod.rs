@@ -23,13 +23,16 @@ pub mod access;
 pub mod api;
 pub mod charts;
 pub mod exports;
+pub mod forms;
 pub mod i18n;
 pub mod indicators;
 mod login;
 mod overview;
 mod records;
 mod render;
+mod submitted;
 pub mod session;
+pub mod teams;
 
 pub use session::Viewer;
 
@@ -44,8 +47,10 @@ pub fn router() -> Router<AppState> {
         .merge(login::router())
         .merge(overview::router())
         .merge(records::router())
+        .merge(submitted::router())
         .merge(exports::router())
         .merge(api::router())
+        .merge(teams::router())
         .layer(middleware::from_fn(web_headers))
 }
 
