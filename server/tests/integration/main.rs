@@ -7,9 +7,11 @@
 mod aggregate;
 mod api;
 mod cli;
+mod corrections;
 mod dash;
 mod deidentify;
 mod exports;
+mod figures;
 mod http;
 mod merge_path;
 mod registry;
