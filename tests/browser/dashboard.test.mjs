@@ -4,7 +4,8 @@
 // a city officer), then as the city officer: log in, pick the period, go down from the city to a
 // commune, check a figure on the page against /api/v1/aggregates fetched in the same session,
 // switch to English, download the CSV and XLSX exports and check them, check the record list is
-// forbidden; then as the commune officer: open the record list and a record, lock the period.
+// forbidden; then as the commune officer: open the record list and a record, lock the period,
+// and open a locked period's "submitted vs now" comparison and its changed record.
 // Screenshots go to target/browser-artifacts/ and are kept.
 //
 // Usage: node dashboard.test.mjs <path to danvan-demo> [artifacts dir]
@@ -26,6 +27,7 @@ const CITY = 'bao.haiphong';
 const COMMUNE_OFFICER = 'thu.hoabinh';
 const COMMUNE = '11533';
 const PERIOD = '2025-09';
+const LOCKED_PERIOD = '2025-Q3';
 const started = Date.now();
 
 mkdirSync(artifacts, { recursive: true });
@@ -164,9 +166,9 @@ async function main() {
     check(lines.length >= 3, `CSV has rows (${lines.length} lines)`);
     const [xlsx] = await Promise.all([
       page.waitForEvent('download'),
-      page.click('#exports a[href*="mediation-moj.xlsx"]'),
+      page.click('#exports a[href*="moj-hgcs-cases.xlsx"]'),
     ]);
-    const xlsxPath = path.join(artifacts, 'mediation-moj.xlsx');
+    const xlsxPath = path.join(artifacts, 'moj-hgcs-cases.xlsx');
     await xlsx.saveAs(xlsxPath);
     const bytes = readFileSync(xlsxPath);
     check(bytes.length > 2000 && bytes[0] === 0x50 && bytes[1] === 0x4b, `XLSX downloaded (${bytes.length} bytes, zip)`);
@@ -199,6 +201,34 @@ async function main() {
     await Promise.all([cp.waitForNavigation(), cp.click('#lock-form button[type=submit]')]);
     check((await cp.getAttribute('#lock-state', 'data-locked')) === 'true', 'period locked with the form');
     await shot(cp, 'locked');
+    // What was submitted: the demo locked 2025-Q3, then a case received on 26 September
+    // arrived. The overview links the comparison; it shows the locked and current figures and
+    // the changed record, which the commune officer may open.
+    await cp.goto(`${base}/dashboard?unit=${COMMUNE}&period=${LOCKED_PERIOD}`);
+    await Promise.all([cp.waitForNavigation(), cp.click('#submitted-link')]);
+    check(new URL(cp.url()).pathname === '/dashboard/submitted', 'overview links "submitted vs now"');
+    check((await cp.getAttribute('#submitted-title', 'data-period')) === LOCKED_PERIOD, 'comparison of 2025-Q3');
+    const cell = (col) => cp.textContent(`[data-indicator="mediation.received"][data-column="${col}"]`);
+    const locked = parseCount(await cell('locked'));
+    const now = parseCount(await cell('now'));
+    check(locked > 0 && now === locked + 1, `mediation.received: locked ${locked}, now ${now}`);
+    check((await cell('difference')).trim() === '+1', 'difference +1');
+    const changed = cp.locator('#changed-records tbody tr');
+    check((await changed.count()) === 1, 'one record changed since the lock');
+    const shortId = await changed.first().getAttribute('data-record');
+    check(/^[0-9a-f]{8}$/.test(shortId), `changed record shown by short id ${shortId}`);
+    check((await cp.textContent('[data-key="mediation.received"] .effects')).includes(shortId),
+      'the changed record explains mediation.received');
+    const api = await cp.evaluate(async ([u, p]) => {
+      const r = await fetch(`/api/v1/reports/${u}/submitted?period=${p}`);
+      return { status: r.status, body: await r.json() };
+    }, [COMMUNE, LOCKED_PERIOD]);
+    const rec = api.body.records && api.body.records[0];
+    check(api.status === 200 && rec && rec.short_id === shortId && rec.at_lock === 'absent',
+      'API agrees: the record arrived after the lock');
+    await shot(cp, 'submitted');
+    await Promise.all([cp.waitForNavigation(), cp.click(`#changed-records tr[data-record="${shortId}"] a`)]);
+    check((await cp.locator('#record').count()) === 1, 'the changed record opens for the commune officer');
     await communeCtx.close();
     log(`PASS in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${artifacts}`);
   } finally {

@@ -53,24 +53,27 @@ macro_rules! defs {
     (@get $e:expr, Score) => { $e };
 }
 
-/// Mediation indicators, in the order of the Ministry of Justice form.
+/// Mediation indicators, in the order of the Ministry of Justice cases form
+/// (`docs/forms/moj-grassroots-mediation.md`): total = carried over + received = results + in
+/// progress; out of scope is outside the total.
 pub const MEDIATION: &[Def] = defs! {
+    mediation.total: Count, "Tổng số vụ, việc hòa giải", "Total cases";
     mediation.carried_over: Count, "Kỳ trước chuyển sang", "Carried over";
     mediation.received: Count, "Mới tiếp nhận", "Newly received";
-    mediation.mediated: Count, "Đã hòa giải", "Mediated";
+    mediation.mediated: Count, "Đã hòa giải (thành và không thành)", "Mediated (successful or not)";
     mediation.successful: Count, "Hòa giải thành", "Successful";
     mediation.unsuccessful: Count, "Hòa giải không thành", "Unsuccessful";
-    mediation.in_progress: Count, "Đang giải quyết", "In progress";
     mediation.stopped: Count, "Dừng hòa giải", "Stopped";
     mediation.referred: Count, "Chuyển cơ quan có thẩm quyền", "Referred";
-    mediation.out_of_scope: Count, "Không thuộc phạm vi hòa giải", "Out of scope";
+    mediation.in_progress: Count, "Đang hòa giải", "In progress";
+    mediation.out_of_scope: Count, "Không thuộc phạm vi hòa giải (không tính vào tổng số)", "Out of scope (not in the total)";
     mediation.success_rate: Rate, "Tỷ lệ hòa giải thành", "Success rate";
     mediation.median_days_to_close: Days, "Số ngày giải quyết (trung vị)", "Median days to close";
-    mediation.started_late: Count, "Bắt đầu hòa giải quá hạn", "Started late";
-    mediation.violence_risk: Count, "Có nguy cơ bạo lực", "Risk of violence";
+    mediation.started_late: Count, "Bắt đầu hòa giải quá hạn (vụ, việc mới tiếp nhận)", "Started late (newly received)";
+    mediation.violence_risk: Count, "Có nguy cơ bạo lực (vụ, việc mới tiếp nhận)", "Risk of violence (newly received)";
     mediation.agreements_not_carried_out: Count, "Thỏa thuận không được thực hiện", "Agreements not carried out";
-    mediation.fees_claimed: Count, "Đề nghị thù lao", "Fee claims";
-    mediation.fees_paid: Count, "Đã chi thù lao", "Fees paid";
+    mediation.fees_claimed: Count, "Vụ, việc đề nghị thù lao (mới tiếp nhận)", "Fee claims (newly received)";
+    mediation.fees_paid: Count, "Vụ, việc đã chi thù lao (mới tiếp nhận)", "Fees paid (newly received)";
     mediation.fee_amount_vnd: Money, "Số tiền thù lao đề nghị (đồng)", "Fees claimed (VND)";
 };
 
@@ -84,8 +87,8 @@ pub const INSPECTION: &[Def] = defs! {
     inspection.answered_on_time: Count, "Trả lời đúng hạn", "Answered on time";
     inspection.overdue: Count, "Kiến nghị quá hạn chưa trả lời", "Overdue";
     inspection.answered_on_time_rate: Rate, "Tỷ lệ trả lời đúng hạn", "Answered on time rate";
-    inspection.money_recovered_vnd: Money, "Tiền kiến nghị thu hồi (đồng)", "Money recovered (VND)";
-    inspection.land_recovered_m2: Area, "Đất kiến nghị thu hồi (m²)", "Land recovered (m²)";
+    inspection.money_recovered_vnd: Money, "Tiền đã thu hồi (đồng)", "Money recovered (VND)";
+    inspection.land_recovered_m2: Area, "Đất đã thu hồi (m²)", "Land recovered (m²)";
     inspection.persons_disciplined: Count, "Số người bị xử lý", "Persons disciplined";
 };
 
