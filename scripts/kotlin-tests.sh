@@ -77,7 +77,8 @@ step "Kotlin tests (JUnit 4) against a live server"
 # Each test enrolls its own phones: more codes per role than the server's default.
 start_server tests --codes 24
 start=$(date +%s%N)
-"${jvm[@]}" org.junit.runner.JUnitCore danvan.tests.DanvanBindingsTest danvan.tests.TwoPeopleOneCaseTest
+"${jvm[@]}" org.junit.runner.JUnitCore danvan.tests.DanvanBindingsTest danvan.tests.TwoPeopleOneCaseTest \
+  danvan.tests.CorrectionTest
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "Kotlin tests: $ms ms"
 

@@ -103,18 +103,28 @@ impl DanvanStore {
             status: status_label(kind, status),
             created_by: record.envelope.created_by.clone(),
             created_at_ms: record.envelope.created_at.0,
-            history: record
-                .history
-                .iter()
-                .map(|h| StatusChange {
-                    from: h.from.clone(),
-                    to: status_label(kind, &h.to),
-                    on: h.on.to_string(),
-                    at_ms: h.at.0,
-                    by: h.by.clone(),
-                    note: h.note.clone(),
-                })
-                .collect(),
+            history: {
+                let tl = record.timeline();
+                let closing = tl
+                    .correctable(|code| record.is_closed_status(code))
+                    .map(|c| c.id.clone());
+                record
+                    .history
+                    .iter()
+                    .map(|h| StatusChange {
+                        id: h.id.clone(),
+                        from: h.from.clone(),
+                        to: status_label(kind, &h.to),
+                        on: h.on.to_string(),
+                        at_ms: h.at.0,
+                        by: h.by.clone(),
+                        note: h.note.clone(),
+                        corrects: h.corrects.clone(),
+                        corrected: tl.is_corrected(&h.id),
+                        correctable: closing.as_deref() == Some(h.id.as_str()),
+                    })
+                    .collect()
+            },
             mediation: match &record.body {
                 RecordBody::Mediation(m) => Some(MediationCase::from(m)),
                 _ => None,
@@ -312,6 +322,18 @@ impl DanvanStore {
         let on = date("on", &on)?;
         self.with(|s| {
             let r = s.transition(&id, to.trim(), on, note);
+            Self::saved(s, r)
+        })
+    }
+
+    /// Correct the wrong closing `entry_id` (a `StatusChange.id` whose `correctable` is true) of
+    /// record `id`, with its `reason` (required). The record is open again, in the status before
+    /// that closing, from its date; the closing stays in the history, marked `corrected`. Only
+    /// a team leader (mediation) or a commune officer (every kind) may: the server refuses
+    /// others' corrections (`invalid`, `correction_not_allowed`).
+    pub fn correct(&self, id: String, entry_id: String, reason: String) -> Result<RecordView> {
+        self.with(|s| {
+            let r = s.correct(&id, entry_id.trim(), &reason);
             Self::saved(s, r)
         })
     }

@@ -341,6 +341,8 @@ pub(crate) fn opt_date(field: &str, s: Option<&str>) -> Result<Option<Date>> {
 /// One change in a record's status history.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct StatusChange {
+    /// Entry id (what `correct` names).
+    pub id: String,
     /// Previous status code (none for the first entry).
     pub from: Option<String>,
     /// New status, with labels.
@@ -351,8 +353,14 @@ pub struct StatusChange {
     pub at_ms: i64,
     /// Device that made it.
     pub by: String,
-    /// Note.
+    /// Note (for a correction: its reason).
     pub note: Option<String>,
+    /// For a correction: the id of the closing it corrects.
+    pub corrects: Option<String>,
+    /// This closing was corrected: it never counts (show it struck through).
+    pub corrected: bool,
+    /// This is the latest closing in force: `correct` may name it.
+    pub correctable: bool,
 }
 
 /// An overdue item (a deadline passed) of one record.
