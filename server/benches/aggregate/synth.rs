@@ -6,7 +6,7 @@
 //! still are (phones not yet updated).
 
 use chrono::{Datelike, Days, NaiveDate};
-use danvan_core::facts::{Fact, FactStatus};
+use danvan_core::facts::{Fact, FactStatus, Flow};
 use danvan_core::model::common::Date;
 use danvan_core::model::democracy::Rating;
 use danvan_core::model::inspection::{ActivityType, Topic};
@@ -88,6 +88,7 @@ impl Gen {
             id: String::new(),
             kind,
             unit: String::new(),
+            unit_on: day(main),
             status: String::new(),
             category: None,
             subtype: None,
@@ -95,6 +96,7 @@ impl Gen {
             closed_on: None,
             history: Vec::new(),
             measures: Vec::new(),
+            flows: Vec::new(),
         }
     }
 
@@ -200,17 +202,24 @@ impl Gen {
             let done = self.later(main, 10, 60);
             self.push(&mut f, "closed", done);
         }
-        f.measures.push(("findings".into(), f64::from(findings)));
-        f.measures
-            .push(("violations".into(), f64::from(findings / 2)));
-        f.measures.push(("recommendations".into(), f64::from(recs)));
-        let money = if self.rng.random_bool(0.1) {
-            self.rng.random_range(1..50) * 1_000_000
-        } else {
-            0
-        };
-        f.measures
-            .push(("money_recovered_vnd".into(), money as f64));
+        // Flows on their own days: findings a few days into the activity, recommendations on
+        // the day they were sent, money when recovered.
+        let found = day(self.later(main, 1, 9));
+        for k in 0..findings {
+            f.flows.push(Flow::new("finding", found, 1.0));
+            if k < findings / 2 {
+                f.flows.push(Flow::new("violation", found, 1.0));
+            }
+        }
+        for _ in 0..recs {
+            f.flows.push(Flow::new("recommendation_sent", day(sent), 1.0));
+        }
+        if self.rng.random_bool(0.1) {
+            let money = self.rng.random_range(1..50) * 1_000_000;
+            let on = day(self.later(sent, 5, 60));
+            f.flows
+                .push(Flow::new("money_recovered_vnd", on, f64::from(money)));
+        }
         f
     }
 

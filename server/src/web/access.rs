@@ -136,9 +136,12 @@ pub fn find_unit<'t>(
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound).with_detail(format!("unit {code}")))
 }
 
-/// Whether `unit` lies in the viewer's subtree on `as_of`.
+/// Whether `unit` lies in the viewer's subtree on `as_of`. The viewer's unit is the one in
+/// force today: on a day it was not yet in force its code may name another unit (old 11533
+/// An Lư is not new 11533 Hòa Bình), and nothing lies in the viewer's subtree that day.
 pub fn within_scope(tree: &UnitTree, viewer: &Viewer, unit: &str, as_of: NaiveDate) -> bool {
-    tree.is_within(unit, &viewer.unit, as_of)
+    let own = tree.unit(&viewer.unit, today());
+    own.is_none_or(|u| u.valid_on(as_of)) && tree.is_within(unit, &viewer.unit, as_of)
 }
 
 /// Whether `viewer` may see the records (with personal fields) of `unit`: a commune officer,

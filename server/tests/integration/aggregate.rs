@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use danvan_core::RecordKind;
-use danvan_core::facts::{Fact, FactStatus};
+use danvan_core::facts::{Fact, FactStatus, Flow};
 use danvan_core::model::common::Date;
 use danvan_server::Storage;
 use danvan_server::aggregate::{
@@ -31,6 +31,9 @@ fn fact(id: u128, kind: RecordKind, unit: &str, main: &str, history: &[(&str, &s
         id: uuid::Uuid::from_u128(id).to_string(),
         kind,
         unit: unit.into(),
+        // Entered at the time (or as a historical entry of that day): the unit is read on the
+        // record's main date.
+        unit_on: day(main),
         status: history.last().map(|h| h.0.to_string()).unwrap_or_default(),
         category: Some(match kind {
             RecordKind::Mediation => "civil".into(),
@@ -48,6 +51,7 @@ fn fact(id: u128, kind: RecordKind, unit: &str, main: &str, history: &[(&str, &s
             })
             .collect(),
         measures: Vec::new(),
+        flows: Vec::new(),
     }
 }
 
@@ -96,10 +100,17 @@ fn dataset() -> Vec<Fact> {
             ("awaiting_answer", "2025-09-01"),
         ],
     );
+    // Flows, each on its own day: 3 findings on 20 Aug, 2 recommendations sent on 1 Sep,
+    // 12,000,000 VND recovered on 10 Sep (all in 2025 Q3).
+    f6.flows = vec![
+        Flow::new("finding", day("2025-08-20"), 1.0),
+        Flow::new("finding", day("2025-08-20"), 1.0),
+        Flow::new("finding", day("2025-08-20"), 1.0),
+        Flow::new("recommendation_sent", day("2025-09-01"), 1.0),
+        Flow::new("recommendation_sent", day("2025-09-01"), 1.0),
+        Flow::new("money_recovered_vnd", day("2025-09-10"), 12_000_000.0),
+    ];
     f6.measures = vec![
-        ("findings".into(), 3.0),
-        ("recommendations".into(), 2.0),
-        ("money_recovered_vnd".into(), 12_000_000.0),
         ("recommendation_due_day".into(), dn("2025-09-15")),
         ("recommendation_answered_day".into(), dn("2025-09-10")),
         ("recommendation_due_day".into(), dn("2025-10-01")),
