@@ -166,7 +166,7 @@ impl Form {
     fn any_cell(&self, text: &str) -> bool {
         self.range
             .used_cells()
-            .any(|(_, _, d)| d.to_string() == text)
+            .any(|(_, _, d)| *d == text)
     }
 
     fn any_cell_containing(&self, text: &str) -> Option<String> {

@@ -504,15 +504,17 @@ mod tests {
         );
         // Commune B: marriage_family 2 + 1 = 3 → 1 successful, 2 open. Total 3.
         let b = med(vec![cat("marriage_family", 2, 1, [1, 0, 0, 0, 2])], 0);
-        let mut totals = Indicators::default();
-        totals.mediation = med(
-            vec![
-                cat("civil", 0, 2, [0, 0, 1, 1, 0]),
-                cat("conflict", 1, 3, [2, 1, 0, 0, 1]),
-                cat("marriage_family", 2, 1, [1, 0, 0, 0, 2]),
-            ],
-            1,
-        );
+        let totals = Indicators {
+            mediation: med(
+                vec![
+                    cat("civil", 0, 2, [0, 0, 1, 1, 0]),
+                    cat("conflict", 1, 3, [2, 1, 0, 0, 1]),
+                    cat("marriage_family", 2, 1, [1, 0, 0, 0, 2]),
+                ],
+                1,
+            ),
+            ..Default::default()
+        };
         let row = |u: UnitRef, m: MediationIndicators| Row {
             unit: u,
             indicators: Indicators {
