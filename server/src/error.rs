@@ -121,6 +121,7 @@ error_codes! {
     BadPeriod = ("bad_period", BAD_REQUEST, "Kỳ báo cáo không hợp lệ (ví dụ: 2026-07, 2026-Q3, 2026-H1, 2026-YP, 2026).", "Invalid reporting period (e.g. 2026-07, 2026-Q3, 2026-H1, 2026-YP, 2026)."),
     RecordsForbidden = ("records_forbidden", FORBIDDEN, "Chỉ cán bộ cấp xã được xem hồ sơ có thông tin cá nhân.", "Only commune officers may see individual records."),
     LockForbidden = ("lock_forbidden", FORBIDDEN, "Chỉ cán bộ cấp xã được khóa kỳ báo cáo của xã.", "Only a commune officer may lock a commune's period."),
+    NotLocked = ("not_locked", NOT_FOUND, "Đơn vị chưa khóa (chưa gửi) kỳ báo cáo này.", "This unit has not locked (submitted) this period."),
     /// A text field of the registry is empty, too long or holds control characters.
     InvalidText = ("invalid_text", BAD_REQUEST, "Nội dung nhập không hợp lệ (để trống, quá dài hoặc có ký tự điều khiển).", "A text field is empty, too long or contains control characters."),
     BadDates = ("bad_dates", BAD_REQUEST, "Ngày không hợp lệ (ngày kết thúc trước ngày bắt đầu, hoặc ngoài thời gian hoạt động của tổ).", "Invalid dates (an end before its start, or outside the team's lifetime)."),

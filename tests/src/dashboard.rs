@@ -8,7 +8,9 @@ use danvan_core::{Coded, Lang, RecordBody, RulesConfig};
 use danvan_server::Role;
 use danvan_server::aggregate::{Aggregator, PeriodsConfig, Report};
 
-use crate::{COMMUNE_HOA_BINH, Device, TestServer, day, mediation_case};
+use crate::{
+    COMMUNE_HOA_BINH, Device, TestServer, VILLAGE_HOA_BINH_2, day, mediation_case,
+};
 
 /// The period the demo's records fall in.
 pub const DEMO_PERIOD: &str = "2025-09";
@@ -163,6 +165,28 @@ pub fn more_field_work(mai: &mut Device, thu: &mut Device) -> Result<()> {
     check.commune = COMMUNE_HOA_BINH.into();
     thu.create(RecordBody::Democracy(check), day(9, 12))?;
     thu.sync()?;
+    Ok(())
+}
+
+/// The period Hòa Bình has locked in the demo, with a change after the lock.
+pub const LOCKED_PERIOD: &str = "2025-Q3";
+
+/// "What was submitted": Hòa Bình locks the third quarter of 2025 (its September cases), then a
+/// mediator of its second village records a case received on 26 September and syncs it — a late
+/// amendment, shown against the locked figures on `/dashboard/submitted`.
+pub fn lock_then_late_case(server: &TestServer) -> Result<()> {
+    let agg = aggregator(server);
+    let period = agg.periods().period(LOCKED_PERIOD).context("locked period")?;
+    server.block_on(agg.lock_period(COMMUNE_HOA_BINH, &period, "thu.hoabinh"))?;
+    let mut late = server.enroll("Vũ Thị Hạnh", Role::Mediator, VILLAGE_HOA_BINH_2)?;
+    let mut body = mediation_case(VILLAGE_HOA_BINH_2, COMMUNE_HOA_BINH);
+    if let RecordBody::Mediation(m) = &mut body {
+        m.summary = "Tranh chấp lối đi chung (ghi nhận sau khi khóa kỳ)".into();
+        m.received_on = day(9, 26);
+        m.assigned_on = Some(day(9, 26));
+    }
+    late.create(body, day(9, 26))?;
+    late.sync()?;
     Ok(())
 }
 

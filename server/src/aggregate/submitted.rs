@@ -308,7 +308,7 @@ pub(super) fn compare(inp: Inputs<'_>) -> Submitted {
     for a in amended {
         let short = short_id(&a.id);
         let (state, then) = match a.at_lock {
-            AtLock::Fact(f) => (AtLockState::Known, Some(vec![f])),
+            AtLock::Fact(f) => (AtLockState::Known, Some(vec![*f])),
             AtLock::Absent => (AtLockState::Absent, Some(Vec::new())),
             AtLock::Unknown => (AtLockState::Unknown, None),
         };
@@ -401,30 +401,26 @@ mod tests {
 
     #[test]
     fn flattens_nested_indicators_and_lists_by_code() {
-        let mut ind = Indicators::default();
-        ind.mediation.received = 3;
-        ind.mediation
-            .by_category
-            .push(super::super::types::CategoryRow {
-                code: "civil".into(),
-                received: 2,
-                successful: 1,
-                unsuccessful: 0,
-                in_progress: 1,
-            });
-        ind.mediation
-            .by_subtype
-            .push(super::super::types::CodeCount {
-                code: "land".into(),
-                count: 2,
-            });
-        let flat = flatten(&serde_json::to_value(&ind).unwrap());
+        let v = serde_json::json!({
+            "mediation": {
+                "received": 3,
+                "success_rate": null,
+                "by_category": [{"code": "civil", "received": 2, "in_progress": 1}],
+                "by_subtype": [{"code": "land", "count": 2}],
+            },
+            "inspection": {"money_recovered_vnd": 0.0},
+        });
+        let flat = flatten(&v);
         assert_eq!(flat["mediation.received"], Some(3.0));
         assert_eq!(flat["mediation.success_rate"], None);
         assert_eq!(flat["mediation.by_category.civil.received"], Some(2.0));
         assert_eq!(flat["mediation.by_category.civil.in_progress"], Some(1.0));
         assert_eq!(flat["mediation.by_subtype.land"], Some(2.0));
         assert_eq!(flat["inspection.money_recovered_vnd"], Some(0.0));
+        // Every indicator of the engine is read, as a number or null.
+        let all = flatten(&serde_json::to_value(Indicators::default()).unwrap());
+        assert!(all.contains_key("mediation.received"));
+        assert!(all.contains_key("democracy.checks"));
         let scalar = non_additive();
         assert!(scalar.contains("mediation.success_rate"));
         assert!(scalar.contains("democracy.average_score"));

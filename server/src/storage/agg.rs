@@ -177,7 +177,7 @@ impl From<KeptFact> for FactRow {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AtLock {
     /// Its fact row then.
-    Fact(FactRow),
+    Fact(Box<FactRow>),
     /// It did not exist yet (it arrived after the lock).
     Absent,
     /// Not kept: its first late amendment was written before migration 0007.
@@ -384,7 +384,7 @@ where
                     first_changed_at: at,
                     last_changed_at: at,
                     at_lock: match kept {
-                        Some(Some(f)) => AtLock::Fact(f.into()),
+                        Some(Some(f)) => AtLock::Fact(Box::new(f.into())),
                         Some(None) => AtLock::Absent,
                         None => AtLock::Unknown,
                     },

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use danvan_core::RecordKind;
-use danvan_core::facts::{Fact, FactStatus};
+use danvan_core::facts::{Fact, FactStatus, Flow};
 use danvan_core::model::common::Date;
 use danvan_core::model::mediation::MediationCategory;
 use danvan_server::Storage;
@@ -71,8 +71,9 @@ fn case_a() -> Fact {
     )
 }
 
-/// Inspection activity I: started 15 July, 2 findings.
-fn activity_i(findings: f64) -> Fact {
+/// Inspection activity I: started 15 July; 2 findings made on 20 July and, when `later`, 3 more
+/// on 5 September (findings are flows: they count in the period they are made in).
+fn activity_i(later: bool) -> Fact {
     let mut f = fact(
         0x1,
         RecordKind::Inspection,
@@ -80,7 +81,10 @@ fn activity_i(findings: f64) -> Fact {
         "2025-07-15",
         &[("in_progress", "2025-07-15")],
     );
-    f.measures = vec![("findings".into(), findings)];
+    f.flows = vec![Flow::new("finding", day("2025-07-20"), 2.0)];
+    if later {
+        f.flows.push(Flow::new("finding", day("2025-09-05"), 3.0));
+    }
     f
 }
 
@@ -88,7 +92,7 @@ fn activity_i(findings: f64) -> Fact {
 /// - A (civil): received 5 Jul, successful 20 Aug (46 days);
 /// - B (civil): received 1 Aug, successful 10 Sep (40 days);
 /// - C (marriage and family): received 1 Sep, still open;
-/// - I: an inspection activity started 15 Jul with 2 findings;
+/// - I: an inspection activity started 15 Jul, 2 findings on 20 Jul;
 /// - F: a case of November (outside Q3); E: a case of An Lư (11533), another commune.
 fn dataset() -> Vec<Fact> {
     let b = med(
@@ -110,7 +114,7 @@ fn dataset() -> Vec<Fact> {
     c.category = Some("marriage_family".into());
     let f = med(0xF, "11560", "2025-11-01", &[("received", "2025-11-01")]);
     let e = med(0xE, "11533", "2025-08-10", &[("received", "2025-08-10")]);
-    vec![case_a(), b, c, activity_i(2.0), f, e]
+    vec![case_a(), b, c, activity_i(false), f, e]
 }
 
 async fn setup(storage: Arc<dyn Storage>) -> Aggregator {
@@ -183,14 +187,14 @@ async fn locked_figures_now_and_the_records_that_explain_them(storage: Arc<dyn S
         "2025-09-20",
         &[("received", "2025-09-20")],
     );
-    // 3. I: 3 more findings recorded (2 → 5).
+    // 3. I: 3 more findings made on 5 Sep (2 → 5).
     // 4. F (November) and E (another commune) change: not late amendments of this lock.
     let mut f = med(0xF, "11560", "2025-11-01", &[("received", "2025-11-01")]);
     f.measures.push(("violence_risk".into(), 1.0));
     let mut e = med(0xE, "11533", "2025-08-10", &[("received", "2025-08-10")]);
     e.measures.push(("violence_risk".into(), 1.0));
     storage
-        .insert_facts(&[d, activity_i(5.0), f, e])
+        .insert_facts(&[d, activity_i(true), f, e])
         .await
         .unwrap();
 
@@ -343,10 +347,30 @@ async fn locked_figures_now_and_the_records_that_explain_them(storage: Arc<dyn S
     for x in s.indicators.iter().filter(|x| x.additive) {
         assert_eq!(x.explained, x.difference, "{}", x.key);
     }
-    // Indicators whose figure changed: received, successful, unsuccessful, in progress, success
-    // rate, median days, violence risk; civil received/successful/unsuccessful/in progress;
-    // findings = 12.
-    assert_eq!(s.changed_indicators(), 12);
+    // An indicator the engine added (total = carried over + received) appears by itself:
+    // 0 + 3 → 0 + 4, by D; the civil line's total 2 → 3 likewise.
+    assert_eq!(
+        figures(&s, "mediation.total"),
+        (Some(3.0), Some(4.0), Some(1.0))
+    );
+    assert_eq!(
+        explained(&s, "mediation.total"),
+        [(d.clone(), Some(0.0), Some(1.0))]
+    );
+    assert_eq!(
+        figures(&s, &format!("{civil}.total")),
+        (Some(2.0), Some(3.0), Some(1.0))
+    );
+    // Indicators whose figure changed: received, total, successful, unsuccessful, in progress,
+    // success rate, median days, violence risk; civil received/total/successful/unsuccessful/
+    // in progress; findings = 14.
+    let changed: Vec<&str> = s
+        .indicators
+        .iter()
+        .filter(|x| x.locked != x.now)
+        .map(|x| x.key.as_str())
+        .collect();
+    assert_eq!(s.changed_indicators(), 14, "{changed:?}");
     let by_a: Vec<&str> = rec_a.indicators.iter().map(String::as_str).collect();
     for k in [
         "mediation.successful",

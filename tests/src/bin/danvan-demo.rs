@@ -369,6 +369,7 @@ fn main() -> Result<()> {
             "More field work: Thủy Nguyên records 2 cases, the Hòa Bình officer a democracy check",
         );
         dashboard::more_field_work(&mut mai, &mut thu)?;
+        dashboard::lock_then_late_case(&server)?;
     }
 
     o.step(
