@@ -45,6 +45,8 @@ pub struct RecordView {
     pub created_by: String,
     /// Creation time (ms since the epoch).
     pub created_at_ms: i64,
+    /// For a historical entry: the day its unit code is read on (`YYYY-MM-DD`), else `None`.
+    pub unit_on: Option<String>,
     /// Status history, oldest first.
     pub history: Vec<StatusChange>,
     /// The typed form, for a mediation case.
@@ -103,6 +105,7 @@ impl DanvanStore {
             status: status_label(kind, status),
             created_by: record.envelope.created_by.clone(),
             created_at_ms: record.envelope.created_at.0,
+            unit_on: record.envelope.unit_on.map(|d| d.to_string()),
             history: {
                 let tl = record.timeline();
                 let closing = tl
@@ -233,6 +236,26 @@ impl DanvanStore {
         let body = RecordBody::Mediation(form.to_new()?);
         self.with(|s| {
             let r = s.create(body, unit.trim(), on);
+            Self::saved(s, r)
+        })
+    }
+
+    /// Record a past mediation case as a **historical entry**: under the old unit it happened in
+    /// (`unit`, read on `unit_on`, `YYYY-MM-DD` — e.g. an old commune or village before the
+    /// 1 July 2025 reform), received `on`. Only a team leader or an officer whose area the old
+    /// unit went into may sync it; the server says so otherwise.
+    pub fn create_mediation_historical(
+        &self,
+        unit: String,
+        unit_on: String,
+        on: String,
+        form: MediationCase,
+    ) -> Result<RecordView> {
+        let unit_on = date("unit_on", &unit_on)?;
+        let on = date("on", &on)?;
+        let body = RecordBody::Mediation(form.to_new()?);
+        self.with(|s| {
+            let r = s.create_historical(body, unit.trim(), unit_on, on);
             Self::saved(s, r)
         })
     }

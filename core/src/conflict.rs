@@ -212,7 +212,13 @@ fn push_conflict(
     let Ok(all) = shown_first(doc, parent, prop) else {
         return;
     };
-    if all.len() > 1 {
+    // Two devices writing the same scalar at once (both filling an optional field an older
+    // document lacked with "none", say) leave nothing to choose: not a conflict.
+    let same_scalar = all.windows(2).all(|w| match (&w[0].0, &w[1].0) {
+        (Value::Scalar(a), Value::Scalar(b)) => a == b,
+        _ => false,
+    });
+    if all.len() > 1 && !same_scalar {
         let values: Vec<ConflictValue> = all.iter().map(|(v, id)| render(doc, v, id)).collect();
         out.push(Conflict {
             path,

@@ -18,7 +18,31 @@ impl Store {
     /// Create a record of `body`'s kind under `unit`, in its initial status effective `on`.
     /// Refused with [`CoreError::Invalid`] (nothing written) if it breaks a rule.
     pub fn create(&mut self, body: RecordBody, unit: &str, on: Date) -> Result<Record> {
-        let record = Record::new(unit, self.device.to_string(), on, body);
+        self.create_in(body, unit, None, on)
+    }
+
+    /// Create a **historical entry**: a past matter recorded under the unit it happened in,
+    /// read on `unit_on` (e.g. an old commune before the 2025 reform). The server accepts it
+    /// from a team leader or an officer whose scope the old unit went into (ADR 0004 §4).
+    pub fn create_historical(
+        &mut self,
+        body: RecordBody,
+        unit: &str,
+        unit_on: Date,
+        on: Date,
+    ) -> Result<Record> {
+        self.create_in(body, unit, Some(unit_on), on)
+    }
+
+    fn create_in(
+        &mut self,
+        body: RecordBody,
+        unit: &str,
+        unit_on: Option<Date>,
+        on: Date,
+    ) -> Result<Record> {
+        let mut record = Record::new(unit, self.device.to_string(), on, body);
+        record.envelope.unit_on = unit_on;
         let id = record.id().to_string();
         let kind = record.envelope.kind;
         let _span = tracing::info_span!("store.create", id, kind = kind.code()).entered();
