@@ -164,9 +164,7 @@ impl Form {
     }
 
     fn any_cell(&self, text: &str) -> bool {
-        self.range
-            .used_cells()
-            .any(|(_, _, d)| *d == text)
+        self.range.used_cells().any(|(_, _, d)| *d == text)
     }
 
     fn any_cell_containing(&self, text: &str) -> Option<String> {
@@ -646,4 +644,100 @@ async fn exports_obey_scope() {
         .get(&format!("/export/mediation.csv?unit=31&period={PERIOD}"))
         .await;
     assert_eq!(r.code(), "out_of_scope");
+}
+
+/// Teams and mediators entered through the registry API reach the form, balanced.
+#[tokio::test]
+async fn teams_form_counts_the_registry_by_hand() {
+    let d = dash().await;
+    let c = Client::login(&d.router, COMMUNE).await;
+    let team = |name: &str, village: &str, on: &str| serde_json::json!({"name": name, "village": village, "established_on": on});
+    let mediator = |team: &str,
+                    role: &str,
+                    sex: &str,
+                    minority: bool,
+                    legal: &str,
+                    trained: bool,
+                    from: &str| {
+        serde_json::json!({
+            "full_name": "Hòa giải viên", "sex": sex,
+            "ethnicity": if minority { "Tày" } else { "Kinh" },
+            "ethnic_minority": minority, "legal_qualification": legal, "trained": trained,
+            "team_id": team, "role": role, "from": from
+        })
+    };
+    let mut ids = Vec::new();
+    for (name, village, on) in [
+        ("Tổ 1", "11533-T01", "2020-01-01"),
+        ("Tổ 2", "11533-T02", "2025-08-01"),
+    ] {
+        let r = c
+            .post_json("/api/v1/teams", team(name, village, on), Some(&c.csrf))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        ids.push(r.json()["id"].as_str().unwrap().to_string());
+    }
+    for m in [
+        // T01: a woman of the Tày people with a legal diploma, trained, leader since 2020;
+        mediator(
+            &ids[0],
+            "leader",
+            "female",
+            true,
+            "legal_intermediate",
+            true,
+            "2020-01-01",
+        ),
+        // a man, Kinh, no legal diploma, not trained, recognised 1 March 2025;
+        mediator(
+            &ids[0],
+            "member",
+            "male",
+            false,
+            "none",
+            false,
+            "2025-03-01",
+        ),
+        // T02: a woman, Kinh, trained, leader, recognised 1 August 2025.
+        mediator(
+            &ids[1],
+            "leader",
+            "female",
+            false,
+            "none",
+            true,
+            "2025-08-01",
+        ),
+    ] {
+        let r = c.post_json("/api/v1/mediators", m, Some(&c.csrf)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    let r = c
+        .get(&format!(
+            "/export/moj-hgcs-teams.xlsx?unit={HOA_BINH}&period=2025-YP"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let f = Form::read(&r.body, TEAMS);
+    let row = |name: &str| -> Vec<f64> {
+        let r = f.row_of(name);
+        (1..=13).map(|n| f.n(r, f.col(n))).collect()
+    };
+    // 2025-YP (1 January – 31 October 2025), by hand:
+    //   T01: 1 team (not new), 2 mediators = 1 man + 1 woman = 1 Kinh + 1 minority
+    //        = 1 legal + 1 other; 1 leader, 1 trained, 1 recognised in the period, 0 left.
+    //   T02: 1 team, new (established 1 August); 1 mediator (woman, Kinh), leader, trained, new.
+    assert_eq!(
+        row("Tổ dân phố số 1 (mẫu)"),
+        [1., 0., 2., 1., 1., 1., 1., 1., 1., 1., 1., 1., 0.]
+    );
+    assert_eq!(
+        row("Tổ dân phố số 2 (mẫu)"),
+        [1., 1., 1., 0., 1., 1., 0., 0., 1., 1., 1., 1., 0.]
+    );
+    // Total = sum of the rows: 2 teams (1 new), 3 mediators = 1 + 2 = 2 + 1 = 1 + 2.
+    assert_eq!(
+        row("Tổng cộng"),
+        [2., 1., 3., 1., 2., 2., 1., 1., 2., 2., 2., 2., 0.]
+    );
 }
