@@ -108,6 +108,22 @@ struct Historical<'a> {
 }
 
 impl Historical<'_> {
+    /// Codes of expired units the successor mapping places, as of today, inside the scope
+    /// (old communes and villages merged into it), so devices pull their historical entries.
+    /// A reused code names both; a split old unit is left out (its records may be another
+    /// commune's).
+    fn old_codes(&self) -> Vec<String> {
+        use crate::aggregate::resolve::{Place, resolve};
+        self.tree
+            .all()
+            .filter(|v| v.valid_to.is_some_and(|t| t < self.today))
+            .filter(|v| {
+                matches!(resolve(self.tree, v, self.today), Place::Unit(c) if self.scope.units.contains(&c))
+            })
+            .map(|v| v.code.clone())
+            .collect()
+    }
+
     fn allows(&self, kind: RecordKind, record: &Record) -> bool {
         use crate::aggregate::resolve::{Place, resolve};
         let Some(on) = record.envelope.unit_on else {
@@ -210,7 +226,13 @@ async fn sync(
     let readable: Vec<String> = if scope.deidentified {
         Vec::new()
     } else {
-        scope.units.iter().cloned().collect()
+        let mut codes: Vec<String> = scope.units.iter().cloned().collect();
+        // Historical entries under old units that went wholly into the scope travel to the
+        // scope's devices too.
+        codes.extend(historical.old_codes());
+        codes.sort();
+        codes.dedup();
+        codes
     };
     let mut docs: Vec<PullDoc> = Vec::new();
     for id in req.want_full.iter().take(1000) {
