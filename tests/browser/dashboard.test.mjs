@@ -219,12 +219,12 @@ async function main() {
     check(/^[0-9a-f]{8}$/.test(shortId), `changed record shown by short id ${shortId}`);
     check((await cp.textContent('[data-key="mediation.received"] .effects')).includes(shortId),
       'the changed record explains mediation.received');
-    const api = await cp.evaluate(async ([u, p]) => {
+    const sub = await cp.evaluate(async ([u, p]) => {
       const r = await fetch(`/api/v1/reports/${u}/submitted?period=${p}`);
       return { status: r.status, body: await r.json() };
     }, [COMMUNE, LOCKED_PERIOD]);
-    const rec = api.body.records && api.body.records[0];
-    check(api.status === 200 && rec && rec.short_id === shortId && rec.at_lock === 'absent',
+    const rec = sub.body.records && sub.body.records[0];
+    check(sub.status === 200 && rec && rec.short_id === shortId && rec.at_lock === 'absent',
       'API agrees: the record arrived after the lock');
     await shot(cp, 'submitted');
     await Promise.all([cp.waitForNavigation(), cp.click(`#changed-records tr[data-record="${shortId}"] a`)]);

@@ -190,13 +190,27 @@ fn label_of(key: &str, lang: Lang) -> String {
         return d.label.get(lang).to_string();
     }
     let parts: Vec<&str> = key.split('.').collect();
+    let list_label = |list: &str| -> String {
+        let (vi, en) = match list {
+            "by_category" => ("theo phạm vi", "by category"),
+            "by_subtype" => ("theo loại việc", "by subtype"),
+            "by_topic" => ("theo lĩnh vực", "by topic"),
+            "ratings" => ("xếp loại", "rating"),
+            other => (other, other),
+        };
+        if lang == Lang::En { en } else { vi }.to_string()
+    };
     match parts.as_slice() {
         [kind, list, code, field] => {
             let field = def(&format!("{kind}.{field}"))
                 .map_or_else(|| (*field).to_string(), |d| d.label.get(lang).to_string());
-            format!("{} · {field} ({list})", code_label(code, lang))
+            format!(
+                "{} · {field} ({})",
+                code_label(code, lang),
+                list_label(list)
+            )
         }
-        [_, list, code] => format!("{} ({list})", code_label(code, lang)),
+        [_, list, code] => format!("{} ({})", code_label(code, lang), list_label(list)),
         _ => key.to_string(),
     }
 }
