@@ -263,19 +263,6 @@ impl PeriodsConfig {
         .in_year(next.year())
     }
 
-    /// `md` placed inside `[start, end]` when it can be (a window may begin in the previous
-    /// year), else in `end`'s year; the caller clamps.
-    fn within(md: MonthDay, start: NaiveDate, end: NaiveDate) -> NaiveDate {
-        let d = md.in_year(end.year());
-        if d > end {
-            let earlier = md.in_year(end.year() - 1);
-            if earlier >= start {
-                return earlier;
-            }
-        }
-        d
-    }
-
     /// The period named by `key`.
     pub fn period(&self, key: &str) -> Result<Period, PeriodError> {
         self.parse(key).ok_or_else(|| PeriodError {
@@ -332,21 +319,21 @@ impl PeriodsConfig {
         let (cutoff, deadline) = match kind {
             PeriodKind::Month => (end, Self::first_day_after(end, self.month_deadline_day)),
             PeriodKind::Quarter => (end, Self::first_day_after(end, self.quarter_deadline_day)),
-            PeriodKind::HalfYear if n == 1 => (
-                Self::within(self.h1_cutoff, start, end),
-                self.h1_deadline.in_year(year),
-            ),
+            PeriodKind::HalfYear if n == 1 => {
+                (self.h1_cutoff.in_year(year), self.h1_deadline.in_year(year))
+            }
             PeriodKind::HalfYear => (
-                Self::within(self.h2_cutoff, start, end),
+                self.h2_cutoff.in_year(year),
                 self.h2_deadline.in_year(year + 1),
             ),
             PeriodKind::YearPreliminary => (
-                Self::within(self.year_preliminary_cutoff, start, end),
+                self.year_preliminary_cutoff.in_year(year),
                 self.year_preliminary_deadline.in_year(year),
             ),
             PeriodKind::Year => (end, self.year_deadline.in_year(year + 1)),
         };
-        // A misconfigured cut-off never leaves the period.
+        // A cut-off is read in the year the key names (where the period ends); a misconfigured
+        // one, or one past a window's end (31 December with a 15th window), never leaves it.
         let cutoff = cutoff.clamp(start, end);
         Some(Period {
             key,
@@ -575,12 +562,12 @@ mod tests {
         assert_eq!(c.period("2026-H2").unwrap().cutoff, d("2026-11-30"));
         // 20 December is after the year's window (it ends on the 14th): clamped.
         assert_eq!(c.period("2026-YP").unwrap().cutoff, d("2026-12-14"));
-        // A cut-off in the December the window starts in stays there.
+        // A cut-off is read in the key's year: 31 December is past H1's window, clamped to its end.
         let dec = PeriodsConfig::from_toml(
             "window_start_day = 15\nh1_cutoff = { month = 12, day = 31 }\n",
         )
         .unwrap();
-        assert_eq!(dec.period("2026-H1").unwrap().cutoff, d("2025-12-31"));
+        assert_eq!(dec.period("2026-H1").unwrap().cutoff, d("2026-06-14"));
         for bad in [
             "window_start_day = 0",
             "window_start_day = 29",
