@@ -28,6 +28,8 @@ const COMMUNE_OFFICER = 'thu.hoabinh';
 const COMMUNE = '11533';
 const PERIOD = '2025-09';
 const LOCKED_PERIOD = '2025-Q3';
+const PREDECESSOR_PERIOD = '2025-H1';
+const OLD_HOA_BINH = '11527';
 const started = Date.now();
 
 mkdirSync(artifacts, { recursive: true });
@@ -229,6 +231,20 @@ async function main() {
     await shot(cp, 'submitted');
     await Promise.all([cp.waitForNavigation(), cp.click(`#changed-records tr[data-record="${shortId}"] a`)]);
     check((await cp.locator('#record').count()) === 1, 'the changed record opens for the commune officer');
+    // A period before the new Phường Hòa Bình existed: its officer sees its predecessors —
+    // old Phường Hoà Bình (11527, merged whole) with the case its team leader entered as
+    // historical — and cannot lock their figures.
+    await cp.goto(`${base}/dashboard?unit=${COMMUNE}&period=${PREDECESSOR_PERIOD}`);
+    check((await cp.locator('#predecessors-note').count()) === 1, 'predecessor report says so');
+    const oldRow = `#children-table tr[data-unit="${OLD_HOA_BINH}"]`;
+    check((await cp.locator(oldRow).count()) === 1, 'old Phường Hoà Bình is a row');
+    const oldReceived = parseCount(await cp.textContent(`${oldRow} [data-indicator="mediation.received"]`));
+    check(oldReceived === 1, `its historical case counts (received ${oldReceived})`);
+    check((await cp.locator('#lock-form').count()) === 0, 'a predecessor report cannot be locked');
+    await shot(cp, 'predecessors');
+    await cp.goto(`${base}/dashboard?unit=${OLD_HOA_BINH}&period=${PREDECESSOR_PERIOD}`);
+    check((await cp.getAttribute('#unit-title', 'data-unit')) === OLD_HOA_BINH,
+      'the whole predecessor opens on its own for the new commune\'s officer');
     await communeCtx.close();
     log(`PASS in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${artifacts}`);
   } finally {

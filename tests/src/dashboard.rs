@@ -2,15 +2,14 @@
 //! more field data for the dashboard, and dashboard users (`danvan-demo --serve`).
 
 use anyhow::{Context, Result};
+use danvan_core::model::common::Date;
 use danvan_core::model::mediation::{MediationCategory, MediationSubtype};
 use danvan_core::model::{DemocracyCheck, MediationCase};
 use danvan_core::{Coded, Lang, RecordBody, RulesConfig};
 use danvan_server::Role;
 use danvan_server::aggregate::{Aggregator, PeriodsConfig, Report};
 
-use crate::{
-    COMMUNE_HOA_BINH, Device, TestServer, VILLAGE_HOA_BINH_2, day, mediation_case,
-};
+use crate::{COMMUNE_HOA_BINH, Device, TestServer, VILLAGE_HOA_BINH_2, day, mediation_case};
 
 /// The period the demo's records fall in.
 pub const DEMO_PERIOD: &str = "2025-09";
@@ -168,6 +167,61 @@ pub fn more_field_work(mai: &mut Device, thu: &mut Device) -> Result<()> {
     Ok(())
 }
 
+/// A past period the new Phường Hòa Bình reports through its predecessors.
+pub const PREDECESSOR_PERIOD: &str = "2025-H1";
+
+/// A historical entry: the team leader of a Hòa Bình village records a case of March 2025 under
+/// old Phường Hoà Bình (11527), which merged whole into the new Phường Hòa Bình on 1 July 2025.
+/// The server checks her scope through the successor mapping; the new commune's officer then
+/// sees it in her 2025-H1 report, in old 11527's row. Returns the record's id.
+pub fn historical_case(server: &TestServer) -> Result<String> {
+    let mut leader = server.enroll("Đỗ Thị Lan", Role::TeamLeader, VILLAGE_HOA_BINH_2)?;
+    let on = Date::ymd(2025, 3, 3).context("date")?;
+    let mut body = mediation_case(OLD_HOA_BINH, OLD_HOA_BINH);
+    if let RecordBody::Mediation(m) = &mut body {
+        m.summary = "Tranh chấp ranh giới đất vườn (nhập bổ sung từ sổ cũ)".into();
+        m.received_on = on;
+        m.assigned_on = Some(on);
+    }
+    let unit_on = Date::ymd(2025, 3, 3).context("date")?;
+    let r = leader
+        .store
+        .create_historical(body, OLD_HOA_BINH, unit_on, on)?;
+    // Mediated successfully on 20 March 2025: a closed case of the first half, so it changes
+    // no later (locked) period.
+    let by = leader.id().to_string();
+    let done = Date::ymd(2025, 3, 20).context("date")?;
+    leader.store.update(r.id(), |r| {
+        if let RecordBody::Mediation(m) = &mut r.body {
+            m.started_on = Some(done);
+        }
+        r.transition("mediating", done, &by, None)?;
+        if let RecordBody::Mediation(m) = &mut r.body {
+            let ok = MediationCase::example_successful();
+            m.sessions = ok.sessions;
+            for s in &mut m.sessions {
+                s.held_on = done;
+            }
+            m.agreement = ok.agreement.map(|mut a| {
+                a.settlement_on = Some(done);
+                a.due_on = Some(done.plus_days(20));
+                a
+            });
+        }
+        r.transition("successful", done, &by, None)?;
+        Ok(())
+    })?;
+    let p = leader.sync()?;
+    anyhow::ensure!(
+        p.rejected == 0 && p.accepted == 1,
+        "the historical entry was not accepted: {p:?}"
+    );
+    Ok(r.id().to_string())
+}
+
+/// Old Phường Hoà Bình (until 2025-06-30), merged whole into the new Phường Hòa Bình.
+pub const OLD_HOA_BINH: &str = "11527";
+
 /// The period Hòa Bình has locked in the demo, with a change after the lock.
 pub const LOCKED_PERIOD: &str = "2025-Q3";
 
@@ -176,7 +230,10 @@ pub const LOCKED_PERIOD: &str = "2025-Q3";
 /// amendment, shown against the locked figures on `/dashboard/submitted`.
 pub fn lock_then_late_case(server: &TestServer) -> Result<()> {
     let agg = aggregator(server);
-    let period = agg.periods().period(LOCKED_PERIOD).context("locked period")?;
+    let period = agg
+        .periods()
+        .period(LOCKED_PERIOD)
+        .context("locked period")?;
     server.block_on(agg.lock_period(COMMUNE_HOA_BINH, &period, "thu.hoabinh"))?;
     let mut late = server.enroll("Vũ Thị Hạnh", Role::Mediator, VILLAGE_HOA_BINH_2)?;
     let mut body = mediation_case(VILLAGE_HOA_BINH_2, COMMUNE_HOA_BINH);

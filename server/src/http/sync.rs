@@ -98,8 +98,9 @@ fn authorize(
 /// What decides a **historical entry** (a past matter recorded under the old unit it happened
 /// in, `Envelope::unit_on`): a role that leads (team leader, inspector, checker, commune
 /// officer — not a plain mediator) writing a kind it may write, and the old unit placed by the
-/// successor mapping, as of today, inside the device's scope (for a split old commune: any of
-/// the units its records may belong to).
+/// successor mapping, as of today, in the device's scope or in a unit holding it (a village's
+/// team leader: the commune her village lies in; a split old commune: any of the units its
+/// records may belong to).
 struct Historical<'a> {
     role: Role,
     scope: &'a Scope,
@@ -135,11 +136,18 @@ impl Historical<'_> {
         let Some(v) = self.tree.unit(&record.envelope.unit, on.0) else {
             return false;
         };
+        // The old unit went into the scope, or into a unit holding it: Hải Phòng's old
+        // villages are not mapped, so a team leader records a past case of her area under the
+        // old commune it lay in.
+        let covers = |c: &String| {
+            self.scope
+                .units
+                .iter()
+                .any(|u| self.tree.is_within(u, c, self.today))
+        };
         match resolve(self.tree, v, self.today) {
-            Place::Unit(c) => self.scope.units.contains(&c),
-            Place::Unallocated { candidates, .. } => {
-                candidates.iter().any(|c| self.scope.units.contains(c))
-            }
+            Place::Unit(c) => covers(&c),
+            Place::Unallocated { candidates, .. } => candidates.iter().any(covers),
             Place::Unknown => false,
         }
     }

@@ -85,6 +85,7 @@ catalogue! {
     lock_help: "Khóa kỳ lưu lại số liệu đã gửi; thay đổi đến sau sẽ được đếm là sửa đổi muộn.", "Locking keeps a snapshot of the figures; later changes are counted as late amendments.";
     lock_button: "Khóa kỳ báo cáo", "Lock period";
     lock_done: "Đã khóa kỳ báo cáo.", "The period is locked.";
+    predecessors_note: "Đơn vị chưa thành lập trong kỳ này: số liệu là của các đơn vị cũ hợp thành đơn vị (sáp nhập toàn bộ; đơn vị chia tách chỉ tính phần được phân bổ).", "This unit did not exist yet in this period: the figures are those of the old units it was formed from (merged whole; a split unit only as far as its parts were allocated).";
     late_amendments: "Sửa đổi sau khi khóa kỳ", "Late amendments (after lock)";
     exports: "Tải về", "Downloads";
     export_moj: "Biểu 12 – Kết quả hòa giải ở cơ sở (mẫu Bộ Tư pháp, .xlsx)", "Form 12 – Grassroots mediation results (Ministry of Justice form, .xlsx)";

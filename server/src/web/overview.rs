@@ -140,6 +140,8 @@ struct Overview<'a> {
     late_amendments: u64,
     can_lock: bool,
     notice: Option<&'static str>,
+    /// Shown when the unit did not exist yet in the period (a predecessor report).
+    predecessors_note: Option<&'static str>,
     exports: Vec<Link>,
     records_href: Option<String>,
     /// "What was submitted" against now, when the unit locked the period.
@@ -498,7 +500,15 @@ impl Overview<'static> {
             unit_code: unit.code.clone(),
             unit_name: unit.name.clone(),
             crumbs: crumbs(&tree, viewer, unit, *as_of, pk),
-            children: children(&tree, unit, *as_of, pk),
+            children: report
+                .children
+                .iter()
+                .map(|r| Link {
+                    href: href(&r.unit.code, pk),
+                    label: r.unit.name.clone(),
+                })
+                .collect(),
+            predecessors_note: report.predecessors.then_some(m.predecessors_note),
             period_label: period.label(lang),
             as_of: report.as_of.format("%d/%m/%Y").to_string(),
             deadline: period.deadline.format("%d/%m/%Y").to_string(),
@@ -518,6 +528,7 @@ impl Overview<'static> {
             late_amendments: report.late_amendments,
             can_lock: viewer.role == Role::CommuneOfficer
                 && access::is_commune(unit)
+                && !report.predecessors
                 && report.lock.is_none(),
             notice: just_locked.then_some(m.lock_done),
             exports: export_links(&unit.code, pk, m),
@@ -557,17 +568,6 @@ fn crumbs(
         .map(|u| Link {
             href: href(&u.code, period),
             label: u.name,
-        })
-        .collect()
-}
-
-/// Links down to the unit's children.
-fn children(tree: &UnitTree, unit: &Unit, as_of: NaiveDate, period: &str) -> Vec<Link> {
-    tree.children(&unit.code, as_of)
-        .into_iter()
-        .map(|u| Link {
-            href: href(&u.code, period),
-            label: u.name.clone(),
         })
         .collect()
 }

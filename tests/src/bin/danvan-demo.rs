@@ -370,6 +370,7 @@ fn main() -> Result<()> {
         );
         dashboard::more_field_work(&mut mai, &mut thu)?;
         dashboard::lock_then_late_case(&server)?;
+        dashboard::historical_case(&server)?;
     }
 
     o.step(
