@@ -90,7 +90,12 @@ impl Store {
         let _span = tracing::info_span!("store.correct", id, entry_id).entered();
         let by = self.device.to_string();
         self.write_local(id, "correction", |r| {
-            r.correct(entry_id, reason, &by, crate::model::common::Timestamp::now())
+            r.correct(
+                entry_id,
+                reason,
+                &by,
+                crate::model::common::Timestamp::now(),
+            )
         })
     }
 

@@ -212,7 +212,8 @@ impl Gen {
             }
         }
         for _ in 0..recs {
-            f.flows.push(Flow::new("recommendation_sent", day(sent), 1.0));
+            f.flows
+                .push(Flow::new("recommendation_sent", day(sent), 1.0));
         }
         if self.rng.random_bool(0.1) {
             let money = self.rng.random_range(1..50) * 1_000_000;

@@ -249,11 +249,7 @@ impl Aggregator {
             .collect();
         let prev_period = self.inner.periods.previous(period);
         let locks = self.locks_by_unit(period).await?;
-        let amended_ids = self
-            .inner
-            .storage
-            .late_amended_ids(&period.key)
-            .await?;
+        let amended_ids = self.inner.storage.late_amended_ids(&period.key).await?;
         let prev_as_of = Self::as_of(&prev_period);
         let prev_grouping = Self::grouping(&tree, &root, prev_as_of);
         let (cur, prev) = {

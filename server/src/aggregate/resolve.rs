@@ -251,17 +251,16 @@ mod tests {
             }
         );
         // A new village follows its one predecessor (S-V1 → N2-T01).
-        let t01 = entered_version(&t, "N2-T01", d("2025-08-01")).unwrap().clone();
+        let t01 = entered_version(&t, "N2-T01", d("2025-08-01"))
+            .unwrap()
+            .clone();
         assert_eq!(
             resolve(&t, &t01, d("2025-05-31")),
             Place::Unit("S-V1".into())
         );
         // N2 was formed from part of S only: before the reform its records count in S.
         let n2 = entered_version(&t, "N2", d("2025-08-01")).unwrap().clone();
-        assert_eq!(
-            resolve(&t, &n2, d("2025-05-31")),
-            Place::Unit("S".into())
-        );
+        assert_eq!(resolve(&t, &n2, d("2025-05-31")), Place::Unit("S".into()));
         assert_eq!(
             lowest_common_ancestor(&t, &["N1".into(), "N2-T01".into()], after),
             Some("31".into())

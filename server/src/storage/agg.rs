@@ -336,12 +336,11 @@ where
     }
 
     async fn late_amended_ids(&self, period_key: &str) -> Result<Vec<String>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT DISTINCT record_id FROM late_amendments WHERE period_key = $1",
-        )
-        .bind(period_key)
-        .fetch_all(self.reader())
-        .await?;
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT DISTINCT record_id FROM late_amendments WHERE period_key = $1")
+                .bind(period_key)
+                .fetch_all(self.reader())
+                .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 

@@ -30,8 +30,8 @@ mod login;
 mod overview;
 mod records;
 mod render;
-mod submitted;
 pub mod session;
+mod submitted;
 pub mod teams;
 
 pub use session::Viewer;
