@@ -84,7 +84,7 @@ pub fn lines(report: &Report, lang: Lang) -> Vec<(String, String, Indicators)> {
         ));
     }
     for u in report.unallocated.iter().filter(|u| u.in_totals) {
-        out.push((u.from.code.clone(), u.label(lang), u.indicators.clone()));
+        out.push((u.key.clone(), u.label(lang), u.indicators.clone()));
     }
     out.push((String::new(), m.total.to_string(), report.totals.clone()));
     out

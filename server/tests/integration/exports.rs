@@ -101,20 +101,20 @@ async fn csv_has_bom_vietnamese_headers_rows_per_child_and_total() {
 }
 
 /// A worksheet read back, addressed by the form's numbering.
-struct Form {
+pub(crate) struct Form {
     range: Range<Data>,
     merges: usize,
 }
 
 impl Form {
-    fn read(body: &[u8], sheet: &str) -> Form {
+    pub(crate) fn read(body: &[u8], sheet: &str) -> Form {
         let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(body.to_vec())).unwrap();
         let range = wb.worksheet_range(sheet).unwrap();
         let merges = wb.merge_cells_by_sheet_name(sheet).unwrap().len();
         Form { range, merges }
     }
 
-    fn s(&self, r: u32, c: u32) -> String {
+    pub(crate) fn s(&self, r: u32, c: u32) -> String {
         self.range
             .get_value((r, c))
             .map(|d| d.to_string())
@@ -122,7 +122,7 @@ impl Form {
     }
 
     /// A number cell (a formula's computed value included); empty = 0.
-    fn n(&self, r: u32, c: u32) -> f64 {
+    pub(crate) fn n(&self, r: u32, c: u32) -> f64 {
         match self.range.get_value((r, c)) {
             Some(Data::Float(f)) => *f,
             Some(Data::Int(i)) => *i as f64,
@@ -132,7 +132,7 @@ impl Form {
         }
     }
 
-    fn row_of(&self, text: &str) -> u32 {
+    pub(crate) fn row_of(&self, text: &str) -> u32 {
         (0..self.range.height() as u32)
             .find(|r| self.s(*r, 0) == text)
             .unwrap_or_else(|| panic!("no row {text:?}"))
@@ -143,14 +143,14 @@ impl Form {
     }
 
     /// The sheet column of the form's column "(n)".
-    fn col(&self, n: u16) -> u32 {
+    pub(crate) fn col(&self, n: u16) -> u32 {
         let nr = self.numbering_row();
         (1..self.range.width() as u32)
             .find(|c| self.s(nr, *c) == format!("({n})"))
             .unwrap_or_else(|| panic!("no column ({n})"))
     }
 
-    fn columns(&self) -> Vec<String> {
+    pub(crate) fn columns(&self) -> Vec<String> {
         let nr = self.numbering_row();
         (0..self.range.width() as u32)
             .map(|c| self.s(nr, c))
@@ -159,7 +159,7 @@ impl Form {
     }
 
     /// The data rows between the numbering row and the total row.
-    fn rows(&self, total: &str) -> std::ops::Range<u32> {
+    pub(crate) fn rows(&self, total: &str) -> std::ops::Range<u32> {
         self.numbering_row() + 1..self.row_of(total)
     }
 
@@ -175,8 +175,8 @@ impl Form {
     }
 }
 
-const CASES: &str = "Bieu 12 HGCS";
-const CATEGORIES: &str = "Theo loai viec";
+pub(crate) const CASES: &str = "Bieu 12 HGCS";
+pub(crate) const CATEGORIES: &str = "Theo loai viec";
 const TEAMS: &str = "Bieu 11 HGCS";
 
 fn d(y: i32, m: u32, day: u32) -> Date {
@@ -531,51 +531,12 @@ async fn every_cases_form_balances() {
                 continue;
             }
             assert_eq!(r.status, StatusCode::OK, "{unit} {period}: {}", r.text());
-            let f = Form::read(&r.body, CASES);
-            let total = f.row_of("Tổng cộng");
-            let width = f.columns().len() as u16 - 1;
             let ctx = format!("{unit} {period}");
-            for row in f.rows("Tổng cộng").chain(std::iter::once(total)) {
-                let v = |n: u16| f.n(row, f.col(n));
-                let line = format!("{ctx} row {}", f.s(row, 0));
-                assert_eq!(v(1), v(2) + v(3), "{line}: (1) = (2) + (3)");
-                assert_eq!(v(1), (4..=7).map(v).sum::<f64>(), "{line}: categories");
-                assert_eq!(v(1), (8..=12).map(v).sum::<f64>(), "{line}: results");
-                if v(8) + v(9) > 0.0 {
-                    let rate = (v(8) / (v(8) + v(9)) * 1000.0).round() / 10.0;
-                    assert_eq!(v(13), rate, "{line}: rate");
-                }
-            }
-            for n in (1..=width).filter(|n| *n != 13) {
-                let sum: f64 = f.rows("Tổng cộng").map(|r| f.n(r, f.col(n))).sum();
-                assert_eq!(f.n(total, f.col(n)), sum, "{ctx}: total of ({n})");
-            }
             let api = c
                 .get(&format!("/api/v1/aggregates?unit={unit}&period={period}"))
                 .await
                 .json();
-            let t = &api["totals"]["mediation"];
-            assert_eq!(f.n(total, f.col(1)), t["total"].as_f64().unwrap(), "{ctx}");
-            assert_eq!(
-                f.n(total, f.col(14)),
-                t["out_of_scope"].as_f64().unwrap(),
-                "{ctx}"
-            );
-            // The appendix: each category balances, its total is the form's.
-            let a = Form::read(&r.body, CATEGORIES);
-            let at = a.row_of("Tổng cộng");
-            for row in a.rows("Tổng cộng").chain(std::iter::once(at)) {
-                let v = |n: u16| a.n(row, a.col(n));
-                assert_eq!(v(1), v(2) + v(3), "{ctx} {}", a.s(row, 0));
-                assert_eq!(v(1), (8..=12).map(v).sum::<f64>(), "{ctx} {}", a.s(row, 0));
-            }
-            for n in [1, 2, 3, 8, 9, 10, 11, 12] {
-                assert_eq!(
-                    a.n(at, a.col(n)),
-                    f.n(total, f.col(n)),
-                    "{ctx} appendix ({n})"
-                );
-            }
+            assert_cases_form_balances(&r.body, &api, &ctx);
             checked += 1;
         }
     }
@@ -740,4 +701,50 @@ async fn teams_form_counts_the_registry_by_hand() {
         row("Tổng cộng"),
         [2., 1., 3., 1., 2., 2., 1., 1., 2., 2., 2., 2., 0.]
     );
+}
+
+/// The cases form `body` balances on every line: (1) = (2) + (3) = (4) + … + (7) = (8) + … +
+/// (12), the rate (13) is (8) ÷ [(8) + (9)], the total row is the sum of the lines for every
+/// column, it equals the API's totals (`api`: the report's JSON), and the category appendix
+/// balances and agrees.
+pub(crate) fn assert_cases_form_balances(body: &[u8], api: &serde_json::Value, ctx: &str) {
+    let f = Form::read(body, CASES);
+    let total = f.row_of("Tổng cộng");
+    let width = f.columns().len() as u16 - 1;
+    for row in f.rows("Tổng cộng").chain(std::iter::once(total)) {
+        let v = |n: u16| f.n(row, f.col(n));
+        let line = format!("{ctx} row {}", f.s(row, 0));
+        assert_eq!(v(1), v(2) + v(3), "{line}: (1) = (2) + (3)");
+        assert_eq!(v(1), (4..=7).map(v).sum::<f64>(), "{line}: categories");
+        assert_eq!(v(1), (8..=12).map(v).sum::<f64>(), "{line}: results");
+        if v(8) + v(9) > 0.0 {
+            let rate = (v(8) / (v(8) + v(9)) * 1000.0).round() / 10.0;
+            assert_eq!(v(13), rate, "{line}: rate");
+        }
+    }
+    for n in (1..=width).filter(|n| *n != 13) {
+        let sum: f64 = f.rows("Tổng cộng").map(|r| f.n(r, f.col(n))).sum();
+        assert_eq!(f.n(total, f.col(n)), sum, "{ctx}: total of ({n})");
+    }
+    let t = &api["totals"]["mediation"];
+    assert_eq!(f.n(total, f.col(1)), t["total"].as_f64().unwrap(), "{ctx}");
+    assert_eq!(
+        f.n(total, f.col(14)),
+        t["out_of_scope"].as_f64().unwrap(),
+        "{ctx}"
+    );
+    let a = Form::read(body, CATEGORIES);
+    let at = a.row_of("Tổng cộng");
+    for row in a.rows("Tổng cộng").chain(std::iter::once(at)) {
+        let v = |n: u16| a.n(row, a.col(n));
+        assert_eq!(v(1), v(2) + v(3), "{ctx} {}", a.s(row, 0));
+        assert_eq!(v(1), (8..=12).map(v).sum::<f64>(), "{ctx} {}", a.s(row, 0));
+    }
+    for n in [1, 2, 3, 8, 9, 10, 11, 12] {
+        assert_eq!(
+            a.n(at, a.col(n)),
+            f.n(total, f.col(n)),
+            "{ctx} appendix ({n})"
+        );
+    }
 }
