@@ -199,6 +199,7 @@ pub fn merge_push(
         push,
         cfg,
         limits,
+        None,
         |doc| crate::doc::hydrate_record(doc).ok(),
         |b, r| b.envelope.kind == r.envelope.kind && b.envelope.id == r.envelope.id,
         |b, r, _| authorize(b, r),
@@ -234,19 +235,86 @@ pub fn merge_stored_delta(
         push,
         cfg,
         limits,
+        None,
         |_| stored,
         |b, r| b.kind == crate::Coded::code(&r.envelope.kind),
         |b, r, d| authorize(b.map(|b| b.unit), r, d),
     )
 }
 
+/// Detail of a push carrying a change new to the server under another actor than the pushing
+/// device's (`malformed`).
+pub const FOREIGN_ACTOR: &str = "foreign_actor";
+
+/// The server's decision on a push from `device` (what `POST /v1/sync` runs): [`merge_stored_delta`]
+/// with two checks more.
+///
+/// - **Authorship** (ADR 0001: actor id = device id): every change of the push that the server
+///   does not have must be under `device`'s actor id, else the push is `malformed` with the
+///   detail `foreign_actor: <actor>`. Changes the server already has (another device's changes
+///   this device received and sends again) are not new and are not checked.
+/// - **Existence is not disclosed**: a stored record that `visible(kind, unit)` says the device
+///   may not see is treated as if it did not exist — the push is decided against no stored
+///   document, and an outcome that would create it is `out_of_scope` with no detail, as a new
+///   record outside the scope is. So a device learns nothing of records outside its scope
+///   (no heads, no unit), beyond the one thing it cannot be spared: that it may not create a
+///   record under an id that is taken.
+pub fn merge_device_push(
+    device: &Uuid,
+    stored: Option<Stored<'_>>,
+    push: &Push,
+    cfg: &RulesConfig,
+    limits: &MergeLimits,
+    visible: impl FnOnce(&str, &str) -> bool,
+    authorize: impl FnOnce(Option<&str>, &Record, &HistoryDelta) -> Result<(), (RejectReason, String)>,
+) -> MergeOutcome {
+    let actor = crate::doc::actor_for_device(device);
+    let hidden = stored.is_some_and(|s| !visible(s.kind, s.unit));
+    let stored = if hidden { None } else { stored };
+    let outcome = merge_with(
+        stored.map(|s| s.bytes),
+        push,
+        cfg,
+        limits,
+        Some(&actor),
+        |_| stored,
+        |b, r| b.kind == crate::Coded::code(&r.envelope.kind),
+        |b, r, d| authorize(b.map(|b| b.unit), r, d),
+    );
+    match outcome {
+        MergeOutcome::Accepted { .. } if hidden => reject(RejectReason::OutOfScope, ""),
+        other => other,
+    }
+}
+
+/// The first change of `doc` after `old_heads` (new to the server) whose actor is not `actor`.
+fn foreign_change(
+    doc: &mut AutoCommit,
+    old_heads: &[automerge::ChangeHash],
+    actor: &automerge::ActorId,
+) -> Option<automerge::ActorId> {
+    doc.get_changes_meta(old_heads)
+        .into_iter()
+        .find(|c| c.actor.as_ref() != actor)
+        .map(|c| c.actor.into_owned())
+}
+
+/// Run `f` with no tracing subscriber: Automerge logs what it cannot parse at ERROR level, and
+/// the bytes parsed here come from any client (a flood of garbage must not flood the log).
+fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    tracing::dispatcher::with_default(&tracing::Dispatch::none(), f)
+}
+
 /// The merge decision, generic over how the "before" side is known (`before_of`), how its
-/// identity is compared with the merged record (`same`) and what `authorize` is given.
+/// identity is compared with the merged record (`same`) and what `authorize` is given. With
+/// `author`, every change new to the server must be that actor's.
+#[allow(clippy::too_many_arguments)]
 fn merge_with<B>(
     stored: Option<&[u8]>,
     push: &Push,
     cfg: &RulesConfig,
     limits: &MergeLimits,
+    author: Option<&automerge::ActorId>,
     before_of: impl FnOnce(&AutoCommit) -> Option<B>,
     same: impl FnOnce(&B, &Record) -> bool,
     authorize: impl FnOnce(Option<&B>, &Record, &HistoryDelta) -> Result<(), (RejectReason, String)>,
@@ -258,7 +326,7 @@ fn merge_with<B>(
         );
     }
     let (mut doc, before) = match stored {
-        Some(bytes) => match AutoCommit::load(bytes) {
+        Some(bytes) => match quietly(|| AutoCommit::load(bytes)) {
             Ok(d) => {
                 let before = before_of(&d);
                 (d, before)
@@ -284,7 +352,7 @@ fn merge_with<B>(
     } else {
         std::collections::HashSet::new()
     };
-    if let Err(e) = doc.load_incremental(&push.changes) {
+    if let Err(e) = quietly(|| doc.load_incremental(&push.changes)) {
         return reject(RejectReason::Malformed, e.to_string());
     }
     let missing = doc.get_missing_deps(&from_wire_heads(&push.heads));
@@ -299,6 +367,16 @@ fn merge_with<B>(
         return MergeOutcome::Unchanged {
             heads: to_wire_heads(&new_heads),
         };
+    }
+    if let Some(actor) = author
+        && let Some(other) = foreign_change(&mut doc, &old_heads, actor)
+    {
+        return reject(
+            RejectReason::Malformed,
+            format!(
+                "{FOREIGN_ACTOR}: a change new to the server is by actor {other}, not this device"
+            ),
+        );
     }
     let record: Record = match crate::doc::hydrate_record(&doc) {
         Ok(r) => r,
@@ -385,11 +463,15 @@ fn merge_with<B>(
     } else {
         doc.save_after(&old_heads)
     };
-    if new_changes.len() > limits.max_doc_bytes {
-        return reject(
-            RejectReason::TooLarge,
-            format!("{} bytes", new_changes.len()),
-        );
+    // The document as it would be stored: the stored bytes plus this chunk; past the limit,
+    // what compacting it would store (the writer then compacts, see `stored_size`).
+    if let Some(size) = stored_size(
+        stored.map_or(0, <[u8]>::len),
+        &new_changes,
+        &mut doc,
+        limits,
+    ) {
+        return reject(RejectReason::TooLarge, format!("{size} bytes"));
     }
     MergeOutcome::Accepted {
         new_changes,
@@ -397,4 +479,23 @@ fn merge_with<B>(
         record: Box::new(record),
         doc: Box::new(doc),
     }
+}
+
+/// The size of the merged document past `limits.max_doc_bytes`, if it is: `stored_len` stored
+/// bytes plus the `new_changes` chunk, or, when that is over the limit, the compacted document
+/// (`save()`, computed only then). `None` when the document fits: a writer appending the chunk
+/// must compact instead when `stored_len + new_changes.len()` is over the limit (the server's
+/// write path does), so that the stored bytes never exceed it.
+fn stored_size(
+    stored_len: usize,
+    new_changes: &[u8],
+    doc: &mut AutoCommit,
+    limits: &MergeLimits,
+) -> Option<usize> {
+    let appended = stored_len + new_changes.len();
+    if appended <= limits.max_doc_bytes {
+        return None;
+    }
+    let compacted = doc.save().len();
+    (compacted > limits.max_doc_bytes).then_some(compacted)
 }

@@ -232,7 +232,8 @@ pub fn frame_version(bytes: &[u8]) -> Result<u16, WireError> {
     Ok(u16::from_be_bytes([bytes[2], bytes[3]]))
 }
 
-/// Decode a versioned frame.
+/// Decode a versioned frame. The message must end the frame: trailing bytes are a
+/// [`WireError::Body`] error.
 pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, WireError> {
     let v = frame_version(bytes)?;
     if !(MIN_SUPPORTED_VERSION..=PROTOCOL_VERSION).contains(&v) {
@@ -242,7 +243,15 @@ pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, WireError
             max: PROTOCOL_VERSION,
         });
     }
-    postcard::from_bytes(&bytes[4..]).map_err(|e| WireError::Body(e.to_string()))
+    let (msg, rest) =
+        postcard::take_from_bytes(&bytes[4..]).map_err(|e| WireError::Body(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(WireError::Body(format!(
+            "{} trailing byte(s) after the message",
+            rest.len()
+        )));
+    }
+    Ok(msg)
 }
 
 /// Hashes for the wire.

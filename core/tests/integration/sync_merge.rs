@@ -160,3 +160,162 @@ fn identity_history_size_and_authorisation_are_checked() {
         RejectReason::OutOfScope
     );
 }
+
+// Issue 11: the hardening of the server's decision (`merge_device_push`).
+
+fn allow_delta(
+    _: Option<&str>,
+    _: &Record,
+    _: &danvan_core::sync::merge::HistoryDelta,
+) -> Result<(), (RejectReason, String)> {
+    Ok(())
+}
+
+fn device_push(
+    device: &Uuid,
+    stored: Option<&[u8]>,
+    push: &Push,
+    limits: &MergeLimits,
+    visible: bool,
+) -> MergeOutcome {
+    use danvan_core::sync::merge::{Stored, merge_device_push};
+    merge_device_push(
+        device,
+        stored.map(|bytes| Stored {
+            bytes,
+            kind: "mediation",
+            unit: "11533-T01",
+        }),
+        push,
+        &RulesConfig::default(),
+        limits,
+        |_, _| visible,
+        allow_delta,
+    )
+}
+
+fn edit_notes(d: &mut RecordDoc, text: &str) {
+    d.update("edit", |rec| {
+        let RecordBody::Mediation(m) = &mut rec.body else {
+            unreachable!()
+        };
+        m.notes = Some(text.into());
+        Ok(())
+    })
+    .unwrap();
+}
+
+/// Item 5: the limit is on the merged document, not on each push: many pushes each under the
+/// limit cannot grow a record past it.
+#[test]
+fn the_size_limit_is_checked_on_the_merged_document() {
+    let dev = Uuid::now_v7();
+    let (r, mut d) = new_doc(&dev);
+    let limits = MergeLimits {
+        max_push_bytes: 1024 * 1024,
+        max_doc_bytes: 40_000,
+    };
+    let p = push_of(&mut d, r.id(), &[]);
+    let mut stored_bytes = stored(device_push(&dev, None, &p, &limits, true));
+    let mut too_large = 0;
+    let mut server_heads = d.heads();
+    for _ in 0..8 {
+        // About 12 KB of random text per push (each push well under the limit).
+        let text: String = (0..340)
+            .map(|_| Uuid::new_v4().simple().to_string())
+            .collect();
+        edit_notes(&mut d, &text);
+        let p = push_of(&mut d, r.id(), &server_heads);
+        assert!(p.changes.len() < limits.max_doc_bytes);
+        match device_push(&dev, Some(&stored_bytes), &p, &limits, true) {
+            MergeOutcome::Accepted { new_changes, .. } => {
+                stored_bytes.extend_from_slice(&new_changes);
+                server_heads = d.heads();
+                let mut merged = automerge::AutoCommit::load(&stored_bytes).unwrap();
+                assert!(
+                    merged.save().len() <= limits.max_doc_bytes,
+                    "a merged document of {} bytes was accepted",
+                    merged.save().len()
+                );
+            }
+            MergeOutcome::Rejected {
+                reason: RejectReason::TooLarge,
+                ..
+            } => too_large += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(
+        too_large > 0,
+        "eight 12 KB pushes all accepted under a 40 KB limit"
+    );
+}
+
+/// Item 7: a change new to the server must be the pushing device's own; another device's
+/// change the server already has may be sent again.
+#[test]
+fn only_the_devices_own_changes_may_be_new() {
+    let lan = Uuid::now_v7();
+    let hung = Uuid::now_v7();
+    let lim = MergeLimits::default();
+    let (r, mut d) = new_doc(&lan);
+    // Hùng pushing Lan's new record is a forgery.
+    let create = push_of(&mut d, r.id(), &[]);
+    match device_push(&hung, None, &create, &lim, true) {
+        MergeOutcome::Rejected {
+            reason: RejectReason::Malformed,
+            detail,
+        } => assert!(detail.starts_with("foreign_actor"), "{detail}"),
+        other => panic!("expected foreign_actor, got {other:?}"),
+    }
+    let base = stored(device_push(&lan, None, &create, &lim, true));
+    let base_heads = d.heads();
+    // Hùng edits his copy; Lan's device tries to pass the change off as its own push.
+    let mut h = RecordDoc::load(&base, &hung).unwrap();
+    edit_notes(&mut h, "Hùng's edit");
+    let forged = push_of(&mut h, r.id(), &base_heads);
+    assert_eq!(
+        reason(device_push(&lan, Some(&base), &forged, &lim, true)),
+        RejectReason::Malformed
+    );
+    // Hùng pushes it himself: accepted.
+    let mut server = base.clone();
+    match device_push(&hung, Some(&base), &forged, &lim, true) {
+        MergeOutcome::Accepted { new_changes, .. } => server.extend_from_slice(&new_changes),
+        other => panic!("expected accepted, got {other:?}"),
+    }
+    // Lan received Hùng's change, edits, and sends her change with Hùng's again: accepted.
+    d.merge(&mut h).unwrap();
+    edit_notes(&mut d, "Lan's edit");
+    let resend = push_of(&mut d, r.id(), &base_heads);
+    assert!(matches!(
+        device_push(&lan, Some(&server), &resend, &lim, true),
+        MergeOutcome::Accepted { .. }
+    ));
+}
+
+/// Item 8: a stored record the device may not see is answered as if it did not exist: no
+/// "unchanged" with its heads, no unit in the detail.
+#[test]
+fn a_record_out_of_sight_is_answered_as_if_it_did_not_exist() {
+    let lan = Uuid::now_v7();
+    let lim = MergeLimits::default();
+    let (r, mut d) = new_doc(&lan);
+    let create = push_of(&mut d, r.id(), &[]);
+    let saved = stored(device_push(&lan, None, &create, &lim, true));
+    // A retry of what is stored, by a device that may not see it.
+    match device_push(&lan, Some(&saved), &create, &lim, false) {
+        MergeOutcome::Rejected {
+            reason: RejectReason::OutOfScope,
+            detail,
+        } => assert_eq!(detail, ""),
+        other => panic!("expected out_of_scope without detail, got {other:?}"),
+    }
+    // An edit: the same answer as for an id the server does not have.
+    let heads = d.heads();
+    edit_notes(&mut d, "x");
+    let edit = push_of(&mut d, r.id(), &heads);
+    let hidden = format!("{:?}", device_push(&lan, Some(&saved), &edit, &lim, false));
+    let absent = format!("{:?}", device_push(&lan, None, &edit, &lim, false));
+    assert_eq!(hidden, absent);
+}

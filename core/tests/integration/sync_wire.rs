@@ -115,6 +115,14 @@ fn other_versions_and_garbage_are_refused_clearly() {
         wire::decode::<SyncRequest>(&good[..good.len() - 1]),
         Err(wire::WireError::Body(_))
     ));
+    // Bytes after the message are not ignored (issue 11 item 9).
+    let mut trailing = good.clone();
+    trailing.extend_from_slice(b"garbage");
+    assert!(matches!(
+        wire::decode::<SyncRequest>(&trailing),
+        Err(wire::WireError::Body(m)) if m.contains("trailing")
+    ));
+    assert!(wire::decode::<SyncRequest>(&good).is_ok());
 }
 
 #[test]
