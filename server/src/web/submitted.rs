@@ -67,6 +67,7 @@ async fn load(
 #[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// Period key: `2026-07`, `2026-Q3`, `2026-H1`, `2026-YP`, `2026`.
+    #[param(example = "2025-09")]
     pub period: String,
 }
 
@@ -74,7 +75,7 @@ pub struct PeriodQuery {
 /// with the records changed since the lock that explain each difference. Full record ids only
 /// for the commune's own officers.
 #[utoipa::path(get, path = "/api/v1/reports/{unit}/submitted", tag = "danvan",
-    params(("unit" = String, Path, description = "Commune code"), PeriodQuery),
+    params(("unit" = String, Path, example = "11533", description = "Commune code"), PeriodQuery),
     responses((status = 200, body = Submitted), (status = 400, description = "bad_period", body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody), (status = 403, description = "out_of_scope", body = crate::error::ErrorBody),
         (status = 404, description = "not_found or not_locked", body = crate::error::ErrorBody)))]

@@ -172,6 +172,7 @@ pub struct TeamInput {
     /// Name, 1-200 characters.
     pub name: String,
     /// Village (thôn / tổ dân phố) unit code, in the officer's commune.
+    #[schema(example = "11533-T01")]
     pub village: String,
     /// The day the village code is read on (default: today).
     pub village_on: Option<NaiveDate>,
@@ -737,8 +738,9 @@ pub(crate) async fn api_create_team(
 
 /// A team with its memberships.
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "danvan",
-    params(("id" = String, Path, description = "Team id")),
-    responses((status = 200, body = TeamItem), (status = 401, body = ErrorBody),
+    params(("id" = String, Path, format = "uuid", description = "Team id")),
+    responses((status = 200, body = TeamItem), (status = 400, description = "bad_request (the id is not a UUID)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
         (status = 403, description = "registry_forbidden or out_of_scope", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody)))]
 pub(crate) async fn api_team(
@@ -752,7 +754,7 @@ pub(crate) async fn api_team(
 
 /// Change a team's name, village, establishment date and notes.
 #[utoipa::path(put, path = "/api/v1/teams/{id}", tag = "danvan", request_body = TeamInput,
-    params(("id" = String, Path, description = "Team id"),
+    params(("id" = String, Path, format = "uuid", description = "Team id"),
         ("x-csrf-token" = String, Header, description = "The session's CSRF token")),
     responses((status = 200, body = TeamItem),
         (status = 400, description = "bad_request, invalid_text, bad_dates or not_a_village", body = ErrorBody),
@@ -771,7 +773,7 @@ pub(crate) async fn api_update_team(
 
 /// Dissolve a team from a day (every mediator must have left or moved by then).
 #[utoipa::path(post, path = "/api/v1/teams/{id}/dissolve", tag = "danvan", request_body = EndInput,
-    params(("id" = String, Path, description = "Team id"),
+    params(("id" = String, Path, format = "uuid", description = "Team id"),
         ("x-csrf-token" = String, Header, description = "The session's CSRF token")),
     responses((status = 200, body = TeamItem), (status = 400, description = "bad_dates", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -845,8 +847,9 @@ pub(crate) async fn api_create_mediator(
 
 /// A mediator with their memberships.
 #[utoipa::path(get, path = "/api/v1/mediators/{id}", tag = "danvan",
-    params(("id" = String, Path, description = "Mediator id")),
-    responses((status = 200, body = MediatorItem), (status = 401, body = ErrorBody),
+    params(("id" = String, Path, format = "uuid", description = "Mediator id")),
+    responses((status = 200, body = MediatorItem), (status = 400, description = "bad_request (the id is not a UUID)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn api_mediator(
     State(state): State<AppState>,
@@ -858,7 +861,7 @@ pub(crate) async fn api_mediator(
 
 /// Change a mediator's personal fields.
 #[utoipa::path(put, path = "/api/v1/mediators/{id}", tag = "danvan", request_body = MediatorUpdate,
-    params(("id" = String, Path, description = "Mediator id"),
+    params(("id" = String, Path, format = "uuid", description = "Mediator id"),
         ("x-csrf-token" = String, Header, description = "The session's CSRF token")),
     responses((status = 200, body = MediatorItem), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -876,7 +879,7 @@ pub(crate) async fn api_update_mediator(
 
 /// Move a mediator to another team of the commune, or change their role, from a day.
 #[utoipa::path(post, path = "/api/v1/mediators/{id}/move", tag = "danvan", request_body = MoveInput,
-    params(("id" = String, Path, description = "Mediator id"),
+    params(("id" = String, Path, format = "uuid", description = "Mediator id"),
         ("x-csrf-token" = String, Header, description = "The session's CSRF token")),
     responses((status = 200, body = MediatorItem), (status = 400, description = "bad_dates", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -895,7 +898,7 @@ pub(crate) async fn api_move_mediator(
 
 /// End a mediator's term (and their membership) from a day.
 #[utoipa::path(post, path = "/api/v1/mediators/{id}/end", tag = "danvan", request_body = EndInput,
-    params(("id" = String, Path, description = "Mediator id"),
+    params(("id" = String, Path, format = "uuid", description = "Mediator id"),
         ("x-csrf-token" = String, Header, description = "The session's CSRF token")),
     responses((status = 200, body = MediatorItem), (status = 400, description = "bad_dates", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -917,8 +920,10 @@ pub(crate) async fn api_end_mediator(
 #[into_params(parameter_in = Query)]
 pub struct FiguresQuery {
     /// Unit code (default: the officer's unit).
+    #[param(example = "11533")]
     pub unit: Option<String>,
     /// Period key (default: the current month).
+    #[param(example = "2025-09")]
     pub period: Option<String>,
 }
 

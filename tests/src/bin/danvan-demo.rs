@@ -93,6 +93,14 @@ fn sync_with_bar(o: &Out, d: &mut Device) -> Result<sync::SyncProgress> {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    // The server's log (refused and failed requests, with their causes) on stderr, only when
+    // asked for: `RUST_LOG=error` (scripts/attack-api.sh) or finer.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let o = Out {
         lang: Lang::parse(&args.lang),
     };
