@@ -9,6 +9,10 @@ use crate::roles::{Role, check_unit_for_role};
 use crate::storage::{NewUser, Storage};
 use crate::units::UnitTree;
 
+/// Longest password, in bytes: longer ones are refused before any hashing, at login as at
+/// creation.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
 /// Hash a password with argon2id (default parameters: 19 MiB, 2 passes) and a random salt.
 pub fn hash_password(password: &str) -> Result<String> {
     let mut salt = [0u8; 16];
@@ -52,6 +56,11 @@ pub async fn add_user(
         return Err(Error::Invalid(
             "the password must have at least 10 characters".into(),
         ));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(Error::Invalid(format!(
+            "the password must have at most {MAX_PASSWORD_BYTES} bytes"
+        )));
     }
     check_unit_for_role(role, unit, tree, chrono::Utc::now().date_naive())
         .map_err(|e| Error::Invalid(e.to_string()))?;

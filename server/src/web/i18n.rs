@@ -36,6 +36,7 @@ catalogue! {
     login_failed: "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.";
     login_throttled: "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút.", "Too many failed attempts. Please try again in 15 minutes.";
     login_expired_form: "Biểu mẫu đã hết hạn, vui lòng đăng nhập lại.", "The form expired, please log in again.";
+    login_busy: "Máy chủ đang bận kiểm tra đăng nhập khác, vui lòng thử lại sau vài giây.", "The server is busy checking other logins, please try again in a few seconds.";
     logout: "Đăng xuất", "Log out";
     language: "Ngôn ngữ", "Language";
     unit: "Đơn vị", "Unit";
