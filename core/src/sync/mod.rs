@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use engine::{SyncMeta, SyncOptions, SyncProgress, SyncSession, SyncStore};
 #[cfg(feature = "http")]
-pub use transport::HttpTransport;
+pub use transport::{BadCertificate, HttpTransport};
 pub use transport::{HttpReply, NetworkError, Transport};
 pub use wire::{RejectReason, WireError};
 
