@@ -21,7 +21,11 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(danvan_server::cli::run(cli)) {
+    let result = runtime.block_on(danvan_server::cli::run(cli));
+    // `serve` returns once the shutdown grace is over; requests still running then (and
+    // blocking work they started) are cut here instead of holding the process up.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -6,7 +6,7 @@ use sqlx::postgres::{PgPoolOptions, PgQueryResult};
 use sqlx::{PgPool, Postgres};
 
 use super::backend::Backend;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Migrations for PostgreSQL, embedded at build time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -17,14 +17,32 @@ pub struct PgStorage {
     pool: PgPool,
 }
 
+/// A TLS failure at connection time, with what the operator can change.
+fn tls_refused(cause: impl std::fmt::Display) -> Error {
+    Error::Invalid(format!(
+        "no TLS connection to PostgreSQL: {cause}; the database URL's sslmode (disable, prefer, \
+         require, verify-ca, verify-full) and sslrootcert must match the server"
+    ))
+}
+
 impl PgStorage {
-    /// Connect to `url` and run the migrations.
+    /// Connect to `url` and run the migrations. TLS follows the URL's `sslmode` (`disable`,
+    /// `prefer` (the default), `require`, `verify-ca`, `verify-full`), certificates checked
+    /// against the OS trust store or the URL's `sslrootcert`.
     pub async fn connect(url: &str) -> Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
-            .await?;
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::Tls(cause) => tls_refused(cause),
+                // rustls refusing the server's certificate surfaces as an I/O error.
+                sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+                    tls_refused(io)
+                }
+                other => Error::Database(other),
+            })?;
         MIGRATOR.run(&pool).await?;
         Ok(PgStorage { pool })
     }
