@@ -78,6 +78,11 @@ pub struct ServeArgs {
     /// TOML file of reporting-period cut-offs and deadlines (absent = Circular 03/2019 defaults).
     #[arg(long, env = "DANVAN_PERIODS_CONFIG")]
     pub periods_config: Option<PathBuf>,
+    /// Serve `GET /metrics` to requests with `Authorization: Bearer <token>` (absent = no
+    /// `/metrics` at all: 404). Use a long random value; prefer the environment variable, which
+    /// does not show in the process list.
+    #[arg(long, env = "DANVAN_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// `units` subcommands.
@@ -153,6 +158,8 @@ pub struct ServerConfig {
     pub rules: danvan_core::RulesConfig,
     /// Reporting periods: cut-offs and deadlines (ADR 0004).
     pub periods: crate::aggregate::PeriodsConfig,
+    /// The bearer token `GET /metrics` requires; `None` (the default): `/metrics` answers 404.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -162,6 +169,7 @@ impl Default for ServerConfig {
             body_limit: 8 * 1024 * 1024,
             rules: danvan_core::RulesConfig::default(),
             periods: crate::aggregate::PeriodsConfig::default(),
+            metrics_token: None,
         }
     }
 }

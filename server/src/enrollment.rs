@@ -6,6 +6,11 @@
 //! 32 random bytes (base64url); only `sha256(secret)` is stored. A fast hash is right for both
 //! because they are random, not chosen by people (argon2 is for passwords): see ADR 0003.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Instant;
+
 use chrono::{DateTime, Duration, Utc};
 use qrcode::QrCode;
 use qrcode::render::unicode::Dense1x2;
@@ -103,9 +108,13 @@ pub async fn issue(
     public_url: Option<&str>,
 ) -> Result<IssuedCode> {
     let now = Utc::now();
-    if req.person.trim().is_empty() {
-        return Err(Error::Invalid("the person's name is empty".into()));
-    }
+    let person = crate::text::clean_text(&req.person, crate::text::MAX_PERSON, false, true)
+        .map_err(|_| {
+            Error::Invalid(format!(
+                "the person's name must be 1 to {} characters, with no control characters",
+                crate::text::MAX_PERSON
+            ))
+        })?;
     if req.expires_hours == 0 || req.expires_hours > 24 * 30 {
         return Err(Error::Invalid(
             "--expires-hours must be between 1 and 720".into(),
@@ -119,7 +128,7 @@ pub async fn issue(
     storage
         .create_enrollment(&NewEnrollment {
             code_hash: hash_code(&normalized),
-            person: req.person.trim().to_string(),
+            person,
             role: req.role,
             unit: req.unit.clone(),
             created_at: now,
@@ -169,9 +178,210 @@ pub fn render_qr(payload: &str) -> Result<String> {
         .build())
 }
 
+/// The limits of [`EnrollLimiter`].
+#[derive(Debug, Clone, Copy)]
+pub struct EnrollLimits {
+    /// Attempts that did not enroll, per client address (an IPv6 /64), within `window`.
+    pub per_address: u32,
+    /// Attempts that did not enroll, from all addresses together, within `window`.
+    pub global: u32,
+    /// The window attempts are counted over; a refused client waits until it has passed.
+    pub window: std::time::Duration,
+    /// Addresses remembered at most (bounded memory); past it, new addresses share one count.
+    pub max_addresses: usize,
+}
+
+impl Default for EnrollLimits {
+    fn default() -> Self {
+        EnrollLimits {
+            per_address: 10,
+            global: 100,
+            window: std::time::Duration::from_secs(60),
+            max_addresses: 10_000,
+        }
+    }
+}
+
+/// Who an attempt is counted against: an IPv4 address, an IPv6 /64 (one subscriber's
+/// network), or one shared count for requests with no known address and for addresses past
+/// [`EnrollLimits::max_addresses`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Client {
+    V4([u8; 4]),
+    V6([u8; 8]),
+    Other,
+}
+
+impl Client {
+    fn of(ip: Option<IpAddr>) -> Client {
+        match ip.map(|ip| ip.to_canonical()) {
+            Some(IpAddr::V4(a)) => Client::V4(a.octets()),
+            Some(IpAddr::V6(a)) => {
+                let o = a.octets();
+                Client::V6([o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7]])
+            }
+            None => Client::Other,
+        }
+    }
+}
+
+/// A count of attempts since `since`.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    count: u32,
+    since: Instant,
+}
+
+impl Window {
+    fn new(now: Instant) -> Self {
+        Window {
+            count: 0,
+            since: now,
+        }
+    }
+
+    /// Restart the count when the window has passed.
+    fn roll(&mut self, now: Instant, window: std::time::Duration) {
+        if now.duration_since(self.since) >= window {
+            *self = Window::new(now);
+        }
+    }
+
+    fn retry_after(&self, now: Instant, window: std::time::Duration) -> std::time::Duration {
+        window.saturating_sub(now.duration_since(self.since))
+    }
+}
+
+#[derive(Debug)]
+struct LimiterState {
+    global: Window,
+    clients: HashMap<Client, Window>,
+}
+
+/// Limits `POST /v1/enroll` (guessing codes): every attempt counts against its client's
+/// address and against all clients together as soon as it starts (so that concurrent attempts
+/// cannot all pass the check), and an attempt that enrolls a device is given back. Past a limit
+/// an attempt is refused (429 `enroll_rate_limited`, `Retry-After`) without touching the
+/// database. Memory is bounded by [`EnrollLimits::max_addresses`].
+#[derive(Debug)]
+pub struct EnrollLimiter {
+    limits: EnrollLimits,
+    state: Mutex<LimiterState>,
+}
+
+impl Default for EnrollLimiter {
+    fn default() -> Self {
+        EnrollLimiter::new(EnrollLimits::default())
+    }
+}
+
+impl EnrollLimiter {
+    /// A limiter with these limits.
+    pub fn new(limits: EnrollLimits) -> Self {
+        let now = Instant::now();
+        EnrollLimiter {
+            limits,
+            state: Mutex::new(LimiterState {
+                global: Window::new(now),
+                clients: HashMap::new(),
+            }),
+        }
+    }
+
+    /// Count an attempt from `ip`, or say how long to wait when a limit is reached (the
+    /// refused attempt itself is not counted).
+    pub fn attempt(&self, ip: Option<IpAddr>) -> std::result::Result<(), std::time::Duration> {
+        let l = &self.limits;
+        let now = Instant::now();
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.global.roll(now, l.window);
+        if st.global.count >= l.global {
+            return Err(st.global.retry_after(now, l.window));
+        }
+        let mut key = Client::of(ip);
+        if !st.clients.contains_key(&key) && st.clients.len() >= l.max_addresses {
+            st.clients
+                .retain(|_, w| now.duration_since(w.since) < l.window);
+            if st.clients.len() >= l.max_addresses {
+                key = Client::Other;
+            }
+        }
+        let w = st.clients.entry(key).or_insert_with(|| Window::new(now));
+        w.roll(now, l.window);
+        if w.count >= l.per_address {
+            return Err(w.retry_after(now, l.window));
+        }
+        w.count += 1;
+        st.global.count += 1;
+        Ok(())
+    }
+
+    /// Give back the attempt of `ip` that enrolled a device (enrolling is never limited).
+    pub fn enrolled(&self, ip: Option<IpAddr>) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.global.count = st.global.count.saturating_sub(1);
+        if let Some(w) = st.clients.get_mut(&Client::of(ip)) {
+            w.count = w.count.saturating_sub(1);
+        }
+    }
+
+    /// Addresses remembered (for tests of the memory bound).
+    pub fn remembered(&self) -> usize {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clients
+            .len()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ip(s: &str) -> Option<IpAddr> {
+        Some(s.parse().unwrap())
+    }
+
+    #[test]
+    fn limiter_counts_per_address_and_globally_with_bounded_memory() {
+        let l = EnrollLimiter::new(EnrollLimits {
+            per_address: 2,
+            global: 5,
+            window: std::time::Duration::from_secs(60),
+            max_addresses: 3,
+        });
+        assert!(l.attempt(ip("10.0.0.1")).is_ok());
+        assert!(l.attempt(ip("10.0.0.1")).is_ok());
+        let wait = l.attempt(ip("10.0.0.1")).unwrap_err();
+        assert!(wait > std::time::Duration::from_secs(58), "{wait:?}");
+        // A success is given back.
+        l.enrolled(ip("10.0.0.1"));
+        assert!(l.attempt(ip("10.0.0.1")).is_ok());
+        // One IPv6 /64 is one client; the IPv4-mapped form is the IPv4 address.
+        assert!(l.attempt(ip("2001:db8::1")).is_ok());
+        assert!(l.attempt(ip("2001:db8::2")).is_ok());
+        assert!(l.attempt(ip("2001:db8::3")).is_err());
+        assert!(l.attempt(ip("::ffff:10.0.0.1")).is_err());
+        // Global: 4 counted so far (3 from 10.0.0.1 minus 1 given back, 2 from the /64).
+        assert!(l.attempt(ip("10.0.0.9")).is_ok());
+        assert!(l.attempt(ip("10.0.0.10")).is_err(), "global limit of 5");
+        assert!(l.remembered() <= 3);
+    }
+
+    #[test]
+    fn limiter_memory_is_bounded() {
+        let l = EnrollLimiter::new(EnrollLimits {
+            per_address: 1,
+            global: u32::MAX,
+            window: std::time::Duration::from_secs(60),
+            max_addresses: 100,
+        });
+        for i in 0..1000u32 {
+            let _ = l.attempt(Some(IpAddr::V4(i.into())));
+        }
+        assert!(l.remembered() <= 101);
+    }
 
     #[test]
     fn codes_are_typable_and_normalise() {

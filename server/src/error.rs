@@ -43,6 +43,10 @@ pub enum Error {
     /// A unit CSV was rejected; nothing was imported.
     #[error("{0}")]
     UnitImport(#[from] crate::units::ImportError),
+    /// A request refused for a reason with its own HTTP error code (e.g. a lock of a period
+    /// that has not started), with a detail for the log.
+    #[error("{1}")]
+    Refused(ErrorCode, String),
 }
 
 /// Declares [`ErrorCode`] from one table: one row per code, `Variant = (code, HTTP status,
@@ -131,6 +135,13 @@ error_codes! {
     TeamHasLeader = ("team_has_leader", CONFLICT, "Tổ hòa giải đã có tổ trưởng.", "The team already has a leader."),
     NoOpenMembership = ("no_open_membership", CONFLICT, "Hòa giải viên không còn thuộc tổ nào từ ngày đó (đã thôi hoặc đã thay đổi).", "The mediator has no current team membership on that day (left, or changed meanwhile)."),
     RegistryForbidden = ("registry_forbidden", FORBIDDEN, "Chỉ cán bộ cấp xã được xem và sửa danh sách tổ hòa giải, hòa giải viên.", "Only commune officers may see and edit the teams and mediators."),
+    /// `POST /v1/enroll` from one address (or from all) failed too often; `Retry-After` says when to try again.
+    EnrollRateLimited = ("enroll_rate_limited", TOO_MANY_REQUESTS, "Nhập sai mã đăng ký quá nhiều lần. Vui lòng thử lại sau.", "Too many enrollment attempts. Please try again later."),
+    /// `GET /metrics` without the configured `--metrics-token` as `Authorization: Bearer <token>`.
+    MetricsUnauthorized = ("metrics_unauthorized", UNAUTHORIZED, "Thiếu hoặc sai mã truy cập số liệu giám sát.", "Missing or wrong metrics token."),
+    PeriodNotStarted = ("period_not_started", CONFLICT, "Kỳ báo cáo chưa bắt đầu nên chưa thể khóa.", "The period has not started yet, so it cannot be locked."),
+    /// The commune was not in force under this code in the period (a reused code named another commune then, or none).
+    LockUnitNotInForce = ("lock_unit_not_in_force", CONFLICT, "Xã (phường) chưa được thành lập trong kỳ này: mã này khi đó là của đơn vị khác hoặc chưa có. Không thể khóa kỳ.", "The commune did not exist in this period (its code named another unit then, or none); it cannot lock it."),
 }
 
 impl ErrorCode {
@@ -217,6 +228,12 @@ impl ApiError {
         }
     }
 
+    /// The server-side detail, if any (for responses built by hand, e.g. HTML error pages,
+    /// which must log it too).
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
     /// Attach a server-side detail (logged, never sent).
     pub fn with_detail(mut self, detail: impl std::fmt::Display) -> Self {
         self.detail = Some(detail.to_string());
@@ -247,6 +264,7 @@ impl From<Error> for ApiError {
         match e {
             Error::Invalid(_) => ApiError::new(ErrorCode::BadRequest).with_detail(e),
             Error::NotFound(_) => ApiError::new(ErrorCode::NotFound).with_detail(e),
+            Error::Refused(code, detail) => ApiError::new(code).with_detail(detail),
             other => ApiError::internal(other),
         }
     }

@@ -37,6 +37,7 @@ pub mod registry;
 pub mod roles;
 pub mod state;
 pub mod storage;
+pub mod text;
 pub mod units;
 pub mod users;
 pub mod web;

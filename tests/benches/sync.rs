@@ -331,7 +331,14 @@ fn met(ok: bool) -> &'static str {
 /// `sum` and `count` of the server's `http_request_duration_seconds` for `POST /v1/sync`.
 fn server_sync_histogram(addr: SocketAddr) -> Result<(f64, u64)> {
     let mut s = TcpStream::connect(addr)?;
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")?;
+    s.write_all(
+        format!(
+            "GET /metrics HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {}\r\n\
+             Connection: close\r\n\r\n",
+            danvan_e2e::METRICS_TOKEN
+        )
+        .as_bytes(),
+    )?;
     let mut text = String::new();
     s.read_to_string(&mut text)?;
     let (mut sum, mut count) = (0.0, 0);

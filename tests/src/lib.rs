@@ -35,6 +35,9 @@ pub const COMMUNE_HOA_BINH: &str = "11533";
 /// A village of another commune (Phường Thủy Nguyên, 11560).
 pub const VILLAGE_THUY_NGUYEN_1: &str = "11560-T01";
 
+/// The bearer token a [`TestServer`]'s `GET /metrics` wants.
+pub const METRICS_TOKEN: &str = "danvan-e2e-metrics";
+
 /// A danvan server running on its own runtime, on `127.0.0.1:<ephemeral>`.
 pub struct TestServer {
     /// Base URL, e.g. `http://127.0.0.1:40123`.
@@ -86,7 +89,11 @@ impl TestServer {
             anyhow::Ok((storage, units, listener))
         })?;
         let url = format!("http://{}", listener.local_addr()?);
-        let state = AppState::new(storage.clone(), units.clone(), ServerConfig::default());
+        let config = ServerConfig {
+            metrics_token: Some(METRICS_TOKEN.into()),
+            ..ServerConfig::default()
+        };
+        let state = AppState::new(storage.clone(), units.clone(), config);
         let (tx, rx) = oneshot::channel::<()>();
         rt.spawn(async move {
             let shutdown = async move {

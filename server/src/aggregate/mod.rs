@@ -15,7 +15,7 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{NaiveDate, Utc};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::storage::Storage;
 use crate::storage::agg::NewLock;
 use crate::units::{Unit, UnitTree, Units, level};
@@ -451,10 +451,36 @@ impl Aggregator {
 
     /// A commune officer locks a period for a commune, keeping a snapshot of its figures.
     /// Locking again returns the existing lock unchanged (idempotent).
+    ///
+    /// Refused: a period that has not started (409 `period_not_started`); a code that, on the
+    /// period's tree day, named no unit or another unit than the one it names today (a reused
+    /// code: 11533 was Phường An Lư until 2025-06-30, Phường Hòa Bình since; locks are kept by
+    /// code, so Hòa Bình would seem to have submitted An Lư's period: 409
+    /// `lock_unit_not_in_force`); a unit that is not a commune (400).
     pub async fn lock_period(&self, commune: &str, period: &Period, by: &str) -> Result<Lock> {
         let tree = self.inner.units.tree();
+        let today = danvan_core::model::common::Date::today_vn().0;
+        if period.start > today {
+            return Err(Error::Refused(
+                ErrorCode::PeriodNotStarted,
+                format!(
+                    "lock of {} before it starts on {}",
+                    period.key, period.start
+                ),
+            ));
+        }
         let as_of = Self::as_of(period);
-        let unit = Self::report_unit(&tree, commune, as_of)?;
+        let unit = match (tree.unit(commune, as_of), tree.unit(commune, today)) {
+            (Some(then), None) => then,
+            (Some(then), Some(now)) if then.valid_from == now.valid_from => then,
+            (_, Some(_)) => {
+                return Err(Error::Refused(
+                    ErrorCode::LockUnitNotInForce,
+                    format!("{commune} named another unit, or none, on {as_of}"),
+                ));
+            }
+            (None, None) => Self::report_unit(&tree, commune, as_of)?,
+        };
         if unit.level != level::COMMUNE {
             return Err(Error::Invalid(format!(
                 "only a commune locks a period; {commune} is a {}",

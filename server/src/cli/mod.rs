@@ -55,6 +55,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 public_url: g.public_url,
                 body_limit: args.body_limit,
                 periods,
+                metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
                 ..ServerConfig::default()
             };
             let state = AppState::new(storage, units, config);

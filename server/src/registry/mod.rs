@@ -306,30 +306,8 @@ pub const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(1945, 1, 1) {
     None => NaiveDate::MIN,
 };
 
-/// A text field, trimmed, checked the same way for both backends before anything is written:
-/// at most `max` characters, no control characters (newlines and tabs allowed only when
-/// `multiline`; PostgreSQL would reject NUL where SQLite stores it), not empty if `required`.
-pub fn clean_text(
-    value: &str,
-    max: usize,
-    multiline: bool,
-    required: bool,
-) -> std::result::Result<String, ApiError> {
-    let v = value.trim();
-    let bad = |detail: &str| ApiError::new(ErrorCode::InvalidText).with_detail(detail.to_string());
-    if required && v.is_empty() {
-        return Err(bad("empty"));
-    }
-    if v.chars().count() > max {
-        return Err(bad("too long"));
-    }
-    if v.chars()
-        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r')))
-    {
-        return Err(bad("control character"));
-    }
-    Ok(v.to_string())
-}
+/// Text fields are checked by the one edge check of every text that reaches SQL.
+pub use crate::text::clean_text;
 
 /// A date a form or client sent: not before [`EARLIEST`], not after `today + 1 year`.
 pub fn check_date(d: NaiveDate, today: NaiveDate) -> std::result::Result<NaiveDate, ApiError> {

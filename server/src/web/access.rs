@@ -181,7 +181,10 @@ pub fn is_commune(unit: &Unit) -> bool {
 }
 
 /// Lock `period` for `unit` as `viewer`: a commune officer, for a commune in their scope (403
-/// `lock_forbidden` otherwise).
+/// `lock_forbidden` otherwise), in force on the period's tree day under this code (409
+/// `lock_unit_not_in_force`: not a predecessor report, not a period when the code named another
+/// commune), for a period that has started (409 `period_not_started`, from
+/// [`lock_period`](crate::aggregate::Aggregator::lock_period), which checks both again).
 pub async fn lock_for(
     state: &AppState,
     viewer: &Viewer,
@@ -193,8 +196,16 @@ pub async fn lock_for(
     }
     let target = resolve(state, viewer, unit, period.clone())?;
     // A commune locks its own figures: not those of the old units it was formed from.
-    if !is_commune(&target.unit) || !target.unit.valid_on(target.as_of) {
+    if !is_commune(&target.unit) {
         return Err(ApiError::new(ErrorCode::LockForbidden));
+    }
+    if !target.unit.valid_on(target.as_of) {
+        return Err(
+            ApiError::new(ErrorCode::LockUnitNotInForce).with_detail(format!(
+                "{} ({}) not in force on {}",
+                target.unit.code, target.unit.name, target.as_of
+            )),
+        );
     }
     Ok(state
         .aggregator

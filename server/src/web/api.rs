@@ -129,8 +129,9 @@ async fn create_session(
     Json(req): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
     check_origin(&headers)?;
+    let username = crate::text::username(&req.username)?;
     let ip = connect.map(|Extension(c)| c.0.ip());
-    let (token, row) = session::login(&state, req.username.trim(), &req.password, ip)
+    let (token, row) = session::login(&state, &username, &req.password, ip)
         .await
         .map_err(|e| match e {
             LoginError::Failed => ApiError::new(ErrorCode::LoginFailed),

@@ -155,6 +155,7 @@ pub(crate) async fn load_record(
     if viewer.role != crate::roles::Role::CommuneOfficer {
         return Err(ApiError::new(ErrorCode::RecordsForbidden));
     }
+    let id = &crate::text::id(id)?;
     let fact = state
         .storage
         .fact(id)

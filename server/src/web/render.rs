@@ -42,9 +42,10 @@ pub(crate) fn error_page(err: ApiError, lang: Lang) -> Response {
         message: if lang == Lang::En { en } else { vi },
     };
     let mut resp = html(err.code.status(), page.render());
+    // The detail (a 500's cause) goes to the log, as for JSON errors.
     resp.extensions_mut().insert(LoggedError {
         code: err.code.as_str(),
-        detail: None,
+        detail: err.detail().map(str::to_string),
     });
     resp
 }

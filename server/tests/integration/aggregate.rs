@@ -10,7 +10,7 @@ use danvan_core::facts::{Fact, FactStatus, Flow};
 use danvan_core::model::common::Date;
 use danvan_server::Storage;
 use danvan_server::aggregate::{
-    Aggregator, Indicators, PeriodsConfig, RankIndicator, Report, SubmissionStatus,
+    Aggregator, Indicators, PeriodKind, PeriodsConfig, RankIndicator, Report, SubmissionStatus,
 };
 use danvan_server::units::{Units, import_csv};
 
@@ -406,8 +406,12 @@ async fn completeness_on_time_late_missing_open(storage: Arc<dyn Storage>) {
     );
     assert_eq!(r("11473").status, SubmissionStatus::Missing);
 
-    // A period whose deadline has not passed: a lock now is on time, the rest are open.
-    let future = agg.periods().period("2099-Q4").unwrap();
+    // A period whose deadline has not passed (this quarter: a lock of a period that has not
+    // started is refused): a lock now is on time, the rest are open.
+    let future = agg
+        .periods()
+        .containing(PeriodKind::Quarter, Date::today_vn().0)
+        .unwrap();
     agg.lock_period("11533", &future, "b").await.unwrap();
     let c = agg.completeness("31", &future).await.unwrap();
     let r = |code: &str| c.rows.iter().find(|r| r.unit.code == code).unwrap();

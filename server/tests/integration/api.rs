@@ -203,13 +203,28 @@ fn sample(text: &str, name: &str) -> Option<f64> {
 
 #[tokio::test]
 async fn metrics_gauge_the_fact_index_and_resident_memory() {
-    let d = dash().await;
+    let d = dash_with(|mut s| {
+        s.config = std::sync::Arc::new(danvan_server::ServerConfig {
+            metrics_token: Some("api-test-token".into()),
+            ..danvan_server::ServerConfig::default()
+        });
+        s
+    })
+    .await;
     let c = Client::login(&d.router, CITY).await;
     let r = c
         .get(&format!("/api/v1/aggregates?unit=31&period={PERIOD}"))
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    let text = Client::anonymous(&d.router).get("/metrics").await.text();
+    let text = Client::anonymous(&d.router)
+        .send(
+            axum::http::Request::get("/metrics")
+                .header("authorization", "Bearer api-test-token")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .text();
     assert!(
         text.contains("# TYPE danvan_fact_index_records gauge"),
         "{text}"

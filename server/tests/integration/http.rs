@@ -56,6 +56,7 @@ async fn sqlite_app(config: ServerConfig) -> (axum::Router, TestDb) {
 async fn health_metrics_and_error_json() {
     let (router, db) = sqlite_app(ServerConfig {
         body_limit: 1024,
+        metrics_token: Some("test-metrics-token".into()),
         ..Default::default()
     })
     .await;
@@ -111,7 +112,10 @@ async fn health_metrics_and_error_json() {
 
     let (status, text) = call(
         &router,
-        Request::get("/metrics").body(Body::empty()).unwrap(),
+        Request::get("/metrics")
+            .header(header::AUTHORIZATION, "Bearer test-metrics-token")
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
