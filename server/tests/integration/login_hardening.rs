@@ -355,3 +355,71 @@ async fn the_forwarded_header_is_ignored_unless_configured() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
 }
+
+/// `VmRSS` and `VmHWM` (peak) of this process, in MiB.
+fn rss_mib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map_or(0, |kb| kb / 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// 200 concurrent wrong logins from 200 clients; prints RSS before and after. `permits`
+/// password-check slots (the default: the cores; 200 = no bound, as before issue 11).
+async fn login_flood(permits: usize) -> (u64, u64, u64) {
+    let d = web_dash(
+        |c| c,
+        |s| SessionConfig {
+            hash_permits: permits,
+            hash_wait: Duration::from_secs(3),
+            ..s
+        },
+    )
+    .await;
+    let anon = Client::anonymous(&d.router);
+    // Warm up (the dummy hash, the runtime's threads).
+    anon.send(json_login("warm.up", "wrong", None, &[])).await;
+    let (before, _) = rss_mib();
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let c = anon.clone();
+        set.spawn(async move {
+            let peer = format!("10.{}.{}.1:4000", i / 250, i % 250);
+            c.send(json_login(&format!("u{i}"), "wrong", Some(&peer), &[]))
+                .await
+                .status
+        });
+    }
+    let mut by_status = std::collections::BTreeMap::new();
+    while let Some(s) = set.join_next().await {
+        *by_status.entry(s.unwrap().as_u16()).or_insert(0) += 1;
+    }
+    let (after, peak) = rss_mib();
+    println!(
+        "login flood, {permits} slots: RSS {before} MiB before, {after} MiB after, peak {peak} MiB; answers {by_status:?}; {} password checks",
+        d.web.password_checks()
+    );
+    (before, after, peak)
+}
+
+/// Run alone (one process per figure):
+/// `cargo test -p danvan-server --test integration login_flood_rss -- --ignored --nocapture --exact login_hardening::login_flood_rss_bounded`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measures this process's RSS: run alone"]
+async fn login_flood_rss_bounded() {
+    let (_, _, peak) = login_flood(SessionConfig::default().hash_permits).await;
+    assert!(peak < 250, "peak RSS {peak} MiB");
+}
+
+/// The same flood without the bound (as before issue 11), for comparison.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measures this process's RSS: run alone"]
+async fn login_flood_rss_unbounded() {
+    login_flood(200).await;
+}
