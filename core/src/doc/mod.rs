@@ -203,6 +203,78 @@ pub fn hydrate_record(doc: &AutoCommit) -> Result<Record> {
     Ok(record)
 }
 
+/// Paths (`body.Mediation.notes`, `history[2].extra`) of the keys in `doc` that the record
+/// schema does not have, at most `max`: every key of every map, compared with the keys
+/// `record` (hydrated from `doc`) writes into an empty document. Only the schema's own
+/// structure is followed, so an unknown key is reported once however deep or large what it
+/// holds; a text object where the schema has a string is a string. A key the schema lets a
+/// document omit is not required here (hydration checks what is required).
+pub fn unknown_keys(doc: &AutoCommit, record: &Record, max: usize) -> Result<Vec<String>> {
+    let mut reference = AutoCommit::new();
+    autosurgeon::reconcile(&mut reference, record)?;
+    let mut out = Vec::new();
+    unknown_under(
+        doc,
+        &reference,
+        (&automerge::ROOT, &automerge::ROOT),
+        "",
+        &mut out,
+        max,
+    );
+    Ok(out)
+}
+
+fn unknown_under(
+    doc: &AutoCommit,
+    reference: &AutoCommit,
+    (at, ref_at): (&automerge::ObjId, &automerge::ObjId),
+    path: &str,
+    out: &mut Vec<String>,
+    max: usize,
+) {
+    use automerge::{ObjType, ReadDoc, Value};
+    let object = |d: &AutoCommit, o: &automerge::ObjId, p: automerge::Prop| match d.get(o, p) {
+        Ok(Some((Value::Object(t), id))) => Some((t, id)),
+        _ => None,
+    };
+    let descend = |p: automerge::Prop, path: String, out: &mut Vec<String>| {
+        if let (Some((t, id)), Some((rt, rid))) =
+            (object(doc, at, p.clone()), object(reference, ref_at, p))
+            && t == rt
+        {
+            unknown_under(doc, reference, (&id, &rid), &path, out, max);
+        }
+    };
+    match doc.object_type(at) {
+        Ok(ObjType::Map | ObjType::Table) => {
+            for key in doc.keys(at) {
+                if out.len() >= max {
+                    return;
+                }
+                let p = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if matches!(reference.get(ref_at, key.as_str()), Ok(Some(_))) {
+                    descend(automerge::Prop::Map(key), p, out);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        Ok(ObjType::List) => {
+            for i in 0..doc.length(at) {
+                if out.len() >= max {
+                    return;
+                }
+                descend(automerge::Prop::Seq(i), format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Only the status history of a document (text objects read as strings), for the server's
 /// check of the entries a push adds without reading the whole record.
 pub(crate) fn hydrate_history(doc: &AutoCommit) -> Result<Vec<crate::lifecycle::StatusChange>> {

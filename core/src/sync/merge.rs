@@ -287,6 +287,46 @@ pub fn merge_device_push(
     }
 }
 
+/// Detail prefix of a push whose document holds keys the record schema does not have
+/// (`malformed`).
+pub const UNKNOWN_KEY: &str = "unknown_key";
+
+/// Keys past which the unknown keys of a document are not listed.
+const MAX_UNKNOWN_KEYS: usize = 1000;
+
+/// The `malformed` detail for keys of the merged document that the record schema does not
+/// have (docs/record-schema.md) and the server's copy (at `old_heads`, when `stored`) did not
+/// have either: a push may not add them, however they are nested or whatever they hold.
+fn unknown_keys(
+    doc: &mut AutoCommit,
+    record: &Record,
+    stored: bool,
+    old_heads: &[automerge::ChangeHash],
+) -> Option<String> {
+    let found = crate::doc::unknown_keys(doc, record, MAX_UNKNOWN_KEYS).unwrap_or_default();
+    if found.is_empty() {
+        return None;
+    }
+    let before: std::collections::HashSet<String> = if stored {
+        doc.fork_at(old_heads)
+            .ok()
+            .and_then(|d| {
+                let r = crate::doc::hydrate_record(&d).ok()?;
+                crate::doc::unknown_keys(&d, &r, MAX_UNKNOWN_KEYS).ok()
+            })
+            .unwrap_or_default()
+            .into_iter()
+            .collect()
+    } else {
+        std::collections::HashSet::new()
+    };
+    let new: Vec<String> = found.into_iter().filter(|k| !before.contains(k)).collect();
+    (!new.is_empty()).then(|| {
+        let shown: Vec<&str> = new.iter().take(5).map(String::as_str).collect();
+        format!("{UNKNOWN_KEY}: {}", shown.join(", "))
+    })
+}
+
 /// The first change of `doc` after `old_heads` (new to the server) whose actor is not `actor`.
 fn foreign_change(
     doc: &mut AutoCommit,
@@ -387,6 +427,9 @@ fn merge_with<B>(
             RejectReason::Malformed,
             "envelope.id differs from the pushed id",
         );
+    }
+    if let Some(detail) = unknown_keys(&mut doc, &record, stored.is_some(), &old_heads) {
+        return reject(RejectReason::Malformed, detail);
     }
     if let Some(b) = &before
         && !same(b, &record)

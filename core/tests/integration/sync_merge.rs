@@ -319,3 +319,67 @@ fn a_record_out_of_sight_is_answered_as_if_it_did_not_exist() {
     let absent = format!("{:?}", device_push(&lan, None, &edit, &lim, false));
     assert_eq!(hidden, absent);
 }
+
+/// Item 6: a document whose content is not the record schema is refused: unknown keys, however
+/// deep or large, in a new record or added by an edit; keys the server's copy already had do
+/// not block an edit.
+#[test]
+fn keys_outside_the_record_schema_are_refused() {
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
+    let dev = Uuid::now_v7();
+    let lim = MergeLimits::default();
+    let (r, mut d) = new_doc(&dev);
+    let mut raw = AutoCommit::load(&d.save())
+        .unwrap()
+        .with_actor(automerge::ActorId::from(dev.as_bytes().as_slice()));
+    let heads = raw.get_heads();
+    // 3,000 nested maps under an unknown key of the body.
+    let (_, body) = raw.get(ROOT, "body").unwrap().unwrap();
+    let (_, kind) = raw.get(&body, "Mediation").unwrap().unwrap();
+    let mut at = raw.put_object(&kind, "x_extra", ObjType::Map).unwrap();
+    for _ in 0..3000 {
+        at = raw.put_object(&at, "x", ObjType::Map).unwrap();
+    }
+    let deep = Push {
+        id: Uuid::parse_str(r.id()).unwrap(),
+        changes: raw.save(),
+        heads: to_wire_heads(&raw.get_heads()),
+    };
+    match device_push(&dev, None, &deep, &lim, true) {
+        MergeOutcome::Rejected {
+            reason: RejectReason::Malformed,
+            detail,
+        } => assert_eq!(detail, "unknown_key: body.Mediation.x_extra"),
+        other => panic!("expected unknown_key, got {other:?}"),
+    }
+    // Random bytes under an unknown top-level key, added by an edit of a stored record.
+    let create = push_of(&mut d, r.id(), &[]);
+    let saved = stored(device_push(&dev, None, &create, &lim, true));
+    let mut raw = AutoCommit::load(&saved)
+        .unwrap()
+        .with_actor(automerge::ActorId::from(dev.as_bytes().as_slice()));
+    let junk: Vec<u8> = (0..4000).flat_map(|_| *Uuid::new_v4().as_bytes()).collect();
+    raw.put(ROOT, "blob", junk).unwrap();
+    let edit = Push {
+        id: Uuid::parse_str(r.id()).unwrap(),
+        changes: raw.save_after(&heads),
+        heads: to_wire_heads(&raw.get_heads()),
+    };
+    assert!(matches!(
+        device_push(&dev, Some(&saved), &edit, &lim, true),
+        MergeOutcome::Rejected { reason: RejectReason::Malformed, detail } if detail == "unknown_key: blob"
+    ));
+    // A record danvan wrote, edited, is accepted.
+    edit_notes(&mut d, "bình thường");
+    assert!(matches!(
+        device_push(
+            &dev,
+            Some(&saved),
+            &push_of(&mut d, r.id(), &heads),
+            &lim,
+            true
+        ),
+        MergeOutcome::Accepted { .. }
+    ));
+}
