@@ -43,12 +43,65 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only same-site paths are followed after login (no `//host` or `https://…`).
+/// The pages of the dashboard a login may return to (`next`): these paths and below.
+const NEXT_PREFIXES: &[&str] = &["/dashboard", "/teams"];
+/// Longest `next` followed.
+const MAX_NEXT: usize = 2048;
+
+/// Where to go after login: `next` when it is a path within the dashboard, else `/dashboard`.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.into(),
-        _ => "/dashboard".into(),
+    next.filter(|n| is_dashboard_path(n))
+        .map_or_else(|| "/dashboard".to_string(), str::to_string)
+}
+
+/// Whether `next` is a path of the dashboard's own pages: printable ASCII, under one of
+/// [`NEXT_PREFIXES`], and, as sent and once or twice percent-decoded, no whitespace or control
+/// character (browsers drop tabs and newlines: `/\t/evil` is `//evil`), no backslash (read as
+/// `/`), no `//` (another host) and no `.`/`..` segment in the path.
+fn is_dashboard_path(next: &str) -> bool {
+    if next.len() > MAX_NEXT || !next.bytes().all(|b| b.is_ascii_graphic()) {
+        return false;
     }
+    let path = |s: &str| s.split(['?', '#']).next().unwrap_or_default().to_string();
+    let raw_path = path(next);
+    if !NEXT_PREFIXES
+        .iter()
+        .any(|p| raw_path == *p || raw_path.starts_with(&format!("{p}/")))
+    {
+        return false;
+    }
+    let once = percent_decode(next);
+    let twice = percent_decode(&once);
+    [next.to_string(), once, twice].iter().all(|s| {
+        let p = path(s);
+        !s.chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+            && !p.contains("//")
+            && !p.split('/').any(|seg| seg == "." || seg == "..")
+    })
+}
+
+/// `%XX` decoded (invalid escapes kept as they are, invalid UTF-8 replaced).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn render_login(
@@ -116,11 +169,17 @@ async fn login_submit(
         Ok(u) => u,
         Err(e) => return crate::web::render::error_page(e, lang),
     };
-    let ip = connect.map(|Extension(c)| c.0.ip());
-    match session::login(&state, &username, &form.password, ip).await {
+    let peer = connect.map(|Extension(c)| c.0.ip());
+    let client = session::login_client(&state.config, &headers, peer);
+    match session::login(&state, &username, &form.password, client).await {
         Ok((token, _)) => {
-            let mut resp = Redirect::to(&next).into_response();
+            // `next` is checked printable ASCII, so the header cannot fail; after the session
+            // row is written nothing may fail.
+            let location = header::HeaderValue::from_str(&next)
+                .unwrap_or_else(|_| header::HeaderValue::from_static("/dashboard"));
+            let mut resp = StatusCode::SEE_OTHER.into_response();
             let h = resp.headers_mut();
+            h.insert(header::LOCATION, location);
             h.append(header::SET_COOKIE, session::session_cookie(&state, &token));
             h.append(
                 header::SET_COOKIE,
@@ -137,6 +196,27 @@ async fn login_submit(
             Some(m.login_throttled),
             StatusCode::TOO_MANY_REQUESTS,
         ),
+        Err(LoginError::TooLong) => crate::web::render::error_page(
+            ApiError::new(ErrorCode::InvalidText).with_detail("username or password too long"),
+            lang,
+        ),
+        Err(LoginError::Busy) => {
+            let mut r = render_login(
+                lang,
+                &next,
+                Some(m.login_busy),
+                StatusCode::SERVICE_UNAVAILABLE,
+            );
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static(session::BUSY_RETRY_AFTER),
+            );
+            r.extensions_mut().insert(crate::error::LoggedError {
+                code: ErrorCode::Unavailable.as_str(),
+                detail: Some("every password check slot busy".into()),
+            });
+            r
+        }
         Err(LoginError::Internal) => ApiError::internal("login failed").into_response(),
     }
 }

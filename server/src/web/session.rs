@@ -253,6 +253,33 @@ pub fn client_ip(parts_ext: &axum::http::Extensions) -> Option<IpAddr> {
         .map(|ConnectInfo(a)| a.ip())
 }
 
+/// The client a login comes from, for the failed-login limit: the last address of the trusted
+/// proxy header when one is configured (`--trusted-proxy-header`; the address the proxy saw,
+/// the earlier ones being the client's own claims) and present, otherwise the socket's peer.
+/// IPv6 addresses count by their /64 (one subscriber's network), IPv4-mapped ones as IPv4.
+pub fn login_client(
+    config: &crate::config::ServerConfig,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+) -> Option<IpAddr> {
+    let forwarded = config.trusted_proxy_header.as_ref().and_then(|name| {
+        let last = headers.get_all(name).iter().next_back()?.to_str().ok()?;
+        let addr = last.rsplit(',').next()?.trim();
+        addr.parse::<IpAddr>()
+            .ok()
+            .or_else(|| addr.parse::<SocketAddr>().ok().map(|a| a.ip()))
+    });
+    forwarded.or(peer).map(|ip| match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(
+                v6.to_bits() & !((1u128 << 64) - 1),
+            )),
+        },
+        v4 => v4,
+    })
+}
+
 /// A valid argon2id hash of a random password: verified against when the username is unknown,
 /// so that a wrong username costs as long as a wrong password.
 fn dummy_hash() -> &'static str {
@@ -267,9 +294,42 @@ pub enum LoginError {
     Failed,
     /// Too many failures: wait.
     Throttled,
+    /// A username or password longer than any can be (400 `invalid_text`), refused before any
+    /// work.
+    TooLong,
+    /// Every password-check slot stayed busy (503 `unavailable`, `Retry-After`).
+    Busy,
     /// Storage or hashing failed.
     Internal,
 }
+
+impl LoginError {
+    /// The JSON error answer (`Retry-After` on 503 and 429).
+    pub fn api_response(self) -> Response {
+        let (err, retry) = match self {
+            LoginError::Failed => (ApiError::new(ErrorCode::LoginFailed), None),
+            LoginError::Throttled => (ApiError::new(ErrorCode::TooManyAttempts), Some("60")),
+            LoginError::TooLong => (
+                ApiError::new(ErrorCode::InvalidText).with_detail("username or password too long"),
+                None,
+            ),
+            LoginError::Busy => (
+                ApiError::new(ErrorCode::Unavailable).with_detail("every password check slot busy"),
+                Some(BUSY_RETRY_AFTER),
+            ),
+            LoginError::Internal => (ApiError::internal("login failed"), None),
+        };
+        let mut resp = err.into_response();
+        if let Some(secs) = retry {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static(secs));
+        }
+        resp
+    }
+}
+
+/// `Retry-After` (seconds) of a login refused because every password-check slot was busy.
+pub const BUSY_RETRY_AFTER: &str = "2";
 
 /// An internal failure of a login, its cause logged here (the error the caller turns it into
 /// carries none).
@@ -278,39 +338,73 @@ fn login_internal(cause: impl std::fmt::Display) -> LoginError {
     LoginError::Internal
 }
 
-/// A new session after checking the password: the cookie token and the stored row.
+/// A new session after checking the password: the cookie token and the viewer it opens.
+///
+/// In order, each step before any costly one: lengths (400), the limiter counts the attempt
+/// (429 for this client, a delay for a much-failed account), a password-check slot (503 when
+/// none frees up within `hash_wait`; the attempt is then not counted), the check itself. The
+/// session row is the last thing written and nothing can fail after it.
 pub async fn login(
     state: &AppState,
     username: &str,
     password: &str,
-    ip: Option<IpAddr>,
-) -> Result<(String, SessionRow), LoginError> {
-    let cfg = &state.web.sessions;
-    if !state.web.limiter.allowed(cfg, username, ip) {
-        return Err(LoginError::Throttled);
+    client: Option<IpAddr>,
+) -> Result<(String, Viewer), LoginError> {
+    if username.chars().count() > crate::text::MAX_USERNAME
+        || password.len() > crate::users::MAX_PASSWORD_BYTES
+    {
+        return Err(LoginError::TooLong);
     }
+    let web = &state.web;
+    let cfg = &web.sessions;
+    let attempt = web
+        .limiter
+        .reserve(cfg, username, client)
+        .map_err(|_| LoginError::Throttled)?;
+    if !attempt.delay.is_zero() {
+        tokio::time::sleep(attempt.delay).await;
+    }
+    let permit = match tokio::time::timeout(
+        cfg.hash_wait,
+        std::sync::Arc::clone(&web.hashing).acquire_owned(),
+    )
+    .await
+    {
+        Ok(Ok(p)) => p,
+        _ => {
+            attempt.refund();
+            return Err(LoginError::Busy);
+        }
+    };
     let user = state.storage.user(username).await.map_err(login_internal)?;
-    let hash = user
-        .as_ref()
-        .map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
     let pw = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || crate::users::verify_password(&hash, &pw))
-        .await
-        .map_err(login_internal)?;
+    web.count_password_check();
+    // The slot travels with the check: a client that hangs up does not free it early.
+    let ok = tokio::task::spawn_blocking(move || {
+        let hash: &str = match &hash {
+            Some(h) => h,
+            None => dummy_hash(),
+        };
+        let ok = crate::users::verify_password(hash, &pw);
+        drop(permit);
+        ok
+    })
+    .await
+    .map_err(login_internal)?;
     let user = match user {
         Some(u) if ok && is_officer(u.role) => u,
         _ => {
-            state.web.limiter.failed(username, ip);
             tracing::info!("dashboard login refused");
             return Err(LoginError::Failed);
         }
     };
-    state.web.limiter.succeeded(username, ip);
+    attempt.succeeded();
     let token = random_token();
     let now = Utc::now();
     let row = SessionRow {
         token_hash: token_hash(&token),
-        username: user.username,
+        username: user.username.clone(),
         csrf_token: random_token(),
         created_at: now,
         expires_at: now + cfg.lifetime,
@@ -326,7 +420,14 @@ pub async fn login(
         .storage
         .purge_sessions(now, now - cfg.idle_timeout)
         .await;
-    Ok((token, row))
+    let viewer = Viewer {
+        username: user.username,
+        role: user.role,
+        unit: user.unit,
+        csrf: row.csrf_token,
+        token_hash: row.token_hash,
+    };
+    Ok((token, viewer))
 }
 
 /// The `Set-Cookie` header of a new session.
