@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use chrono::{Duration, NaiveDate, Utc};
-use danvan_core::sync::merge::{HistoryDelta, MergeLimits, Stored, merge_stored_delta};
+use danvan_core::sync::merge::{HistoryDelta, MergeLimits, Stored, merge_device_push};
 use danvan_core::sync::wire::{
     self, Outcome, PullDoc, RejectReason, SyncRequest, SyncResponse, Verdict, WireError,
 };
@@ -77,7 +77,9 @@ fn authorize(
                 scope.can_correct(kind, unit)
             };
             if !ok {
-                return Err((RejectReason::OutOfScope, format!("unit {unit} ({which})")));
+                // No detail: the answer for a record out of scope says nothing about it (its
+                // unit), and is the same whether it exists or not (issue 11).
+                return Err((RejectReason::OutOfScope, String::new()));
             }
         }
     }
@@ -159,17 +161,17 @@ async fn sync(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let ct = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct.starts_with(wire::CONTENT_TYPE) {
+    if !is_sync_content_type(headers.get(CONTENT_TYPE)) {
+        client_error(&device.id, "unsupported_media_type", "");
         return Err(ErrorCode::UnsupportedMediaType.into());
     }
     let req: SyncRequest = wire::decode(&body).map_err(|e| match e {
         WireError::Version { found, .. } => ApiError::new(ErrorCode::UpgradeRequired)
             .with_detail(format!("protocol version {found}")),
-        e => ApiError::new(ErrorCode::BadFrame).with_detail(e),
+        e => {
+            client_error(&device.id, "bad_frame", &e.to_string());
+            ApiError::new(ErrorCode::BadFrame).with_detail(e)
+        }
     })?;
     let today = (Utc::now() + Duration::hours(7)).date_naive();
     let tree = state.units.tree();
@@ -196,6 +198,18 @@ async fn sync(
         }));
     }
 
+    // De-identified roles (above the commune) never receive documents.
+    let readable: Vec<String> = if scope.deidentified {
+        Vec::new()
+    } else {
+        let mut codes: Vec<String> = scope.units.iter().cloned().collect();
+        // Historical entries under old units that went wholly into the scope travel to the
+        // scope's devices too.
+        codes.extend(historical.old_codes());
+        codes.sort();
+        codes.dedup();
+        codes
+    };
     let rules = state.config.rules.clone();
     let limits = MergeLimits::default();
     let verdicts = if req.pushes.is_empty() {
@@ -213,10 +227,25 @@ async fn sync(
             })
             .collect()
     } else {
-        let decide = |stored: Option<Stored<'_>>, push: &wire::Push| {
-            merge_stored_delta(stored, push, &rules, &limits, |before, after, delta| {
-                authorize(&scope, &historical, before, after, delta)
+        // A stored record the device may neither read nor write is answered as if it did not
+        // exist (no heads, no unit): `merge_device_push`.
+        let visible = |kind: &str, unit: &str| {
+            kind.parse::<RecordKind>().is_ok_and(|k| {
+                scope.can_write(k, unit)
+                    || scope.can_correct(k, unit)
+                    || (scope.can_read_kinds.contains(&k) && readable.iter().any(|u| u == unit))
             })
+        };
+        let decide = |stored: Option<Stored<'_>>, push: &wire::Push| {
+            merge_device_push(
+                &device.id,
+                stored,
+                push,
+                &rules,
+                &limits,
+                visible,
+                |before, after, delta| authorize(&scope, &historical, before, after, delta),
+            )
         };
         storage
             .apply_pushes(&device_id, &req.pushes, &decide, &rules)
@@ -225,23 +254,16 @@ async fn sync(
     for v in &verdicts {
         let outcome = match &v.outcome {
             Outcome::Accepted { .. } => "accepted",
-            Outcome::Rejected { reason, .. } => reason.code(),
+            Outcome::Rejected { reason, detail } => {
+                if *reason == RejectReason::Malformed {
+                    client_error(&device.id, "malformed", detail);
+                }
+                reason.code()
+            }
         };
         state.metrics.sync_push(outcome);
     }
 
-    // De-identified roles (above the commune) never receive documents.
-    let readable: Vec<String> = if scope.deidentified {
-        Vec::new()
-    } else {
-        let mut codes: Vec<String> = scope.units.iter().cloned().collect();
-        // Historical entries under old units that went wholly into the scope travel to the
-        // scope's devices too.
-        codes.extend(historical.old_codes());
-        codes.sort();
-        codes.dedup();
-        codes
-    };
     let mut docs: Vec<PullDoc> = Vec::new();
     for id in req.want_full.iter().take(1000) {
         if let Some((bytes, heads)) = storage.full_document(&id.to_string()).await?
@@ -295,4 +317,57 @@ fn frame(resp: &SyncResponse) -> Response {
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(wire::CONTENT_TYPE));
     r
+}
+
+/// Whether a request's `Content-Type` is the sync frame's: exactly
+/// `application/x-danvan-sync`, compared without regard to case (RFC 9110 §8.3.1) and
+/// surrounding whitespace. The type defines no parameters and the body is binary, so a
+/// parameter (`; charset=utf-8`, …) is refused like any other type: 415.
+fn is_sync_content_type(value: Option<&HeaderValue>) -> bool {
+    value
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.trim().eq_ignore_ascii_case(wire::CONTENT_TYPE))
+}
+
+/// Log a client's mistake (a frame that does not decode, a wrong content type, changes
+/// Automerge cannot read or not the device's own) at WARN, at most [`LOG_BURST`] lines at
+/// once and [`LOG_PER_SECOND`] a second over time, whatever the clients send; what is dropped
+/// is counted in the next line written. The request's JSON error and the push's verdict carry
+/// the detail to the client; this is for the operator.
+fn client_error(device: &uuid::Uuid, code: &str, detail: &str) {
+    static BUCKET: std::sync::Mutex<Option<LogBucket>> = std::sync::Mutex::new(None);
+    let now = std::time::Instant::now();
+    let Ok(mut guard) = BUCKET.lock() else {
+        return;
+    };
+    let bucket = guard.get_or_insert(LogBucket {
+        tokens: LOG_BURST,
+        at: now,
+        dropped: 0,
+    });
+    bucket.tokens = (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * LOG_PER_SECOND)
+        .min(LOG_BURST);
+    bucket.at = now;
+    if bucket.tokens < 1.0 {
+        bucket.dropped += 1;
+        return;
+    }
+    bucket.tokens -= 1.0;
+    let dropped = std::mem::take(&mut bucket.dropped);
+    drop(guard);
+    // The detail is the client's own bytes' fault; cut so one line stays one line.
+    let detail: String = detail.chars().take(200).collect();
+    tracing::warn!(%device, code, detail, dropped, "sync: client error");
+}
+
+/// Lines [`client_error`] may write at once.
+const LOG_BURST: f64 = 20.0;
+/// Lines [`client_error`] may write a second, over time.
+const LOG_PER_SECOND: f64 = 1.0;
+
+/// A token bucket for [`client_error`].
+struct LogBucket {
+    tokens: f64,
+    at: std::time::Instant,
+    dropped: u64,
 }

@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use danvan_core::facts::Fact;
-use danvan_core::sync::merge::{MergeOutcome, Stored};
+use danvan_core::sync::merge::{MergeLimits, MergeOutcome, Stored};
 use danvan_core::sync::wire::{Outcome, Push, Verdict};
 use danvan_core::{RecordKind, RulesConfig};
 use sqlx::{ColumnIndex, Executor, IntoArguments, QueryBuilder, Transaction};
@@ -94,10 +94,15 @@ impl DocState {
     }
 
     /// Whether a change of `len` bytes should fold the document into a new snapshot rather than
-    /// be appended: past [`MAX_CHUNKS`] chunks, or when the chunks would outweigh the snapshot.
+    /// be appended: past [`MAX_CHUNKS`] chunks, when the chunks would outweigh the snapshot, or
+    /// when snapshot and chunks would pass the document size limit (the merge decision
+    /// accepted the change because the compacted document fits: the stored bytes never pass
+    /// the limit).
     fn compacts_with(&self, len: usize) -> bool {
         let (count, bytes) = self.with_chunk(len);
-        count > MAX_CHUNKS || bytes > self.snapshot_len as i64
+        count > MAX_CHUNKS
+            || bytes > self.snapshot_len as i64
+            || self.bytes.len() + len > MergeLimits::default().max_doc_bytes
     }
 
     /// Whether every change stored is `device`'s: a snapshot folding in one more change of
