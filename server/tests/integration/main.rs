@@ -19,5 +19,6 @@ mod registry;
 mod scope;
 mod storage_suite;
 mod submitted;
+mod sync_hardening;
 mod support;
 mod web;
