@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -83,6 +84,36 @@ pub struct ServeArgs {
     /// does not show in the process list.
     #[arg(long, env = "DANVAN_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Longest time a request may take, body upload included, before it is answered
+    /// 408 `timeout` (every route but `POST /v1/sync`). `500ms`, `30s`, `2m`; a bare number is
+    /// seconds.
+    #[arg(long, env = "DANVAN_REQUEST_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+    /// Longest time `POST /v1/sync` may take: a phone on a slow rural link uploads up to
+    /// `--body-limit` bytes, so this is longer than `--request-timeout`.
+    #[arg(long, env = "DANVAN_SYNC_TIMEOUT", default_value = "300s", value_parser = parse_duration)]
+    pub sync_timeout: Duration,
+    /// On SIGTERM or Ctrl-C: stop accepting connections, let requests in flight finish for at
+    /// most this long, then exit (cutting what is still running).
+    #[arg(long, env = "DANVAN_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+}
+
+/// A duration on the command line: `500ms`, `10s`, `2m`, `1h`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("not a duration: {s:?} (e.g. 500ms, 10s, 2m)"))?;
+    match unit.trim() {
+        "ms" => Ok(Duration::from_millis(n)),
+        "" | "s" => Ok(Duration::from_secs(n)),
+        "m" | "min" => Ok(Duration::from_secs(n.saturating_mul(60))),
+        "h" => Ok(Duration::from_secs(n.saturating_mul(3600))),
+        other => Err(format!("unknown unit {other:?} in {s:?} (ms, s, m, h)")),
+    }
 }
 
 /// `units` subcommands.
@@ -160,6 +191,13 @@ pub struct ServerConfig {
     pub periods: crate::aggregate::PeriodsConfig,
     /// The bearer token `GET /metrics` requires; `None` (the default): `/metrics` answers 404.
     pub metrics_token: Option<String>,
+    /// Longest time a request may take (every route but `POST /v1/sync`): then 408 `timeout`.
+    pub request_timeout: Duration,
+    /// Longest time `POST /v1/sync` may take (slow uploads from the field).
+    pub sync_timeout: Duration,
+    /// How long [`serve`](crate::http::serve) lets requests in flight finish after the
+    /// shutdown signal before it returns anyway.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ServerConfig {
@@ -170,6 +208,24 @@ impl Default for ServerConfig {
             rules: danvan_core::RulesConfig::default(),
             periods: crate::aggregate::PeriodsConfig::default(),
             metrics_token: None,
+            request_timeout: Duration::from_secs(60),
+            sync_timeout: Duration::from_secs(300),
+            shutdown_grace: Duration::from_secs(10),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("5d").is_err());
     }
 }

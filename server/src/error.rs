@@ -114,6 +114,8 @@ error_codes! {
     UpgradeRequired = ("upgrade_required", UPGRADE_REQUIRED, "Phiên bản ứng dụng đã cũ. Vui lòng cập nhật ứng dụng để đồng bộ.", "This app version is too old to sync. Please update the app."),
     /// The sync request's content type is not `application/x-danvan-sync`.
     UnsupportedMediaType = ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "Kiểu dữ liệu gửi lên không được hỗ trợ.", "Unsupported content type."),
+    /// The request took longer than the server allows (`--request-timeout`, `--sync-timeout`).
+    Timeout = ("timeout", REQUEST_TIMEOUT, "Yêu cầu mất quá nhiều thời gian và đã bị dừng. Vui lòng thử lại.", "The request took too long and was stopped. Please try again."),
     Unavailable = ("unavailable", SERVICE_UNAVAILABLE, "Máy chủ tạm thời không sẵn sàng.", "The server is temporarily unavailable."),
     /// Something failed inside the server; details are in the server log only.
     Internal = ("internal", INTERNAL_SERVER_ERROR, "Lỗi máy chủ nội bộ.", "Internal server error."),

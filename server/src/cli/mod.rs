@@ -55,6 +55,9 @@ pub async fn run(cli: Cli) -> Result<()> {
                 public_url: g.public_url,
                 body_limit: args.body_limit,
                 periods,
+                request_timeout: args.request_timeout,
+                sync_timeout: args.sync_timeout,
+                shutdown_grace: args.shutdown_grace,
                 metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
                 ..ServerConfig::default()
             };
