@@ -20,5 +20,6 @@ mod registry;
 mod scope;
 mod storage_suite;
 mod submitted;
+mod sync_hardening;
 mod support;
 mod web;
