@@ -79,11 +79,6 @@ pub struct ServeArgs {
     /// TOML file of reporting-period cut-offs and deadlines (absent = Circular 03/2019 defaults).
     #[arg(long, env = "DANVAN_PERIODS_CONFIG")]
     pub periods_config: Option<PathBuf>,
-    /// Serve `GET /metrics` to requests with `Authorization: Bearer <token>` (absent = no
-    /// `/metrics` at all: 404). Use a long random value; prefer the environment variable, which
-    /// does not show in the process list.
-    #[arg(long, env = "DANVAN_METRICS_TOKEN", hide_env_values = true)]
-    pub metrics_token: Option<String>,
     /// Longest time a request may take, body upload included, before it is answered
     /// 408 `timeout` (every route but `POST /v1/sync`). `500ms`, `30s`, `2m`; a bare number is
     /// seconds.
@@ -97,6 +92,17 @@ pub struct ServeArgs {
     /// most this long, then exit (cutting what is still running).
     #[arg(long, env = "DANVAN_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
+    /// Serve `GET /metrics` to requests with `Authorization: Bearer <token>` (absent = no
+    /// `/metrics` at all: 404). Use a long random value; prefer the environment variable, which
+    /// does not show in the process list.
+    #[arg(long, env = "DANVAN_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Behind a reverse proxy: the header in which it puts the client's address (e.g.
+    /// `X-Forwarded-For`; its last address counts), for the failed-login limit. Absent = the
+    /// header is ignored and the socket's peer address counts. Set it only when every request
+    /// comes through that proxy, which must overwrite or append to the header.
+    #[arg(long, env = "DANVAN_TRUSTED_PROXY_HEADER")]
+    pub trusted_proxy_header: Option<axum::http::HeaderName>,
 }
 
 /// A duration on the command line: `500ms`, `10s`, `2m`, `1h`, or a bare number of seconds.
@@ -189,8 +195,6 @@ pub struct ServerConfig {
     pub rules: danvan_core::RulesConfig,
     /// Reporting periods: cut-offs and deadlines (ADR 0004).
     pub periods: crate::aggregate::PeriodsConfig,
-    /// The bearer token `GET /metrics` requires; `None` (the default): `/metrics` answers 404.
-    pub metrics_token: Option<String>,
     /// Longest time a request may take (every route but `POST /v1/sync`): then 408 `timeout`.
     pub request_timeout: Duration,
     /// Longest time `POST /v1/sync` may take (slow uploads from the field).
@@ -198,6 +202,11 @@ pub struct ServerConfig {
     /// How long [`serve`](crate::http::serve) lets requests in flight finish after the
     /// shutdown signal before it returns anyway.
     pub shutdown_grace: Duration,
+    /// The bearer token `GET /metrics` requires; `None` (the default): `/metrics` answers 404.
+    pub metrics_token: Option<String>,
+    /// The header a trusted reverse proxy puts the client's address in (failed-login limit);
+    /// `None` (the default): the socket's peer address.
+    pub trusted_proxy_header: Option<axum::http::HeaderName>,
 }
 
 impl Default for ServerConfig {
@@ -207,10 +216,11 @@ impl Default for ServerConfig {
             body_limit: 8 * 1024 * 1024,
             rules: danvan_core::RulesConfig::default(),
             periods: crate::aggregate::PeriodsConfig::default(),
-            metrics_token: None,
             request_timeout: Duration::from_secs(60),
             sync_timeout: Duration::from_secs(300),
             shutdown_grace: Duration::from_secs(10),
+            metrics_token: None,
+            trusted_proxy_header: None,
         }
     }
 }

@@ -59,6 +59,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 sync_timeout: args.sync_timeout,
                 shutdown_grace: args.shutdown_grace,
                 metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
+                trusted_proxy_header: args.trusted_proxy_header,
                 ..ServerConfig::default()
             };
             let state = AppState::new(storage, units, config);

@@ -22,7 +22,7 @@ use crate::json::Json;
 use crate::state::AppState;
 use crate::web::access::{self, lock_for};
 use crate::web::records::records_of;
-use crate::web::session::{self, CSRF_HEADER, LoginError, Viewer, check_csrf, check_origin};
+use crate::web::session::{self, CSRF_HEADER, Viewer, check_csrf, check_origin};
 use crate::web::teams;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -86,6 +86,7 @@ async fn openapi_json() -> Response {
 
 /// Credentials for `POST /api/v1/session`.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Username.
     pub username: String,
@@ -120,8 +121,12 @@ fn info(v: &Viewer) -> SessionInfo {
 
 /// Log in: sets the `danvan_session` cookie (Secure, HttpOnly, SameSite=Strict).
 #[utoipa::path(post, path = "/api/v1/session", tag = "danvan", request_body = LoginRequest,
-    responses((status = 200, body = SessionInfo), (status = 401, description = "login_failed", body = ErrorBody),
-        (status = 429, description = "too_many_attempts", body = ErrorBody)))]
+    responses((status = 200, body = SessionInfo),
+        (status = 400, description = "bad_request (no JSON body, or not username and password strings only), invalid_text (a username with control characters or too long, a password over 1024 bytes)", body = ErrorBody),
+        (status = 401, description = "login_failed", body = ErrorBody),
+        (status = 403, description = "csrf_failed (an `Origin` naming another host)", body = ErrorBody),
+        (status = 429, description = "too_many_attempts (this client's attempts on this account are used up; `Retry-After`)", body = ErrorBody),
+        (status = 503, description = "unavailable (every password-check slot stayed busy; `Retry-After`)", body = ErrorBody)))]
 async fn create_session(
     State(state): State<AppState>,
     connect: Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
@@ -131,24 +136,10 @@ async fn create_session(
     check_origin(&headers)?;
     let username = crate::text::username(&req.username)?;
     let ip = connect.map(|Extension(c)| c.0.ip());
-    let (token, row) = session::login(&state, &username, &req.password, ip)
-        .await
-        .map_err(|e| match e {
-            LoginError::Failed => ApiError::new(ErrorCode::LoginFailed),
-            LoginError::Throttled => ApiError::new(ErrorCode::TooManyAttempts),
-            LoginError::Internal => ApiError::internal("login failed"),
-        })?;
-    let user = state
-        .storage
-        .user(&row.username)
-        .await?
-        .ok_or_else(|| ApiError::internal("user vanished"))?;
-    let v = Viewer {
-        username: user.username,
-        role: user.role,
-        unit: user.unit,
-        csrf: row.csrf_token,
-        token_hash: row.token_hash,
+    let ip = session::login_client(&state.config, &headers, ip);
+    let (token, v) = match session::login(&state, &username, &req.password, ip).await {
+        Ok(ok) => ok,
+        Err(e) => return Ok(e.api_response()),
     };
     let mut resp = axum::Json(info(&v)).into_response();
     resp.headers_mut()
@@ -265,8 +256,9 @@ pub struct AsOfQuery {
 
 /// A unit and its children (for the unit picker).
 #[utoipa::path(get, path = "/api/v1/units/{code}", tag = "danvan",
-    params(("code" = String, Path, description = "Unit code"), AsOfQuery),
-    responses((status = 200, body = UnitInfo), (status = 401, body = ErrorBody),
+    params(("code" = String, Path, example = "11533", description = "Unit code"), AsOfQuery),
+    responses((status = 200, body = UnitInfo), (status = 400, description = "bad_request (`as_of` is not a date)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
         (status = 403, description = "out_of_scope", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 async fn unit(
     State(state): State<AppState>,
@@ -307,8 +299,10 @@ async fn unit(
 #[into_params(parameter_in = Query)]
 pub struct UnitPeriod {
     /// Unit code.
+    #[param(example = "11533")]
     pub unit: String,
     /// Period key: `2026-07`, `2026-Q3`, `2026-H1`, `2026-YP`, `2026`.
+    #[param(example = "2025-09")]
     pub period: String,
 }
 
@@ -363,8 +357,10 @@ async fn completeness(
 #[into_params(parameter_in = Query)]
 pub struct RankingQuery {
     /// Unit code.
+    #[param(example = "31")]
     pub unit: String,
     /// Period key.
+    #[param(example = "2025-Q3")]
     pub period: String,
     /// Indicator (default `mediation_received`).
     pub indicator: Option<RankIndicator>,
@@ -399,10 +395,13 @@ async fn ranking(
 
 /// Lock a period for a commune.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LockRequest {
     /// Commune code.
+    #[schema(example = "11533")]
     pub unit: String,
     /// Period key.
+    #[schema(example = "2025-09")]
     pub period: String,
 }
 
@@ -449,13 +448,16 @@ pub struct RecordItem {
 #[into_params(parameter_in = Query)]
 pub struct UnitQuery {
     /// Unit code (a commune or village of the officer's commune).
+    #[param(example = "11533")]
     pub unit: String,
 }
 
 /// The records of a commune (commune officers only; others get 403 `records_forbidden`).
 #[utoipa::path(get, path = "/api/v1/records", tag = "danvan", params(UnitQuery),
-    responses((status = 200, body = Vec<RecordItem>), (status = 401, body = ErrorBody),
-        (status = 403, description = "records_forbidden or out_of_scope", body = ErrorBody)))]
+    responses((status = 200, body = Vec<RecordItem>), (status = 400, description = "bad_request (no `unit`)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "records_forbidden or out_of_scope", body = ErrorBody),
+        (status = 404, description = "not_found (no such unit)", body = ErrorBody)))]
 async fn records(
     State(state): State<AppState>,
     viewer: Viewer,
