@@ -477,6 +477,37 @@ mod tests {
     }
 
     #[test]
+    fn login_client_reads_the_trusted_header_only_when_configured() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 10.0.0.7"),
+        );
+        let peer: Option<IpAddr> = Some([127, 0, 0, 1].into());
+        let mut cfg = crate::config::ServerConfig::default();
+        assert_eq!(login_client(&cfg, &h, peer), peer);
+        cfg.trusted_proxy_header = Some(header::HeaderName::from_static("x-forwarded-for"));
+        assert_eq!(login_client(&cfg, &h, peer), Some([10, 0, 0, 7].into()));
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("not an address"),
+        );
+        assert_eq!(login_client(&cfg, &h, peer), peer);
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("[2001:db8:1:2:3::9]:443"),
+        );
+        assert_eq!(
+            login_client(&cfg, &h, peer),
+            Some("2001:db8:1:2::".parse().unwrap()),
+            "IPv6 counts by its /64"
+        );
+        h.remove("x-forwarded-for");
+        let mapped: Option<IpAddr> = Some("::ffff:192.0.2.1".parse().unwrap());
+        assert_eq!(login_client(&cfg, &h, mapped), Some([192, 0, 2, 1].into()));
+    }
+
+    #[test]
     fn origin_must_match_host() {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
