@@ -410,7 +410,8 @@ pub struct LockRequest {
     params(("x-csrf-token" = String, Header, description = "The session's CSRF token")),
     responses((status = 200, body = Lock), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, description = "csrf_failed, out_of_scope or lock_forbidden", body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "period_not_started, or lock_unit_not_in_force (the commune did not exist under this code in the period: a predecessor report, a reused code)", body = ErrorBody)))]
 async fn create_lock(
     State(state): State<AppState>,
     viewer: Viewer,
