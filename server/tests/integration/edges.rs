@@ -193,12 +193,21 @@ async fn locks_refused_before_start_and_under_another_commune(storage: Arc<dyn S
     let p = |k: &str| agg.periods().period(k).unwrap();
 
     // The aggregator: 11533 named Phường An Lư in 2025-Q1; Hòa Bình (11533 today) did not exist.
-    let e = agg.lock_period("11533", &p("2025-Q1"), "x").await.unwrap_err();
+    let e = agg
+        .lock_period("11533", &p("2025-Q1"), "x")
+        .await
+        .unwrap_err();
     assert_eq!(api_code(e), ErrorCode::LockUnitNotInForce);
-    let e = agg.lock_period("11533", &p("2025-H1"), "x").await.unwrap_err();
+    let e = agg
+        .lock_period("11533", &p("2025-H1"), "x")
+        .await
+        .unwrap_err();
     assert_eq!(api_code(e), ErrorCode::LockUnitNotInForce);
     // A period that has not started.
-    let e = agg.lock_period("11533", &p("2099-Q4"), "x").await.unwrap_err();
+    let e = agg
+        .lock_period("11533", &p("2099-Q4"), "x")
+        .await
+        .unwrap_err();
     assert_eq!(api_code(e), ErrorCode::PeriodNotStarted);
     // Hòa Bình's own periods lock.
     agg.lock_period("11533", &p("2025-Q3"), "x").await.unwrap();
@@ -321,14 +330,19 @@ async fn metrics_are_off_the_main_listener_unless_a_token_is_set() {
     // Not configured: 404, whatever is sent.
     let (router, _) = fixture(db.storage(), ServerConfig::default()).await;
     let r = send(&router, get(None)).await;
-    assert_eq!((r.status, r.code().as_str()), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
     let r = send(&router, get(Some("Bearer anything"))).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     // With a token: 401 without it or with another, the metrics with it.
     let st = AppState::new(
         db.storage(),
-        danvan_server::Units::load(db.storage().as_ref()).await.unwrap(),
+        danvan_server::Units::load(db.storage().as_ref())
+            .await
+            .unwrap(),
         ServerConfig {
             metrics_token: Some("s3cret-metrics-token".into()),
             ..ServerConfig::default()

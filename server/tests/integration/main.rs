@@ -22,6 +22,6 @@ mod registry;
 mod scope;
 mod storage_suite;
 mod submitted;
-mod sync_hardening;
 mod support;
+mod sync_hardening;
 mod web;
