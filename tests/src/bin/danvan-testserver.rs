@@ -118,16 +118,25 @@ fn seed_js_record(server: &TestServer) -> Result<Option<(String, String)>> {
         .id()
         .to_string();
     device.sync()?;
+    // The JavaScript client is a device of its own: a device may only add changes under its
+    // own actor id (issue 11, item 7), so edit.mjs writes as this device's actor.
+    let mut js = server.enroll(
+        "Ứng dụng JavaScript (thử)",
+        danvan_server::Role::TeamLeader,
+        VILLAGE_HOA_BINH_1,
+    )?;
+    js.sync()?;
     let dir = tempfile::tempdir()?;
     let (base, changes, edits) = (
         dir.path().join("base.automerge"),
         dir.path().join("js-changes.automerge"),
         dir.path().join("js-edits.json"),
     );
-    std::fs::write(&base, device.store.doc(&id)?.save())?;
+    std::fs::write(&base, js.store.doc(&id)?.save())?;
     let run = Command::new("node")
         .arg(interop.join("edit.mjs"))
         .args([&base, &changes, &edits])
+        .env("DANVAN_INTEROP_DEVICE", js.id().to_string())
         .output()
         .context("running node")?;
     anyhow::ensure!(
@@ -135,10 +144,10 @@ fn seed_js_record(server: &TestServer) -> Result<Option<(String, String)>> {
         "edit.mjs failed: {}",
         String::from_utf8_lossy(&run.stderr)
     );
-    device.store.apply_remote(&id, &std::fs::read(&changes)?)?;
-    device.store.resend(&id)?;
-    device.sync()?;
-    let state = device.store.sync_state(&id)?;
+    js.store.apply_remote(&id, &std::fs::read(&changes)?)?;
+    js.store.resend(&id)?;
+    js.sync()?;
+    let state = js.store.sync_state(&id)?;
     anyhow::ensure!(
         state.state == danvan_core::store::SyncState::Accepted,
         "the server refused the JavaScript client's changes: {:?}",
