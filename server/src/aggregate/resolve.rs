@@ -70,28 +70,7 @@ fn resolve_depth(tree: &UnitTree, v: &Unit, on: NaiveDate, depth: u32) -> Place 
             None => Place::Unknown,
         },
         [one] => resolve_depth(tree, one, on, depth + 1),
-        many => {
-            let mut candidates = Vec::new();
-            for s in many {
-                match resolve_depth(tree, s, on, depth + 1) {
-                    Place::Unit(c) => candidates.push(c),
-                    Place::Unallocated {
-                        candidates: more, ..
-                    } => candidates.extend(more),
-                    Place::Unknown => {}
-                }
-            }
-            candidates.sort();
-            candidates.dedup();
-            match candidates.len() {
-                0 => Place::Unknown,
-                1 => Place::Unit(candidates.remove(0)),
-                _ => Place::Unallocated {
-                    from: (v.code.clone(), v.valid_from),
-                    candidates,
-                },
-            }
-        }
+        many => among(tree, v, many, on, depth),
     }
 }
 
@@ -108,9 +87,16 @@ fn backward(tree: &UnitTree, v: &Unit, on: NaiveDate, depth: u32) -> Place {
             None => Place::Unknown,
         };
     }
+    among(tree, v, &preds, on, depth)
+}
+
+/// Where the records of `v` count when they may belong to any of `units` (its successors, or
+/// its predecessors for a unit that did not exist yet): the one unit they all resolve to, else
+/// a "not allocated (from `v`)" line over the candidates.
+fn among(tree: &UnitTree, v: &Unit, units: &[&Unit], on: NaiveDate, depth: u32) -> Place {
     let mut candidates = Vec::new();
-    for p in preds {
-        match resolve_depth(tree, p, on, depth + 1) {
+    for u in units {
+        match resolve_depth(tree, u, on, depth + 1) {
             Place::Unit(c) => candidates.push(c),
             Place::Unallocated {
                 candidates: more, ..

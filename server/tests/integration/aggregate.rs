@@ -26,33 +26,10 @@ fn day(s: &str) -> Date {
     Date(s.parse().unwrap())
 }
 
+/// Entered at the time (or as a historical entry of that day): the unit is read on the record's
+/// main date.
 fn fact(id: u128, kind: RecordKind, unit: &str, main: &str, history: &[(&str, &str)]) -> Fact {
-    Fact {
-        id: uuid::Uuid::from_u128(id).to_string(),
-        kind,
-        unit: unit.into(),
-        // Entered at the time (or as a historical entry of that day): the unit is read on the
-        // record's main date.
-        unit_on: day(main),
-        status: history.last().map(|h| h.0.to_string()).unwrap_or_default(),
-        category: Some(match kind {
-            RecordKind::Mediation => "civil".into(),
-            RecordKind::Inspection => "budget_finance".into(),
-            RecordKind::Democracy => "good".into(),
-        }),
-        subtype: None,
-        main_date: Some(day(main)),
-        closed_on: None,
-        history: history
-            .iter()
-            .map(|(s, on)| FactStatus {
-                status: (*s).into(),
-                on: day(on),
-            })
-            .collect(),
-        measures: Vec::new(),
-        flows: Vec::new(),
-    }
+    crate::support::test_fact(id, kind, unit, main, main, history)
 }
 
 fn med(id: u128, unit: &str, main: &str, history: &[(&str, &str)]) -> Fact {

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::StatusCode;
 use danvan_core::RecordKind;
-use danvan_core::facts::{Fact, FactStatus, Flow};
+use danvan_core::facts::{Fact, Flow};
 use danvan_core::model::common::Date;
 use danvan_server::aggregate::{
     Aggregator, Indicators, MediationIndicators, PeriodsConfig, Report,
@@ -61,30 +61,7 @@ fn fact(
     main: &str,
     history: &[(&str, &str)],
 ) -> Fact {
-    Fact {
-        id: uuid::Uuid::from_u128(0xF16_0000 + n).to_string(),
-        kind,
-        unit: unit.into(),
-        unit_on: day(unit_on),
-        status: history.last().map(|h| h.0.to_string()).unwrap_or_default(),
-        category: Some(match kind {
-            RecordKind::Mediation => "civil".into(),
-            RecordKind::Inspection => "budget_finance".into(),
-            RecordKind::Democracy => "good".into(),
-        }),
-        subtype: None,
-        main_date: Some(day(main)),
-        closed_on: None,
-        history: history
-            .iter()
-            .map(|(s, on)| FactStatus {
-                status: (*s).into(),
-                on: day(on),
-            })
-            .collect(),
-        measures: Vec::new(),
-        flows: Vec::new(),
-    }
+    crate::support::test_fact(0xF16_0000 + n, kind, unit, unit_on, main, history)
 }
 
 fn med(n: u128, unit: &str, unit_on: &str, main: &str, history: &[(&str, &str)]) -> Fact {

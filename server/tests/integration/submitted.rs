@@ -27,30 +27,7 @@ fn id(n: u128) -> String {
 }
 
 fn fact(n: u128, kind: RecordKind, unit: &str, main: &str, history: &[(&str, &str)]) -> Fact {
-    Fact {
-        id: id(n),
-        kind,
-        unit: unit.into(),
-        unit_on: day(main),
-        status: history.last().map(|h| h.0.to_string()).unwrap_or_default(),
-        category: Some(match kind {
-            RecordKind::Mediation => "civil".into(),
-            RecordKind::Inspection => "budget_finance".into(),
-            RecordKind::Democracy => "good".into(),
-        }),
-        subtype: None,
-        main_date: Some(day(main)),
-        closed_on: None,
-        history: history
-            .iter()
-            .map(|(s, on)| FactStatus {
-                status: (*s).into(),
-                on: day(on),
-            })
-            .collect(),
-        measures: Vec::new(),
-        flows: Vec::new(),
-    }
+    crate::support::test_fact(n, kind, unit, main, main, history)
 }
 
 fn med(n: u128, unit: &str, main: &str, history: &[(&str, &str)]) -> Fact {

@@ -158,3 +158,43 @@ pub async fn state(storage: Arc<dyn Storage>, config: ServerConfig) -> AppState 
 pub fn date(s: &str) -> chrono::NaiveDate {
     s.parse().unwrap()
 }
+
+/// A fact row for aggregation tests: record `id`, `kind` (category civil / budget_finance /
+/// good), entered under `unit` read on `unit_on`, main date `main`, status history
+/// `(status, on)`; no measures, no flows.
+pub fn test_fact(
+    id: u128,
+    kind: danvan_core::RecordKind,
+    unit: &str,
+    unit_on: &str,
+    main: &str,
+    history: &[(&str, &str)],
+) -> danvan_core::facts::Fact {
+    use danvan_core::RecordKind;
+    use danvan_core::model::common::Date;
+    let day = |s: &str| Date(s.parse().unwrap());
+    danvan_core::facts::Fact {
+        id: uuid::Uuid::from_u128(id).to_string(),
+        kind,
+        unit: unit.into(),
+        unit_on: day(unit_on),
+        status: history.last().map(|h| h.0.to_string()).unwrap_or_default(),
+        category: Some(match kind {
+            RecordKind::Mediation => "civil".into(),
+            RecordKind::Inspection => "budget_finance".into(),
+            RecordKind::Democracy => "good".into(),
+        }),
+        subtype: None,
+        main_date: Some(day(main)),
+        closed_on: None,
+        history: history
+            .iter()
+            .map(|(s, on)| danvan_core::facts::FactStatus {
+                status: (*s).into(),
+                on: day(on),
+            })
+            .collect(),
+        measures: Vec::new(),
+        flows: Vec::new(),
+    }
+}
