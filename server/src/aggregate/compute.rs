@@ -58,10 +58,7 @@ impl Grouping {
     /// successor mapping, sorted by code.
     pub fn predecessors_of(tree: &UnitTree, root: &Unit, on: NaiveDate) -> Self {
         let since = root.valid_from;
-        let lands_inside = |v: &Unit| match resolve::resolve(tree, v, since) {
-            Place::Unit(c) => tree.is_within(&c, &root.code, since),
-            _ => false,
-        };
+        let lands_inside = |v: &Unit| resolve::lands_within(tree, v, &root.code, since);
         let mut rows: Vec<String> = tree
             .all()
             .filter(|u| u.level == root.level && u.valid_on(on))

@@ -140,15 +140,18 @@ pub fn lowest_common_ancestor(tree: &UnitTree, codes: &[String], on: NaiveDate) 
         .find(|a| rest.iter().all(|chain| chain.contains(a)))
 }
 
+/// Whether the records of unit version `v` count inside `unit`'s subtree as of `on` (placed
+/// there by the successor mapping, not on a "not allocated" line).
+pub fn lands_within(tree: &UnitTree, v: &Unit, unit: &str, on: NaiveDate) -> bool {
+    matches!(resolve(tree, v, on), Place::Unit(c) if tree.is_within(&c, unit, on))
+}
+
 /// Every unit version whose records count inside `commune`'s subtree as of `on` (the commune,
 /// its villages, and old units that went into it).
 pub fn units_resolving_into(tree: &UnitTree, commune: &str, on: NaiveDate) -> Vec<Covered> {
     let mut out: Vec<Covered> = tree
         .all()
-        .filter(|v| match resolve(tree, v, on) {
-            Place::Unit(c) => tree.is_within(&c, commune, on),
-            _ => false,
-        })
+        .filter(|v| lands_within(tree, v, commune, on))
         .map(|v| Covered {
             code: v.code.clone(),
             valid_from: v.valid_from,

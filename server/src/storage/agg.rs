@@ -74,8 +74,6 @@ pub trait AggStorage: Send + Sync {
     async fn locks(&self, period_key: &str) -> Result<Vec<Lock>>;
     /// The snapshot a lock kept.
     async fn lock_snapshot(&self, unit: &str, period_key: &str) -> Result<Option<String>>;
-    /// Distinct records amended after the lock, by locked commune, for a period.
-    async fn late_amendment_counts(&self, period_key: &str) -> Result<Vec<(String, u64)>>;
     /// Ids of the records amended after any lock of `period_key` (distinct).
     async fn late_amended_ids(&self, period_key: &str) -> Result<Vec<String>>;
     /// Bulk insert (or replace) fact rows without documents, each taking the next sync
@@ -319,20 +317,6 @@ where
                 .fetch_optional(self.reader())
                 .await?;
         Ok(row.map(|r| r.0))
-    }
-
-    async fn late_amendment_counts(&self, period_key: &str) -> Result<Vec<(String, u64)>> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT unit, count(DISTINCT record_id) FROM late_amendments \
-             WHERE period_key = $1 GROUP BY unit ORDER BY unit",
-        )
-        .bind(period_key)
-        .fetch_all(self.reader())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(u, n)| (u, n.max(0) as u64))
-            .collect())
     }
 
     async fn late_amended_ids(&self, period_key: &str) -> Result<Vec<String>> {

@@ -119,11 +119,10 @@ pub fn wholly_within(
     then: NaiveDate,
     now: NaiveDate,
 ) -> bool {
-    use crate::aggregate::resolve::{Place, resolve};
     tree.subtree(&old.code, then)
         .iter()
         .filter_map(|c| tree.unit(c, then))
-        .all(|v| matches!(resolve(tree, v, now), Place::Unit(c) if tree.is_within(&c, scope, now)))
+        .all(|v| crate::aggregate::resolve::lands_within(tree, v, scope, now))
 }
 
 /// The unit `code` means on `as_of`, or 404 `not_found`.
