@@ -144,6 +144,13 @@ error_codes! {
     PeriodNotStarted = ("period_not_started", CONFLICT, "Kỳ báo cáo chưa bắt đầu nên chưa thể khóa.", "The period has not started yet, so it cannot be locked."),
     /// The commune was not in force under this code in the period (a reused code named another commune then, or none).
     LockUnitNotInForce = ("lock_unit_not_in_force", CONFLICT, "Xã (phường) chưa được thành lập trong kỳ này: mã này khi đó là của đơn vị khác hoặc chưa có. Không thể khóa kỳ.", "The commune did not exist in this period (its code named another unit then, or none); it cannot lock it."),
+    /// Only commune officers keep their commune's "Dân vận khéo" models, city officers the city's and legacy districts'.
+    DvkForbidden = ("dvk_forbidden", FORBIDDEN, "Chỉ cán bộ cấp xã (mô hình của xã) hoặc cán bộ cấp thành phố (mô hình của thành phố, huyện cũ) được cập nhật mô hình \"Dân vận khéo\".", "Only commune officers (their commune's models) or city officers (the city's and former districts' models) may change \"Dân vận khéo\" models."),
+    NotADvkUnit = ("not_a_dvk_unit", BAD_REQUEST, "Mã đơn vị không phải xã, phường, đặc khu, huyện (cũ) hoặc thành phố có hiệu lực vào ngày đó.", "The unit code is not a commune, former district or city in force on that day."),
+    DvkBadDates = ("dvk_bad_dates", BAD_REQUEST, "Ngày không hợp lệ: ngày công nhận, khen thưởng, kết thúc không được trước ngày bắt đầu; ngày kết thúc không được trước ngày công nhận; ngày phải từ năm 2000 đến một năm sau hôm nay.", "Invalid dates: recognition, commendation and end may not precede the start, nor the end the recognition; dates must lie between 2000 and a year from today."),
+    DvkRecognitionIncomplete = ("dvk_recognition_incomplete", BAD_REQUEST, "Thông tin công nhận chưa đầy đủ: cần cả cấp công nhận và ngày công nhận (hoặc để trống cả hai).", "Recognition is incomplete: give both the recognising level and the day (or neither)."),
+    DvkCommendationIncomplete = ("dvk_commendation_incomplete", BAD_REQUEST, "Thông tin khen thưởng không đầy đủ: khi có khen thưởng cần cơ quan khen thưởng, hình thức và ngày; khi không có thì để trống.", "Commendation is incomplete: when commended, give the commending body, the form and the day; otherwise leave them empty."),
+    DvkEnded = ("dvk_ended", CONFLICT, "Mô hình đã dừng (kết thúc) trước đó.", "The model has ended already."),
 }
 
 impl ErrorCode {

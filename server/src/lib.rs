@@ -28,6 +28,7 @@
 pub mod aggregate;
 pub mod cli;
 pub mod config;
+pub mod dvk;
 pub mod enrollment;
 pub mod error;
 pub mod http;

@@ -26,6 +26,7 @@ use crate::units::Unit;
 pub mod agg;
 mod backend;
 pub mod docs;
+pub mod dvk;
 pub mod postgres;
 pub mod registry;
 pub mod sessions;
@@ -148,6 +149,7 @@ pub trait Storage:
     + agg::AggStorage
     + sessions::WebStorage
     + registry::RegistryStorage
+    + dvk::DvkStorage
     + Send
     + Sync
     + 'static

@@ -23,7 +23,7 @@ use crate::state::AppState;
 use crate::web::access::{self, lock_for};
 use crate::web::records::records_of;
 use crate::web::session::{self, CSRF_HEADER, Viewer, check_csrf, check_origin};
-use crate::web::teams;
+use crate::web::{dvk, teams};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -57,14 +57,16 @@ pub(crate) fn router() -> Router<AppState> {
         teams::api_list_teams, teams::api_create_team, teams::api_team, teams::api_update_team,
         teams::api_dissolve_team, teams::api_list_mediators, teams::api_create_mediator,
         teams::api_mediator, teams::api_update_mediator, teams::api_move_mediator,
-        teams::api_end_mediator, teams::api_team_figures
+        teams::api_end_mediator, teams::api_team_figures,
+        dvk::api_list, dvk::api_create, dvk::api_get, dvk::api_update, dvk::api_end, dvk::api_figures
     ),
     components(schemas(ErrorBody, ErrorInfo, ErrorCode, SessionInfo, LoginRequest, PeriodList, UnitInfo,
         UnitLink, LockRequest, RecordItem, teams::TeamInput, teams::TeamItem, teams::MemberItem,
         teams::EndInput, teams::MediatorInput, teams::MediatorUpdate, teams::MoveInput,
         teams::MediatorItem, teams::MembershipItem, teams::TeamFiguresReport, teams::TeamFiguresRow,
         crate::registry::TeamFigures, crate::registry::Sex, crate::registry::LegalQualification,
-        crate::registry::TeamRole)),
+        crate::registry::TeamRole,
+        dvk::DvkModelInput, dvk::DvkModelItem, dvk::DvkEndInput, dvk::DvkFiguresReport, dvk::DvkFiguresRow, crate::dvk::DvkFigures, crate::dvk::FieldCount, crate::dvk::DvkField, crate::dvk::RecognitionLevel, crate::dvk::CommendationForm)),
     tags((name = "danvan", description = "danvan officers' API"))
 )]
 pub struct ApiDoc;

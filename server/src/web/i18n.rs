@@ -188,6 +188,39 @@ catalogue! {
     at_lock_absent: "Chưa có (nhận sau khi khóa)", "Not yet (arrived after the lock)";
     at_lock_unknown: "Không lưu được (không phân bổ)", "Not kept (not attributed)";
     indicators_changed: "Chỉ tiêu bị ảnh hưởng", "Indicators affected";
+    dvk_title: "Mô hình \"Dân vận khéo\"", "\"Dân vận khéo\" models";
+    dvk_link: "Mô hình Dân vận khéo", "Dân vận khéo models";
+    dvk_models: "Danh sách mô hình", "Models";
+    dvk_name: "Tên mô hình", "Model name";
+    dvk_field: "Lĩnh vực", "Field";
+    dvk_participants: "Tập thể, cá nhân thực hiện (mỗi dòng một)", "Bodies and people carrying it out (one per line)";
+    dvk_description: "Mô tả", "Description";
+    dvk_started_on: "Ngày bắt đầu", "Started on";
+    dvk_recognition: "Công nhận", "Recognition";
+    dvk_recognised_level: "Cấp công nhận", "Recognised at level";
+    dvk_recognised_by: "Cơ quan công nhận", "Recognising body";
+    dvk_recognised_on: "Ngày công nhận", "Recognised on";
+    dvk_not_recognised: "Chưa công nhận", "Not recognised yet";
+    dvk_commendation: "Khen thưởng", "Commendation";
+    dvk_commended: "Được khen thưởng", "Commended";
+    dvk_commended_by: "Cơ quan khen thưởng", "Commending body";
+    dvk_commended_form: "Hình thức khen thưởng", "Form of commendation";
+    dvk_commended_on: "Ngày khen thưởng", "Commended on";
+    dvk_ended_on: "Ngày dừng (từ ngày này không còn tính)", "Ended on (first day no longer counted)";
+    dvk_end: "Dừng mô hình", "End the model";
+    dvk_end_help: "Ngày dừng là ngày đầu tiên mô hình không còn được tính là đang có hiệu lực.", "The end day is the first day the model no longer counts as in force.";
+    dvk_add: "Thêm mô hình", "Add a model";
+    dvk_edit: "Sửa thông tin mô hình", "Edit the model";
+    dvk_none: "Chưa có mô hình nào.", "No models yet.";
+    dvk_notice: "Danh sách có tên tập thể, cá nhân thực hiện mô hình (có thể là thông tin cá nhân): chỉ sử dụng cho công tác của xã.", "The list names the bodies and people carrying the models out (possibly personal data): for the commune's work only.";
+    dvk_counts_only: "Cấp trên xã chỉ xem số liệu, tên và lĩnh vực mô hình; không xem tập thể, cá nhân thực hiện.", "Above the commune only counts, model names and fields are shown, never the people carrying them out.";
+    dvk_figures_title: "Số liệu mô hình \"Dân vận khéo\"", "\"Dân vận khéo\" figures";
+    dvk_in_force: "Đang có hiệu lực", "In force";
+    dvk_new: "Công nhận mới trong kỳ", "Recognised in the period";
+    dvk_commended_period: "Khen thưởng trong kỳ", "Commended in the period";
+    dvk_ended_period: "Dừng trong kỳ", "Ended in the period";
+    dvk_own: "Mô hình của cấp này", "Models of this level";
+    dvk_counting_help: "Mô hình được tính từ ngày công nhận đến trước ngày dừng; số đang có hiệu lực = số đầu kỳ + công nhận mới − dừng trong kỳ.", "A model counts from its recognition until the day before it ends; in force = in force at the start + recognised − ended in the period.";
 }
 
 /// The catalogue in `lang`.

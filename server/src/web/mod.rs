@@ -22,6 +22,7 @@ use crate::state::AppState;
 pub mod access;
 pub mod api;
 pub mod charts;
+pub mod dvk;
 pub mod exports;
 pub mod forms;
 pub mod i18n;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(exports::router())
         .merge(api::router())
         .merge(teams::router())
+        .merge(dvk::router())
         .layer(middleware::from_fn(web_headers))
 }
 

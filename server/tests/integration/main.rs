@@ -10,6 +10,7 @@ mod cli;
 mod corrections;
 mod dash;
 mod deidentify;
+mod dvk;
 mod edges;
 mod exports;
 mod figures;
