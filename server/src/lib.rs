@@ -35,6 +35,7 @@ pub mod http;
 pub mod json;
 pub mod metrics;
 pub mod registry;
+pub mod report;
 pub mod roles;
 pub mod state;
 pub mod storage;

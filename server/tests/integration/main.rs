@@ -20,6 +20,7 @@ mod login_hardening;
 mod merge_path;
 mod operations;
 mod registry;
+mod report_docx;
 mod scope;
 mod storage_suite;
 mod submitted;
