@@ -94,6 +94,8 @@ impl DanvanStore {
             RecordBody::Mediation(b) => serde_json::to_string(b),
             RecordBody::Inspection(b) => serde_json::to_string(b),
             RecordBody::Democracy(b) => serde_json::to_string(b),
+            RecordBody::Petition(b) => serde_json::to_string(b),
+            RecordBody::Dialogue(b) => serde_json::to_string(b),
         }
         .map_err(|e| DanvanError::Other {
             detail: format!("body json: {e}"),
@@ -193,6 +195,8 @@ fn body_from_json(kind: RecordKind, json: &str) -> Result<RecordBody> {
         RecordKind::Mediation => RecordBody::Mediation(serde_json::from_str(json).map_err(bad)?),
         RecordKind::Inspection => RecordBody::Inspection(serde_json::from_str(json).map_err(bad)?),
         RecordKind::Democracy => RecordBody::Democracy(serde_json::from_str(json).map_err(bad)?),
+        RecordKind::Petition => RecordBody::Petition(serde_json::from_str(json).map_err(bad)?),
+        RecordKind::Dialogue => RecordBody::Dialogue(serde_json::from_str(json).map_err(bad)?),
     })
 }
 
@@ -478,6 +482,8 @@ pub fn example_body_json(kind: RecordKind) -> Result<String> {
         RecordKind::Mediation => serde_json::to_string(&CoreCase::example()),
         RecordKind::Inspection => serde_json::to_string(&InspectionActivity::example()),
         RecordKind::Democracy => serde_json::to_string(&DemocracyCheck::example()),
+        RecordKind::Petition => serde_json::to_string(&danvan_core::model::Petition::example()),
+        RecordKind::Dialogue => serde_json::to_string(&danvan_core::model::Dialogue::example()),
     }
     .map_err(|e| DanvanError::Other {
         detail: format!("body json: {e}"),

@@ -36,6 +36,10 @@ pub enum RecordKind {
     Inspection,
     /// Kiểm tra thực hiện dân chủ ở cơ sở.
     Democracy,
+    /// Đơn khiếu nại, tố cáo, kiến nghị, phản ánh.
+    Petition,
+    /// Đối thoại trực tiếp với Nhân dân.
+    Dialogue,
 }
 
 impl From<danvan_core::RecordKind> for RecordKind {
@@ -44,6 +48,8 @@ impl From<danvan_core::RecordKind> for RecordKind {
             danvan_core::RecordKind::Mediation => RecordKind::Mediation,
             danvan_core::RecordKind::Inspection => RecordKind::Inspection,
             danvan_core::RecordKind::Democracy => RecordKind::Democracy,
+            danvan_core::RecordKind::Petition => RecordKind::Petition,
+            danvan_core::RecordKind::Dialogue => RecordKind::Dialogue,
         }
     }
 }
@@ -54,6 +60,8 @@ impl From<RecordKind> for danvan_core::RecordKind {
             RecordKind::Mediation => danvan_core::RecordKind::Mediation,
             RecordKind::Inspection => danvan_core::RecordKind::Inspection,
             RecordKind::Democracy => danvan_core::RecordKind::Democracy,
+            RecordKind::Petition => danvan_core::RecordKind::Petition,
+            RecordKind::Dialogue => danvan_core::RecordKind::Dialogue,
         }
     }
 }
@@ -229,7 +237,7 @@ impl From<store::RecordSummary> for RecordRow {
 
 /// The labels of a status code of `kind` (the code itself as label if unknown to this build).
 pub(crate) fn status_label(kind: danvan_core::RecordKind, code: &str) -> CodeLabel {
-    use danvan_core::model::{democracy, inspection, mediation};
+    use danvan_core::model::{democracy, dialogue, inspection, mediation, petition};
     let found = match kind {
         danvan_core::RecordKind::Mediation => {
             mediation::MediationStatus::from_code(code).map(CodeLabel::of)
@@ -239,6 +247,12 @@ pub(crate) fn status_label(kind: danvan_core::RecordKind, code: &str) -> CodeLab
         }
         danvan_core::RecordKind::Democracy => {
             democracy::CheckStatus::from_code(code).map(CodeLabel::of)
+        }
+        danvan_core::RecordKind::Petition => {
+            petition::PetitionStatus::from_code(code).map(CodeLabel::of)
+        }
+        danvan_core::RecordKind::Dialogue => {
+            dialogue::DialogueStatus::from_code(code).map(CodeLabel::of)
         }
     };
     found.unwrap_or_else(|| CodeLabel {
@@ -250,7 +264,7 @@ pub(crate) fn status_label(kind: danvan_core::RecordKind, code: &str) -> CodeLab
 
 /// The statuses a record of `kind` in status `code` may move to, with labels.
 pub(crate) fn next_statuses(kind: danvan_core::RecordKind, code: &str) -> Vec<CodeLabel> {
-    use danvan_core::model::{democracy, inspection, mediation};
+    use danvan_core::model::{democracy, dialogue, inspection, mediation, petition};
     fn next<S: danvan_core::Lifecycle>(code: &str) -> Vec<CodeLabel> {
         S::from_code(code)
             .map(|s| s.next().iter().copied().map(CodeLabel::of).collect())
@@ -260,6 +274,8 @@ pub(crate) fn next_statuses(kind: danvan_core::RecordKind, code: &str) -> Vec<Co
         danvan_core::RecordKind::Mediation => next::<mediation::MediationStatus>(code),
         danvan_core::RecordKind::Inspection => next::<inspection::InspectionStatus>(code),
         danvan_core::RecordKind::Democracy => next::<democracy::CheckStatus>(code),
+        danvan_core::RecordKind::Petition => next::<petition::PetitionStatus>(code),
+        danvan_core::RecordKind::Dialogue => next::<dialogue::DialogueStatus>(code),
     }
 }
 

@@ -217,6 +217,40 @@ pub mod asof {
         pub const CLOSED: u8 = 3;
     }
 
+    /// Petition status codes.
+    pub mod pet {
+        /// Đã tiếp nhận.
+        pub const RECEIVED: u8 = 0;
+        /// Đã thụ lý.
+        pub const ACCEPTED: u8 = 1;
+        /// Đang xác minh.
+        pub const VERIFYING: u8 = 2;
+        /// Đã giải quyết.
+        pub const RESOLVED: u8 = 3;
+        /// Đã tổ chức thi hành.
+        pub const ENFORCED: u8 = 4;
+        /// Đã chuyển.
+        pub const FORWARDED: u8 = 5;
+        /// Đã trả lại, hướng dẫn.
+        pub const RETURNED: u8 = 6;
+        /// Lưu đơn.
+        pub const FILED: u8 = 7;
+        /// Đã rút.
+        pub const WITHDRAWN: u8 = 8;
+    }
+
+    /// Dialogue status codes.
+    pub mod dlg {
+        /// Đã lên kế hoạch.
+        pub const PLANNED: u8 = 0;
+        /// Đã tổ chức.
+        pub const HELD: u8 = 1;
+        /// Đã hoàn thành các cam kết.
+        pub const CLOSED: u8 = 2;
+        /// Đã hủy.
+        pub const CANCELLED: u8 = 3;
+    }
+
     /// The compact code of a status of `kind`.
     pub fn status_code(kind: RecordKind, code: &str) -> u8 {
         match (kind, code) {
@@ -236,6 +270,19 @@ pub mod asof {
             (RecordKind::Democracy, "submitted") => dem::SUBMITTED,
             (RecordKind::Democracy, "returned") => dem::RETURNED,
             (RecordKind::Democracy, "closed") => dem::CLOSED,
+            (RecordKind::Petition, "received") => pet::RECEIVED,
+            (RecordKind::Petition, "accepted") => pet::ACCEPTED,
+            (RecordKind::Petition, "verifying") => pet::VERIFYING,
+            (RecordKind::Petition, "resolved") => pet::RESOLVED,
+            (RecordKind::Petition, "enforced") => pet::ENFORCED,
+            (RecordKind::Petition, "forwarded") => pet::FORWARDED,
+            (RecordKind::Petition, "returned") => pet::RETURNED,
+            (RecordKind::Petition, "filed") => pet::FILED,
+            (RecordKind::Petition, "withdrawn") => pet::WITHDRAWN,
+            (RecordKind::Dialogue, "planned") => dlg::PLANNED,
+            (RecordKind::Dialogue, "held") => dlg::HELD,
+            (RecordKind::Dialogue, "closed") => dlg::CLOSED,
+            (RecordKind::Dialogue, "cancelled") => dlg::CANCELLED,
             _ => UNKNOWN,
         }
     }
@@ -246,6 +293,8 @@ pub mod asof {
             RecordKind::Mediation => status == med::RECEIVED || status == med::MEDIATING,
             RecordKind::Inspection => status != ins::CLOSED && status != UNKNOWN,
             RecordKind::Democracy => status == dem::DRAFT || status == dem::RETURNED,
+            RecordKind::Petition => status <= pet::VERIFYING,
+            RecordKind::Dialogue => status == dlg::PLANNED || status == dlg::HELD,
         }
     }
 

@@ -11,7 +11,7 @@ use crate::error::{CoreError, Result};
 use crate::label::Coded;
 use crate::lifecycle::{Lifecycle, Overdue, StatusChange, Timeline, parents};
 use crate::model::common::{Date, Timestamp, new_item_id};
-use crate::model::{DemocracyCheck, InspectionActivity, MediationCase};
+use crate::model::{DemocracyCheck, Dialogue, InspectionActivity, MediationCase, Petition};
 use crate::validate::ValidationIssue;
 
 /// The schema version this build writes. Bump it with an upgrade step when a field changes
@@ -19,7 +19,7 @@ use crate::validate::ValidationIssue;
 pub const SCHEMA_VERSION: u32 = 1;
 
 crate::coded_enum! {
-    /// The three kinds of record.
+    /// The kinds of record.
     pub enum RecordKind : "record.kind" {
         /// Vụ việc hòa giải ở cơ sở.
         Mediation = ("mediation", "Vụ việc hòa giải", "Mediation case"),
@@ -27,6 +27,10 @@ crate::coded_enum! {
         Inspection = ("inspection", "Hoạt động thanh tra nhân dân", "People's inspection activity"),
         /// Kiểm tra thực hiện dân chủ ở cơ sở.
         Democracy = ("democracy", "Kiểm tra thực hiện dân chủ ở cơ sở", "Grassroots-democracy check"),
+        /// Đơn khiếu nại, tố cáo, kiến nghị, phản ánh.
+        Petition = ("petition", "Đơn khiếu nại, tố cáo, kiến nghị, phản ánh", "Citizens' petition"),
+        /// Đối thoại trực tiếp, tiếp công dân của người đứng đầu.
+        Dialogue = ("dialogue", "Đối thoại trực tiếp với Nhân dân", "Leaders' dialogue with citizens"),
     }
 }
 
@@ -69,7 +73,7 @@ impl Envelope {
     }
 }
 
-/// The body of a record: one of the three kinds.
+/// The body of a record: one of the kinds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 // Bodies are a few hundred bytes, held one or a few at a time; boxing them would change how
@@ -82,6 +86,10 @@ pub enum RecordBody {
     Inspection(InspectionActivity),
     /// A grassroots-democracy compliance check.
     Democracy(DemocracyCheck),
+    /// A citizens' petition.
+    Petition(Petition),
+    /// A leaders' dialogue with citizens.
+    Dialogue(Dialogue),
 }
 
 /// Fields the offline store and the server index for lists, filters and reports.
@@ -151,6 +159,8 @@ macro_rules! with_body {
             RecordBody::Mediation($b) => $e,
             RecordBody::Inspection($b) => $e,
             RecordBody::Democracy($b) => $e,
+            RecordBody::Petition($b) => $e,
+            RecordBody::Dialogue($b) => $e,
         }
     };
 }
@@ -162,6 +172,8 @@ impl RecordBody {
             RecordBody::Mediation(_) => RecordKind::Mediation,
             RecordBody::Inspection(_) => RecordKind::Inspection,
             RecordBody::Democracy(_) => RecordKind::Democracy,
+            RecordBody::Petition(_) => RecordKind::Petition,
+            RecordBody::Dialogue(_) => RecordKind::Dialogue,
         }
     }
 

@@ -22,6 +22,8 @@ danvan_core::coded_enum! {
         Inspector = ("inspector", "Thành viên Ban Thanh tra nhân dân", "People's Inspection Board member"),
         /// Người kiểm tra thực hiện dân chủ ở cơ sở: democracy checks of assigned communes.
         Checker = ("checker", "Người kiểm tra thực hiện dân chủ ở cơ sở", "Grassroots-democracy checker"),
+        /// Cán bộ tiếp công dân: citizens' petitions and leaders' dialogues of their commune.
+        ReceptionOfficer = ("reception_officer", "Cán bộ tiếp công dân", "Citizen-reception officer"),
         /// Cán bộ xã: reads all records of the commune, may write democracy checks.
         CommuneOfficer = ("commune_officer", "Cán bộ cấp xã", "Commune officer"),
         /// Cán bộ cấp huyện (cũ): reads de-identified aggregates of the subtree.
@@ -107,7 +109,9 @@ pub fn check_unit_for_role(
     };
     match role {
         Role::Mediator | Role::TeamLeader if u.level != level::VILLAGE => Err(wrong("village")),
-        Role::Inspector | Role::CommuneOfficer if u.level != level::COMMUNE => {
+        Role::Inspector | Role::ReceptionOfficer | Role::CommuneOfficer
+            if u.level != level::COMMUNE =>
+        {
             Err(wrong("commune"))
         }
         Role::Checker | Role::DistrictOfficer | Role::CityOfficer
@@ -131,11 +135,17 @@ pub fn check_unit_for_role(
 /// | mediator, team_leader | own village (and below) | mediation | mediation | no |
 /// | inspector | own commune subtree | inspection | inspection | no |
 /// | checker | the commune(s) at or under its unit | democracy | democracy | no |
-/// | commune_officer | own commune subtree | democracy | all | no |
+/// | reception_officer | own commune subtree | petition, dialogue | petition, dialogue | no |
+/// | commune_officer | own commune subtree | democracy, petition, dialogue | all | no |
 /// | district_officer, city_officer, admin | subtree | nothing | all | yes |
 ///
 /// Correcting a wrong closing (ADR 0009): team_leader corrects mediation; commune_officer
-/// corrects all three kinds (mediation and inspection by correction-only pushes); no other role.
+/// corrects every kind (mediation and inspection by correction-only pushes); no other role.
+///
+/// Petitions name their petitioners, and a denunciator's identity is protected by law: only the
+/// roles that handle petitions (reception officer, commune officer) of the commune read them;
+/// mediators, inspectors and checkers never receive them, and above the commune only
+/// de-identified aggregates leave the server.
 pub fn scope(
     role: Role,
     unit: &str,
@@ -148,7 +158,10 @@ pub fn scope(
         RecordKind::Mediation,
         RecordKind::Inspection,
         RecordKind::Democracy,
+        RecordKind::Petition,
+        RecordKind::Dialogue,
     ];
+    let reception = vec![RecordKind::Petition, RecordKind::Dialogue];
     let s = |units, write: Vec<RecordKind>, read: Vec<RecordKind>, deidentified| Scope {
         units,
         can_write_kinds: write,
@@ -184,16 +197,24 @@ pub fn scope(
                 false,
             )
         }
-        Role::CommuneOfficer => s(subtree, vec![RecordKind::Democracy], all.clone(), false),
-        Role::DistrictOfficer | Role::CityOfficer | Role::Admin => s(subtree, vec![], all, true),
+        Role::ReceptionOfficer => s(subtree, reception.clone(), reception, false),
+        Role::CommuneOfficer => s(
+            subtree,
+            vec![
+                RecordKind::Democracy,
+                RecordKind::Petition,
+                RecordKind::Dialogue,
+            ],
+            all.clone(),
+            false,
+        ),
+        Role::DistrictOfficer | Role::CityOfficer | Role::Admin => {
+            s(subtree, vec![], all.clone(), true)
+        }
     };
     scope.can_correct_kinds = match role {
         Role::TeamLeader => vec![RecordKind::Mediation],
-        Role::CommuneOfficer => vec![
-            RecordKind::Mediation,
-            RecordKind::Inspection,
-            RecordKind::Democracy,
-        ],
+        Role::CommuneOfficer => all,
         _ => Vec::new(),
     };
     Ok(scope)

@@ -1,4 +1,4 @@
-//! The three record kinds of `docs/domain.md`, their enums, rules and status machines.
+//! The record kinds of `docs/domain.md`, their enums, rules and status machines.
 //!
 //! Each kind lives in its own folder: `mod.rs` holds the body structs (what is stored in the
 //! Automerge document), `enums.rs` the coded enums, `rules.rs` validation, lifecycle, overdue
@@ -6,13 +6,17 @@
 
 pub mod common;
 pub mod democracy;
+pub mod dialogue;
 pub mod inspection;
 pub mod mediation;
 pub(crate) mod numbers;
 pub mod people;
+pub mod petition;
 pub(crate) mod rules;
 
 pub use democracy::DemocracyCheck;
+pub use dialogue::Dialogue;
 pub use inspection::InspectionActivity;
 pub use mediation::MediationCase;
 pub use people::PersonEntry;
+pub use petition::Petition;

@@ -7,9 +7,12 @@
 
 use danvan_core::model::common::{Date, new_item_id};
 use danvan_core::model::democracy::{ItemOutcome, RemediationItem, RemediationStatus};
+use danvan_core::model::dialogue::{Commitment, DialogueIssue, FollowUp, IssueAnswer};
 use danvan_core::model::inspection::{Addressee, Recommendation, Response, ResponseResult};
 use danvan_core::model::mediation::{Party, PartyRole, Session};
+use danvan_core::model::petition::{Extension, PetitionSubject, Petitioner};
 use danvan_core::model::{DemocracyCheck, InspectionActivity, MediationCase};
+use danvan_core::model::{Dialogue, Petition};
 use danvan_core::{Coded, Record, RecordBody, RecordDoc};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -47,6 +50,13 @@ const STATUSES: &[&str] = &[
     "closed",
     "submitted",
     "returned",
+    "accepted",
+    "verifying",
+    "resolved",
+    "forwarded",
+    "withdrawn",
+    "enforced",
+    "held",
 ];
 
 fn edit() -> impl Strategy<Value = Edit> {
@@ -142,6 +152,73 @@ fn apply_inspection(a: &mut InspectionActivity, e: &Edit) {
     }
 }
 
+fn apply_petition(p: &mut Petition, e: &Edit) {
+    match e {
+        Edit::Text(s) => p.summary = s.clone(),
+        Edit::AddItem(s) => p
+            .petitioners
+            .push(Petitioner::named(s.clone(), "thôn Đông")),
+        Edit::ChangeItem(i, s) if !p.petitioners.is_empty() => {
+            let n = p.petitioners.len();
+            p.petitioners[i % n].contact = Some(s.clone());
+        }
+        Edit::RemoveItem(i) if !p.petitioners.is_empty() => {
+            let n = p.petitioners.len();
+            p.petitioners.remove(i % n);
+        }
+        Edit::Pick(i, _) => p.extensions.push(Extension {
+            id: new_item_id(),
+            decided_on: ymd(2026, 4, 1 + (*i as u32 % 28)),
+            days: None,
+            reason: "xác minh nhiều nơi".into(),
+            document_no: None,
+        }),
+        Edit::Flag(b) => p.remote_area = *b,
+        Edit::Amount(x) => p.group_size = Some((*x).clamp(0, 1_000) as u32),
+        _ => {}
+    }
+}
+
+fn apply_dialogue(d: &mut Dialogue, e: &Edit) {
+    match e {
+        Edit::Text(s) => d.topic = s.clone(),
+        Edit::AddItem(s) => d.issues.push(DialogueIssue {
+            id: new_item_id(),
+            content: s.clone(),
+            subject: PetitionSubject::Land,
+            answer: IssueAnswer::Commitment,
+            answer_text: None,
+            commitment: Some(Commitment {
+                responsible: "UBND xã".into(),
+                action: s.clone(),
+                due_on: ymd(2026, 6, 30),
+            }),
+        }),
+        Edit::ChangeItem(i, s) if !d.issues.is_empty() => {
+            let n = d.issues.len();
+            d.issues[i % n].answer_text = Some(s.clone());
+        }
+        Edit::RemoveItem(i) if !d.issues.is_empty() => {
+            let n = d.issues.len();
+            d.issues.remove(i % n);
+        }
+        Edit::Pick(i, _) if !d.issues.is_empty() => {
+            let n = d.issues.len();
+            let id = d.issues[i % n].id.clone();
+            d.follow_ups.push(FollowUp {
+                id: new_item_id(),
+                issue_id: id,
+                on: ymd(2026, 5, 1 + (*i as u32 % 28)),
+                note: "đang làm".into(),
+                done: i % 2 == 0,
+            });
+        }
+        Edit::Flag(b) => d.notes = b.then(|| "ghi chú".to_string()),
+        Edit::Amount(x) => d.place = format!("nhà văn hóa {}", x.rem_euclid(10)),
+        _ => {}
+    }
+}
+
 fn apply_democracy(c: &mut DemocracyCheck, e: &Edit) {
     match e {
         Edit::Text(s) => c.conclusion = Some(s.clone()),
@@ -186,6 +263,8 @@ fn apply(r: &mut Record, e: &Edit) -> bool {
         RecordBody::Mediation(m) => apply_mediation(m, e),
         RecordBody::Inspection(a) => apply_inspection(a, e),
         RecordBody::Democracy(c) => apply_democracy(c, e),
+        RecordBody::Petition(p) => apply_petition(p, e),
+        RecordBody::Dialogue(d) => apply_dialogue(d, e),
     }
     false
 }
@@ -194,13 +273,15 @@ fn base(kind: usize) -> Record {
     let body = match kind {
         0 => RecordBody::Mediation(MediationCase::example()),
         1 => RecordBody::Inspection(InspectionActivity::example()),
-        _ => RecordBody::Democracy(DemocracyCheck::example()),
+        2 => RecordBody::Democracy(DemocracyCheck::example()),
+        3 => RecordBody::Petition(Petition::example()),
+        _ => RecordBody::Dialogue(Dialogue::example()),
     };
     Record::new("31-UNIT", "creator", Date::ymd(2025, 9, 2).unwrap(), body)
 }
 
 fn case() -> impl Strategy<Value = (usize, usize, Vec<Step>, Vec<Vec<usize>>)> {
-    (0..3usize, 2..=3usize).prop_flat_map(|(kind, n)| {
+    (0..5usize, 2..=3usize).prop_flat_map(|(kind, n)| {
         let orders: Vec<_> = (0..n)
             .map(|_| Just((0..n).collect::<Vec<_>>()).prop_shuffle())
             .collect();

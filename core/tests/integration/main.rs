@@ -7,11 +7,13 @@ mod conflicts;
 mod convergence;
 mod corrections;
 mod democracy;
+mod dialogue;
 mod facts;
 mod inspection;
 mod interop;
 mod mediation;
 mod merge_property;
+mod petition;
 mod snapshots;
 #[cfg(feature = "store")]
 mod store;

@@ -14,9 +14,14 @@ use std::collections::HashSet;
 
 use danvan_core::model::common::new_item_id;
 use danvan_core::model::democracy::ItemOutcome;
+use danvan_core::model::dialogue::{Commitment, DialogueIssue, FollowUp, IssueAnswer};
 use danvan_core::model::inspection::{Addressee, Recommendation, Response, ResponseResult};
 use danvan_core::model::mediation::{Agreement, Party, PartyRole, Referral, ReferralAgency};
+use danvan_core::model::petition::{
+    Extension, NotAcceptedReason, PetitionOutcome, PetitionSubject, Petitioner, Resolution,
+};
 use danvan_core::model::{DemocracyCheck, InspectionActivity, MediationCase};
+use danvan_core::model::{Dialogue, Petition};
 use danvan_core::sync::merge::{MergeLimits, MergeOutcome, merge_push};
 use danvan_core::sync::wire::{Push, to_wire_heads};
 use danvan_core::{Coded, Record, RecordBody, RecordDoc, RulesConfig, STATUS_PATH};
@@ -140,6 +145,79 @@ fn apply_inspection(a: &mut InspectionActivity, e: &Edit) {
     }
 }
 
+fn apply_petition(p: &mut Petition, e: &Edit) {
+    match e {
+        Edit::Text(s) => p.summary = s.clone(),
+        Edit::Add(s) => p
+            .petitioners
+            .push(Petitioner::named(s.clone(), "thôn Đông")),
+        Edit::Remove(i) if !p.petitioners.is_empty() => {
+            let n = p.petitioners.len();
+            p.petitioners.remove(i % n);
+        }
+        Edit::Prepare(0) => {
+            p.resolution = Some(Resolution {
+                decided_on: ymd(2026, 3, 20),
+                document_no: None,
+                outcome: PetitionOutcome::PartlyRight,
+                content: None,
+            })
+        }
+        Edit::Prepare(1) => {
+            p.not_accepted_reason = Some(NotAcceptedReason::NotCompetent);
+            p.handling_note = Some("Chuyển Sở Nông nghiệp và Môi trường".into());
+        }
+        Edit::Prepare(2) => p.extensions.push(Extension {
+            id: new_item_id(),
+            decided_on: ymd(2026, 3, 25),
+            days: Some(15),
+            reason: "xác minh nhiều nơi".into(),
+            document_no: None,
+        }),
+        Edit::Prepare(_) => p.resolution = None,
+        Edit::Flags(a, b) => {
+            p.remote_area = *a;
+            p.second_time = *b;
+        }
+        _ => {}
+    }
+}
+
+fn apply_dialogue(d: &mut Dialogue, e: &Edit) {
+    match e {
+        Edit::Text(s) => d.topic = s.clone(),
+        Edit::Add(s) => d.issues.push(DialogueIssue {
+            id: new_item_id(),
+            content: s.clone(),
+            subject: PetitionSubject::Land,
+            answer: IssueAnswer::Commitment,
+            answer_text: None,
+            commitment: Some(Commitment {
+                responsible: "UBND xã".into(),
+                action: s.clone(),
+                due_on: ymd(2026, 6, 30),
+            }),
+        }),
+        Edit::Remove(i) if !d.issues.is_empty() => {
+            let n = d.issues.len();
+            d.issues.remove(i % n);
+        }
+        Edit::Prepare(i) if !d.issues.is_empty() => {
+            let n = d.issues.len();
+            let id = d.issues[i % n].id.clone();
+            d.follow_ups.push(FollowUp {
+                id: new_item_id(),
+                issue_id: id,
+                on: ymd(2026, 5, 20),
+                note: "đã làm".into(),
+                done: i % 2 == 0,
+            });
+        }
+        Edit::Flags(a, _) => d.notes = a.then(|| "ghi chú".to_string()),
+        _ => {}
+    }
+}
+
 fn apply_democracy(c: &mut DemocracyCheck, e: &Edit) {
     match e {
         Edit::Text(s) => c.conclusion = Some(s.clone()),
@@ -187,6 +265,8 @@ fn apply(r: &mut Record, e: &Edit, by: &str) {
         RecordBody::Mediation(m) => apply_mediation(m, e),
         RecordBody::Inspection(a) => apply_inspection(a, e),
         RecordBody::Democracy(c) => apply_democracy(c, e),
+        RecordBody::Petition(p) => apply_petition(p, e),
+        RecordBody::Dialogue(d) => apply_dialogue(d, e),
     }
 }
 
@@ -222,7 +302,9 @@ fn base(kind: usize) -> Record {
     let body = match kind {
         0 => RecordBody::Mediation(MediationCase::example()),
         1 => RecordBody::Inspection(InspectionActivity::example()),
-        _ => RecordBody::Democracy(DemocracyCheck::example()),
+        2 => RecordBody::Democracy(DemocracyCheck::example()),
+        3 => RecordBody::Petition(Petition::example()),
+        _ => RecordBody::Dialogue(Dialogue::example()),
     };
     Record::new("31-UNIT", "creator", ymd(2025, 9, 2), body)
 }
@@ -259,7 +341,7 @@ fn stored_after(stored: &[u8], outcome: &MergeOutcome) -> Result<Vec<u8>, String
 
 fn case() -> impl Strategy<Value = (usize, Vec<Edit>, Vec<Edit>, Vec<Edit>)> {
     (
-        0..3usize,
+        0..5usize,
         proptest::collection::vec(edit(), 0..8),
         proptest::collection::vec(edit(), 1..4),
         proptest::collection::vec(edit(), 1..4),

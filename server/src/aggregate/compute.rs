@@ -114,8 +114,8 @@ pub(super) struct Computed {
     pub direct: Option<Indicators>,
     pub rows: Vec<Indicators>,
     pub unallocated: Vec<Unalloc>,
-    /// Records counted per row: mediation, inspection, democracy.
-    pub records: Vec<[u64; 3]>,
+    /// Records counted per row: mediation, inspection, democracy, petitions, dialogues.
+    pub records: Vec<[u64; 5]>,
     /// Distinct records amended after a lock, per row.
     pub late: Vec<u64>,
     /// … counted in the totals.

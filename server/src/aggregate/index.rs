@@ -120,6 +120,41 @@ pub(super) const DEM_MEASURES: [&str; 12] = [
     "remediation_open",
 ];
 
+/// Petition measures: deadlines as day numbers and where the extensions' (decided, due) pairs
+/// are in [`FactIndex::dues`]; codes interned in [`FactIndex::cats`] (`u16::MAX`: none).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PetM {
+    pub accept_due: Day,
+    pub resolve_due: Day,
+    pub dues: u32,
+    pub dues_len: u16,
+    pub flags: u8,
+    pub channel: u16,
+    pub outcome: u16,
+    pub reason: u16,
+}
+
+/// Petition flags.
+pub(super) mod pflag {
+    pub const GROUP: u8 = 1;
+    pub const SECOND_TIME: u8 = 2;
+    pub const REMOTE: u8 = 4;
+    pub const COMMUNE_COMPETENT: u8 = 8;
+}
+
+/// Dialogue measures and where the commitments' (due, done) pairs are in [`FactIndex::dues`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct DlgM {
+    pub participants: u32,
+    pub issues: u16,
+    pub on_the_spot: u16,
+    pub commitments: u16,
+    pub referred: u16,
+    pub head: bool,
+    pub dues: u32,
+    pub dues_len: u16,
+}
+
 /// Records entered under one unit version.
 #[derive(Debug, Clone)]
 pub(super) struct Bucket {
@@ -210,7 +245,11 @@ pub(super) struct FactIndex {
     pub med: Vec<MedM>,
     pub ins: Vec<InsM>,
     pub dem: Vec<DemM>,
-    /// Inspection recommendations: (due day, answered day or NO_DAY).
+    pub pet: Vec<PetM>,
+    pub dlg: Vec<DlgM>,
+    /// Day pairs: inspection recommendations (due day, answered day or NO_DAY), petition
+    /// extensions (decided day, due day after it), dialogue commitments (due day, done day or
+    /// NO_DAY).
     pub dues: Vec<(Day, Day)>,
     /// Inspection flows (findings, recommendations sent, recoveries…), each on its day.
     pub flows: Vec<FlowCell>,
@@ -265,6 +304,8 @@ fn kind_code(k: &str) -> Option<RecordKind> {
         "mediation" => Some(RecordKind::Mediation),
         "inspection" => Some(RecordKind::Inspection),
         "democracy" => Some(RecordKind::Democracy),
+        "petition" => Some(RecordKind::Petition),
+        "dialogue" => Some(RecordKind::Dialogue),
         _ => None,
     }
 }
@@ -274,7 +315,9 @@ pub(super) fn kind_of(k: u8) -> RecordKind {
     match k {
         0 => RecordKind::Mediation,
         1 => RecordKind::Inspection,
-        _ => RecordKind::Democracy,
+        2 => RecordKind::Democracy,
+        3 => RecordKind::Petition,
+        _ => RecordKind::Dialogue,
     }
 }
 
@@ -283,6 +326,8 @@ fn kind_u8(k: RecordKind) -> u8 {
         RecordKind::Mediation => 0,
         RecordKind::Inspection => 1,
         RecordKind::Democracy => 2,
+        RecordKind::Petition => 3,
+        RecordKind::Dialogue => 4,
     }
 }
 
@@ -306,6 +351,8 @@ impl FactIndex {
             + self.med.capacity() * size_of::<MedM>()
             + self.ins.capacity() * size_of::<InsM>()
             + self.dem.capacity() * size_of::<DemM>()
+            + self.pet.capacity() * size_of::<PetM>()
+            + self.dlg.capacity() * size_of::<DlgM>()
             + self.dues.capacity() * 8
             + self.flows.capacity() * std::mem::size_of::<FlowCell>()
             + self
@@ -387,6 +434,8 @@ impl FactIndex {
         let mut med = Vec::with_capacity(self.med.len());
         let mut ins = Vec::with_capacity(self.ins.len());
         let mut dem = Vec::with_capacity(self.dem.len());
+        let mut pet = Vec::with_capacity(self.pet.len());
+        let mut dlg = Vec::with_capacity(self.dlg.len());
         let mut dues = Vec::with_capacity(self.dues.len());
         let mut flows = Vec::with_capacity(self.flows.len());
         for bucket in &mut self.buckets {
@@ -416,6 +465,22 @@ impl FactIndex {
                         dem.push(self.dem[s.meas as usize]);
                         dem.len() - 1
                     }
+                    RecordKind::Petition => {
+                        let mut m = self.pet[s.meas as usize];
+                        let d = m.dues as usize;
+                        m.dues = dues.len() as u32;
+                        dues.extend_from_slice(&self.dues[d..d + usize::from(m.dues_len)]);
+                        pet.push(m);
+                        pet.len() - 1
+                    }
+                    RecordKind::Dialogue => {
+                        let mut m = self.dlg[s.meas as usize];
+                        let d = m.dues as usize;
+                        m.dues = dues.len() as u32;
+                        dues.extend_from_slice(&self.dues[d..d + usize::from(m.dues_len)]);
+                        dlg.push(m);
+                        dlg.len() - 1
+                    }
                 } as u32;
                 let new = slots.len() as u32;
                 perm[*old as usize] = new;
@@ -430,6 +495,8 @@ impl FactIndex {
         self.med = med;
         self.ins = ins;
         self.dem = dem;
+        self.pet = pet;
+        self.dlg = dlg;
         self.dues = dues;
         self.flows = flows;
         self.sorted = self.slots.len();
@@ -605,6 +672,61 @@ impl FactIndex {
                 }
                 put(&mut self.dem, same_kind.map(|o| o.meas), v)
             }
+            RecordKind::Petition => {
+                let day = |name: &str| {
+                    measures
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map_or(NO_DAY, |(_, v)| *v as Day)
+                };
+                let pairs = day_pairs(&measures, "extension_day", "extended_due_day");
+                let prev = same_kind.and_then(|o| self.pet.get(o.meas as usize).copied());
+                let dues = self.put_pairs(prev.map(|p| (p.dues, p.dues_len)), &pairs);
+                let mut flags = 0u8;
+                for (name, f) in [
+                    ("group", pflag::GROUP),
+                    ("second_time", pflag::SECOND_TIME),
+                    ("remote_area", pflag::REMOTE),
+                    ("commune_competent", pflag::COMMUNE_COMPETENT),
+                ] {
+                    if m(name) > 0.0 {
+                        flags |= f;
+                    }
+                }
+                let mut code = |prefix: &str| {
+                    measures
+                        .iter()
+                        .find_map(|(n, _)| n.strip_prefix(prefix))
+                        .map_or(u16::MAX, |c| self.cats.id(c) as u16)
+                };
+                let v = PetM {
+                    accept_due: day("accept_due_day"),
+                    resolve_due: day("resolve_due_day"),
+                    dues,
+                    dues_len: pairs.len().min(usize::from(u16::MAX)) as u16,
+                    flags,
+                    channel: code("channel:"),
+                    outcome: code("outcome:"),
+                    reason: code("not_accepted:"),
+                };
+                put(&mut self.pet, same_kind.map(|o| o.meas), v)
+            }
+            RecordKind::Dialogue => {
+                let pairs = day_pairs(&measures, "commitment_due_day", "commitment_done_day");
+                let prev = same_kind.and_then(|o| self.dlg.get(o.meas as usize).copied());
+                let dues = self.put_pairs(prev.map(|p| (p.dues, p.dues_len)), &pairs);
+                let v = DlgM {
+                    participants: m("participants").clamp(0.0, f64::from(u32::MAX)) as u32,
+                    issues: clamp16(m("issues")),
+                    on_the_spot: clamp16(m("answered_on_the_spot")),
+                    commitments: clamp16(m("commitments")),
+                    referred: clamp16(m("referred")),
+                    head: m("chaired_by_head") > 0.0,
+                    dues,
+                    dues_len: pairs.len().min(usize::from(u16::MAX)) as u16,
+                };
+                put(&mut self.dlg, same_kind.map(|o| o.meas), v)
+            }
         };
 
         let bucket = match old {
@@ -642,6 +764,41 @@ impl FactIndex {
             }
         }
         Ok(())
+    }
+}
+
+/// The (a, b) day pairs of measures named `a` and `b`, in order (a negative `b`: `NO_DAY`).
+fn day_pairs(measures: &[(&str, f64)], a: &str, b: &str) -> Vec<(Day, Day)> {
+    measures
+        .iter()
+        .filter(|(n, _)| *n == a)
+        .zip(measures.iter().filter(|(n, _)| *n == b))
+        .map(|((_, x), (_, y))| (*x as Day, if *y < 0.0 { NO_DAY } else { *y as Day }))
+        .take(usize::from(u16::MAX))
+        .collect()
+}
+
+impl FactIndex {
+    /// Store day pairs in place of the previous ones when they fit, else appended; returns
+    /// their position in [`FactIndex::dues`].
+    fn put_pairs(&mut self, prev: Option<(u32, u16)>, pairs: &[(Day, Day)]) -> u32 {
+        let at = match prev {
+            Some((at, len)) if usize::from(len) >= pairs.len() => at,
+            _ => {
+                let at = self.dues.len() as u32;
+                self.dues
+                    .resize(self.dues.len() + pairs.len(), (NO_DAY, NO_DAY));
+                at
+            }
+        };
+        self.dues[at as usize..at as usize + pairs.len()].copy_from_slice(pairs);
+        at
+    }
+
+    /// The day pairs at `at`.
+    pub(super) fn pairs(&self, at: u32, len: u16) -> &[(Day, Day)] {
+        let a = at as usize;
+        self.dues.get(a..a + usize::from(len)).unwrap_or(&[])
     }
 }
 

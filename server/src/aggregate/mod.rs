@@ -420,8 +420,12 @@ impl Aggregator {
             locked: 0,
             on_time: 0,
             late: 0,
+            dialogues_missing: 0,
             rows: Vec::with_capacity(communes.len()),
         };
+        // Dialogues the configured frequency expects over the period's days (ADR 0004).
+        let period_days = (period.end - period.start).num_days() + 1;
+        let expected_dialogues = u64::from(self.rules().dialogues.dialogues_expected(period_days));
         for (i, c) in communes.iter().enumerate() {
             let counts = computed.records.get(i).copied().unwrap_or_default();
             let lock = locks.get(&c.code);
@@ -437,11 +441,22 @@ impl Aggregator {
             if lock.is_some() {
                 out.locked += 1;
             }
+            let held = computed
+                .rows
+                .get(i)
+                .map_or(0, |r| r.dialogues.chaired_by_head);
+            if held < expected_dialogues {
+                out.dialogues_missing += 1;
+            }
             out.rows.push(CompletenessRow {
                 unit: Self::unit_ref(c),
                 mediation_records: counts[0],
                 inspection_records: counts[1],
                 democracy_records: counts[2],
+                petition_records: counts[3],
+                dialogue_records: counts[4],
+                dialogues_held: held,
+                dialogues_expected: expected_dialogues,
                 locked_at: lock.map(|l| l.locked_at),
                 status,
             });

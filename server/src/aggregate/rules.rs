@@ -4,8 +4,8 @@
 
 use danvan_core::RecordKind;
 
-use super::asof::{self, Day, dem, ins, med};
-use super::index::{FactIndex, NO_DAY, Slot, flag, flow, kind_of};
+use super::asof::{self, Day, dem, dlg, ins, med, pet};
+use super::index::{FactIndex, NO_DAY, Slot, flag, flow, kind_of, pflag};
 use super::types::*;
 
 /// Mediation counters, in [`Acc::med`] order.
@@ -43,8 +43,49 @@ mod i {
     pub const N: usize = 10;
 }
 
+/// Petition counters, in [`Acc::pet`] order.
+mod p {
+    pub const RECEIVED: usize = 0;
+    pub const CARRIED: usize = 1;
+    pub const ACCEPTED: usize = 2;
+    pub const RESOLVED: usize = 3;
+    pub const ON_TIME: usize = 4;
+    pub const FORWARDED: usize = 5;
+    pub const NOT_ACCEPTED: usize = 6;
+    pub const WITHDRAWN: usize = 7;
+    pub const IN_PROGRESS: usize = 8;
+    pub const OVERDUE: usize = 9;
+    pub const EXTENDED: usize = 10;
+    pub const GROUP: usize = 11;
+    pub const N: usize = 12;
+}
+
+/// Dialogue counters, in [`Acc::dlg`] order.
+mod g {
+    pub const HELD: usize = 0;
+    pub const BY_HEAD: usize = 1;
+    pub const RECEPTION_DAYS: usize = 2;
+    pub const PARTICIPANTS: usize = 3;
+    pub const ISSUES: usize = 4;
+    pub const ON_THE_SPOT: usize = 5;
+    pub const COMMITMENTS: usize = 6;
+    pub const REFERRED: usize = 7;
+    pub const KEPT_ON_TIME: usize = 8;
+    pub const KEPT_LATE: usize = 9;
+    pub const OVERDUE: usize = 10;
+    pub const N: usize = 11;
+}
+
 #[derive(Debug, Clone, Default)]
 pub(super) struct Acc {
+    pet: [u64; p::N],
+    pet_types: Vec<u64>,
+    pet_subjects: Vec<u64>,
+    pet_channels: Vec<u64>,
+    pet_outcomes: Vec<u64>,
+    pet_reasons: Vec<u64>,
+    dlg: [u64; g::N],
+    dlg_communes: Vec<u32>,
     med: [u64; m::N],
     fee_vnd: f64,
     days: Vec<u64>,
@@ -60,8 +101,8 @@ pub(super) struct Acc {
     score_sum: f64,
     score_n: u64,
     communes: Vec<u32>,
-    /// Records counted: mediation, inspection, democracy.
-    pub records: [u64; 3],
+    /// Records counted: mediation, inspection, democracy, petitions, dialogues.
+    pub records: [u64; 5],
 }
 
 fn bump(v: &mut Vec<u64>, i: usize, by: u64) {
@@ -112,6 +153,24 @@ impl Acc {
         self.score_sum += o.score_sum;
         self.score_n += o.score_n;
         self.communes.extend_from_slice(&o.communes);
+        for (a, b) in self.pet.iter_mut().zip(o.pet) {
+            *a += b;
+        }
+        for (mine, theirs) in [
+            (&mut self.pet_types, &o.pet_types),
+            (&mut self.pet_subjects, &o.pet_subjects),
+            (&mut self.pet_channels, &o.pet_channels),
+            (&mut self.pet_outcomes, &o.pet_outcomes),
+            (&mut self.pet_reasons, &o.pet_reasons),
+        ] {
+            for (k, n) in theirs.iter().enumerate() {
+                bump(mine, k, *n);
+            }
+        }
+        for (a, b) in self.dlg.iter_mut().zip(o.dlg) {
+            *a += b;
+        }
+        self.dlg_communes.extend_from_slice(&o.dlg_communes);
         for (a, b) in self.records.iter_mut().zip(o.records) {
             *a += b;
         }
@@ -238,10 +297,51 @@ impl Acc {
             dialogues_held: d[10],
             remediation_open: d[11],
         };
+        let pt = &self.pet;
+        let petitions = PetitionIndicators {
+            received: pt[p::RECEIVED],
+            carried_over: pt[p::CARRIED],
+            total: pt[p::RECEIVED] + pt[p::CARRIED],
+            accepted: pt[p::ACCEPTED],
+            resolved: pt[p::RESOLVED],
+            resolved_on_time: pt[p::ON_TIME],
+            resolved_on_time_rate: ratio(pt[p::ON_TIME], pt[p::RESOLVED]),
+            forwarded: pt[p::FORWARDED],
+            not_accepted: pt[p::NOT_ACCEPTED],
+            withdrawn: pt[p::WITHDRAWN],
+            in_progress: pt[p::IN_PROGRESS],
+            overdue: pt[p::OVERDUE],
+            extended: pt[p::EXTENDED],
+            group: pt[p::GROUP],
+            by_type: codes(&self.pet_types, &idx.cats.names),
+            by_subject: codes(&self.pet_subjects, &idx.subs.names),
+            by_channel: codes(&self.pet_channels, &idx.cats.names),
+            by_outcome: codes(&self.pet_outcomes, &idx.cats.names),
+            by_reason: codes(&self.pet_reasons, &idx.cats.names),
+        };
+        self.dlg_communes.sort_unstable();
+        self.dlg_communes.dedup();
+        let dg = &self.dlg;
+        let dialogues = DialogueIndicators {
+            held: dg[g::HELD],
+            chaired_by_head: dg[g::BY_HEAD],
+            reception_days: dg[g::RECEPTION_DAYS],
+            communes_holding: self.dlg_communes.iter().filter(|c| **c != u32::MAX).count() as u64,
+            participants: dg[g::PARTICIPANTS],
+            issues: dg[g::ISSUES],
+            answered_on_the_spot: dg[g::ON_THE_SPOT],
+            commitments: dg[g::COMMITMENTS],
+            referred: dg[g::REFERRED],
+            kept_on_time: dg[g::KEPT_ON_TIME],
+            kept_late: dg[g::KEPT_LATE],
+            commitments_overdue: dg[g::OVERDUE],
+        };
         Indicators {
             mediation,
             inspection,
             democracy,
+            petitions,
+            dialogues,
         }
     }
 }
@@ -411,5 +511,158 @@ pub(super) fn add_record(acc: &mut Acc, idx: &FactIndex, s: &Slot, w: Window, co
             }
             acc.communes.push(commune);
         }
+        RecordKind::Petition => add_petition(acc, idx, s, w, (days, sts), (st, st_day)),
+        RecordKind::Dialogue => add_dialogue(acc, idx, s, w, st, commune),
+    }
+}
+
+/// A petition: new or carried over, and at the cut-off open or closed in the period (so the
+/// columns balance); acceptances and extensions count as flows in the period they happened in;
+/// "overdue" is read at the cut-off with the extensions decided by then.
+fn add_petition(
+    acc: &mut Acc,
+    idx: &FactIndex,
+    s: &Slot,
+    w: Window,
+    (days, sts): (&[Day], &[u8]),
+    (st, st_day): (u8, Day),
+) {
+    let kind = RecordKind::Petition;
+    let pm = idx.pet[s.meas as usize];
+    let pairs = idx.pairs(pm.dues, pm.dues_len);
+    let inside = |d: Day| d >= w.start && d <= w.cut;
+    let n = &mut acc.pet;
+    let mut counted = false;
+    for (d, code) in days.iter().zip(sts) {
+        if *code == pet::ACCEPTED && inside(*d) {
+            n[p::ACCEPTED] += 1;
+            counted = true;
+        }
+    }
+    for (decided, _) in pairs {
+        if inside(*decided) {
+            n[p::EXTENDED] += 1;
+            counted = true;
+        }
+    }
+    // The resolution deadline in force on `on`: the base, moved by each extension decided by
+    // then (the pairs are in decided order, each holding the deadline after it).
+    let due_on = |on: Day| {
+        pairs
+            .iter()
+            .filter(|(decided, _)| *decided <= on)
+            .map(|(_, due)| *due)
+            .next_back()
+            .unwrap_or(pm.resolve_due)
+    };
+    let open = asof::is_open(kind, st);
+    let result = !open && st != asof::UNKNOWN && st_day >= w.start;
+    let received = s.main >= w.start;
+    let carried = !received
+        && asof::status_at(days, sts, w.start - 1).is_some_and(|(p, _)| asof::is_open(kind, p));
+    if (received || carried) && (open || result) {
+        counted = true;
+        n[if received { p::RECEIVED } else { p::CARRIED }] += 1;
+        if pm.flags & pflag::GROUP != 0 {
+            n[p::GROUP] += 1;
+        }
+        if s.cat != u16::MAX {
+            bump(&mut acc.pet_types, usize::from(s.cat), 1);
+        }
+        if s.sub != u16::MAX {
+            bump(&mut acc.pet_subjects, usize::from(s.sub), 1);
+        }
+        if received && pm.channel != u16::MAX {
+            bump(&mut acc.pet_channels, usize::from(pm.channel), 1);
+        }
+        if open {
+            n[p::IN_PROGRESS] += 1;
+            let due = if st == pet::RECEIVED {
+                pm.accept_due
+            } else {
+                due_on(w.cut)
+            };
+            if due != NO_DAY && due < w.cut {
+                n[p::OVERDUE] += 1;
+            }
+        } else {
+            match st {
+                pet::RESOLVED | pet::ENFORCED => {
+                    n[p::RESOLVED] += 1;
+                    // The day it was resolved: its last `resolved` entry by the cut-off.
+                    let resolved = days
+                        .iter()
+                        .zip(sts)
+                        .filter(|(d, c)| **c == pet::RESOLVED && **d <= w.cut)
+                        .map(|(d, _)| *d)
+                        .next_back()
+                        .unwrap_or(st_day);
+                    let due = due_on(resolved);
+                    if due != NO_DAY && resolved <= due {
+                        n[p::ON_TIME] += 1;
+                    }
+                    if pm.outcome != u16::MAX {
+                        bump(&mut acc.pet_outcomes, usize::from(pm.outcome), 1);
+                    }
+                }
+                pet::FORWARDED => n[p::FORWARDED] += 1,
+                pet::WITHDRAWN => n[p::WITHDRAWN] += 1,
+                _ => n[p::NOT_ACCEPTED] += 1,
+            }
+            if matches!(st, pet::FORWARDED | pet::RETURNED | pet::FILED) && pm.reason != u16::MAX {
+                bump(&mut acc.pet_reasons, usize::from(pm.reason), 1);
+            }
+        }
+    }
+    if counted {
+        acc.records[3] += 1;
+    }
+}
+
+/// A dialogue held in the period counts with its participants and issues; its commitments count
+/// as kept (on time or late) in the period they were done in, and as overdue at the cut-off
+/// whenever the dialogue was held.
+fn add_dialogue(acc: &mut Acc, idx: &FactIndex, s: &Slot, w: Window, st: u8, commune: u32) {
+    if st != dlg::HELD && st != dlg::CLOSED {
+        return;
+    }
+    let dm = idx.dlg[s.meas as usize];
+    let n = &mut acc.dlg;
+    let mut counted = false;
+    if s.main >= w.start {
+        counted = true;
+        let reception = s.cat != u16::MAX
+            && idx.cats.names.get(usize::from(s.cat)).map(String::as_str) == Some("reception_day");
+        if reception {
+            n[g::RECEPTION_DAYS] += 1;
+        } else {
+            n[g::HELD] += 1;
+            if dm.head {
+                n[g::BY_HEAD] += 1;
+                acc.dlg_communes.push(commune);
+            }
+        }
+        n[g::PARTICIPANTS] += u64::from(dm.participants);
+        n[g::ISSUES] += u64::from(dm.issues);
+        n[g::ON_THE_SPOT] += u64::from(dm.on_the_spot);
+        n[g::COMMITMENTS] += u64::from(dm.commitments);
+        n[g::REFERRED] += u64::from(dm.referred);
+    }
+    for (due, done) in idx.pairs(dm.dues, dm.dues_len) {
+        let by_cut = *done != NO_DAY && *done <= w.cut;
+        if by_cut && *done >= w.start {
+            counted = true;
+            n[if *done <= *due {
+                g::KEPT_ON_TIME
+            } else {
+                g::KEPT_LATE
+            }] += 1;
+        } else if !by_cut && *due < w.cut {
+            counted = true;
+            n[g::OVERDUE] += 1;
+        }
+    }
+    if counted {
+        acc.records[4] += 1;
     }
 }

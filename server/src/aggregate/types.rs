@@ -60,6 +60,10 @@ pub struct Indicators {
     pub inspection: InspectionIndicators,
     /// Grassroots-democracy checks.
     pub democracy: DemocracyIndicators,
+    /// Citizens' petitions.
+    pub petitions: PetitionIndicators,
+    /// Leaders' dialogues with citizens.
+    pub dialogues: DialogueIndicators,
 }
 
 /// One child unit's figures.
@@ -267,6 +271,83 @@ pub struct DemocracyIndicators {
     pub remediation_open: u64,
 }
 
+/// Citizens' petitions (đơn thư) handled in a period, as of its cut-off (ADR 0004, table of
+/// petition indicators). Every petition of the period is new or carried over, and at the
+/// cut-off it is resolved, forwarded, returned or filed, withdrawn (each in the period) or still
+/// open: `total = received + carried_over = resolved + forwarded + not_accepted + withdrawn +
+/// in_progress`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PetitionIndicators {
+    /// Received in the period.
+    pub received: u64,
+    /// Received earlier and still being handled when the period began.
+    pub carried_over: u64,
+    /// received + carried over.
+    pub total: u64,
+    /// Accepted (thụ lý) in the period.
+    pub accepted: u64,
+    /// Resolved in the period.
+    pub resolved: u64,
+    /// Of those, within the deadline in force when resolved.
+    pub resolved_on_time: u64,
+    /// resolved on time ÷ resolved.
+    pub resolved_on_time_rate: Option<f64>,
+    /// Forwarded to the competent body in the period.
+    pub forwarded: u64,
+    /// Returned with guidance or filed without acceptance in the period.
+    pub not_accepted: u64,
+    /// Withdrawn in the period.
+    pub withdrawn: u64,
+    /// Still being handled at the cut-off.
+    pub in_progress: u64,
+    /// Of those, past their acceptance or resolution deadline at the cut-off.
+    pub overdue: u64,
+    /// Extensions decided in the period.
+    pub extended: u64,
+    /// Group petitions (đơn đông người) among the total.
+    pub group: u64,
+    /// The total by type (complaint, denunciation, recommendation, reflection).
+    pub by_type: Vec<CodeCount>,
+    /// The total by field.
+    pub by_subject: Vec<CodeCount>,
+    /// Received in the period, by channel.
+    pub by_channel: Vec<CodeCount>,
+    /// Resolved in the period, by outcome.
+    pub by_outcome: Vec<CodeCount>,
+    /// Forwarded, returned or filed in the period, by reason.
+    pub by_reason: Vec<CodeCount>,
+}
+
+/// Leaders' dialogues with citizens and citizen-reception days (đối thoại trực tiếp), as of the
+/// cut-off.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct DialogueIndicators {
+    /// Direct dialogues (periodic or on one matter) held in the period.
+    pub held: u64,
+    /// Of those, chaired by the head of the Party committee or the commune chairman.
+    pub chaired_by_head: u64,
+    /// Leaders' citizen-reception days held in the period.
+    pub reception_days: u64,
+    /// Distinct communes that held a dialogue chaired by a head.
+    pub communes_holding: u64,
+    /// People taking part (all groups).
+    pub participants: u64,
+    /// Issues raised.
+    pub issues: u64,
+    /// Answered on the spot.
+    pub answered_on_the_spot: u64,
+    /// Commitments made.
+    pub commitments: u64,
+    /// Referred to the competent body.
+    pub referred: u64,
+    /// Commitments done in the period by their day.
+    pub kept_on_time: u64,
+    /// Commitments done in the period after their day.
+    pub kept_late: u64,
+    /// Commitments past their day and not done at the cut-off.
+    pub commitments_overdue: u64,
+}
+
 /// Whether a commune submitted (locked) a period's report, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -292,6 +373,14 @@ pub struct CompletenessRow {
     pub inspection_records: u64,
     /// Its democracy records counted in the period.
     pub democracy_records: u64,
+    /// Its petitions counted in the period.
+    pub petition_records: u64,
+    /// Its dialogue records counted in the period.
+    pub dialogue_records: u64,
+    /// Direct dialogues chaired by a head held in the period.
+    pub dialogues_held: u64,
+    /// Direct dialogues the configured frequency expects in the period.
+    pub dialogues_expected: u64,
     /// When it locked the period.
     pub locked_at: Option<DateTime<Utc>>,
     /// Submission status.
@@ -315,6 +404,8 @@ pub struct Completeness {
     pub on_time: u64,
     /// Locked after the deadline.
     pub late: u64,
+    /// Communes that held fewer direct dialogues than expected.
+    pub dialogues_missing: u64,
     /// One row per expected commune, by code.
     pub rows: Vec<CompletenessRow>,
 }

@@ -105,6 +105,7 @@ catalogue! {
     parties: "Các bên", "Parties";
     people: "Người trong hồ sơ (các bên, hòa giải viên, người được mời, thành viên)", "People in the record (parties, mediators, invited, members)";
     mediators: "Hòa giải viên", "Mediators";
+    petitioner: "Người gửi đơn", "Petitioner";
     full_record: "Toàn bộ hồ sơ", "Full record";
     name: "Họ tên", "Name";
     address: "Địa chỉ", "Address";

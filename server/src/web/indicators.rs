@@ -111,12 +111,48 @@ pub const DEMOCRACY: &[Def] = defs! {
     democracy.remediation_open: Count, "Khắc phục chưa xong", "Remediation open";
 };
 
+/// Citizens' petitions: total = carried over + received = resolved + forwarded + not accepted
+/// + withdrawn + in progress.
+pub const PETITIONS: &[Def] = defs! {
+    petitions.total: Count, "Tổng số đơn phải xử lý", "Petitions to handle";
+    petitions.carried_over: Count, "Kỳ trước chuyển sang", "Carried over";
+    petitions.received: Count, "Mới tiếp nhận", "Newly received";
+    petitions.accepted: Count, "Đã thụ lý trong kỳ", "Accepted in the period";
+    petitions.resolved: Count, "Đã giải quyết", "Resolved";
+    petitions.resolved_on_time: Count, "Giải quyết đúng hạn", "Resolved on time";
+    petitions.resolved_on_time_rate: Rate, "Tỷ lệ giải quyết đúng hạn", "Resolved on time rate";
+    petitions.forwarded: Count, "Chuyển cơ quan có thẩm quyền", "Forwarded";
+    petitions.not_accepted: Count, "Trả lại, lưu đơn (không thụ lý)", "Returned or filed";
+    petitions.withdrawn: Count, "Rút đơn", "Withdrawn";
+    petitions.in_progress: Count, "Đang xử lý", "Being handled";
+    petitions.overdue: Count, "Quá hạn chưa xử lý xong", "Overdue";
+    petitions.extended: Count, "Số lần gia hạn", "Extensions";
+    petitions.group: Count, "Đơn đông người", "Group petitions";
+};
+
+/// Leaders' dialogues with citizens.
+pub const DIALOGUES: &[Def] = defs! {
+    dialogues.held: Count, "Số cuộc đối thoại trực tiếp", "Direct dialogues held";
+    dialogues.chaired_by_head: Count, "Do người đứng đầu chủ trì", "Chaired by a head";
+    dialogues.reception_days: Count, "Buổi tiếp công dân của người đứng đầu", "Leaders' reception days";
+    dialogues.communes_holding: Count, "Số xã đã tổ chức đối thoại", "Communes holding a dialogue";
+    dialogues.participants: Count, "Lượt người tham dự", "Participants";
+    dialogues.issues: Count, "Ý kiến, kiến nghị được nêu", "Issues raised";
+    dialogues.answered_on_the_spot: Count, "Trả lời ngay tại buổi đối thoại", "Answered on the spot";
+    dialogues.commitments: Count, "Số cam kết", "Commitments made";
+    dialogues.kept_on_time: Count, "Cam kết thực hiện đúng hạn", "Commitments kept on time";
+    dialogues.kept_late: Count, "Cam kết thực hiện chậm", "Commitments kept late";
+    dialogues.commitments_overdue: Count, "Cam kết quá hạn chưa thực hiện", "Commitments overdue";
+};
+
 /// The indicators of a record kind.
 pub fn of_kind(kind: RecordKind) -> &'static [Def] {
     match kind {
         RecordKind::Mediation => MEDIATION,
         RecordKind::Inspection => INSPECTION,
         RecordKind::Democracy => DEMOCRACY,
+        RecordKind::Petition => PETITIONS,
+        RecordKind::Dialogue => DIALOGUES,
     }
 }
 

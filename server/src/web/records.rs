@@ -116,7 +116,7 @@ async fn list(
 }
 
 fn status_label(kind: &str, status: &str, lang: Lang) -> String {
-    use danvan_core::model::{democracy, inspection, mediation};
+    use danvan_core::model::{democracy, dialogue, inspection, mediation, petition};
     fn l<T: Coded>(c: &str, lang: Lang) -> Option<String> {
         T::from_code(c).map(|v| v.label().get(lang).to_string())
     }
@@ -124,6 +124,8 @@ fn status_label(kind: &str, status: &str, lang: Lang) -> String {
         Some(RecordKind::Mediation) => l::<mediation::MediationStatus>(status, lang),
         Some(RecordKind::Inspection) => l::<inspection::InspectionStatus>(status, lang),
         Some(RecordKind::Democracy) => l::<democracy::CheckStatus>(status, lang),
+        Some(RecordKind::Petition) => l::<petition::PetitionStatus>(status, lang),
+        Some(RecordKind::Dialogue) => l::<dialogue::DialogueStatus>(status, lang),
         None => None,
     }
     .unwrap_or_else(|| status.to_string())
@@ -230,6 +232,24 @@ async fn detail(
         }
         RecordBody::Inspection(a) => entries("", &a.members),
         RecordBody::Democracy(d) => entries("", &d.checkers),
+        RecordBody::Petition(p) => {
+            for x in &p.petitioners {
+                people.push((
+                    m.petitioner.to_string(),
+                    x.name.clone(),
+                    x.address.clone().unwrap_or_default(),
+                    x.contact.clone().unwrap_or_default(),
+                ));
+            }
+        }
+        RecordBody::Dialogue(d) => {
+            people.push((
+                d.chair_role.label().get(lang).to_string(),
+                d.chair_name.clone(),
+                String::new(),
+                String::new(),
+            ));
+        }
     }
     let page = DetailPage {
         m,

@@ -183,6 +183,8 @@ pub fn test_fact(
             RecordKind::Mediation => "civil".into(),
             RecordKind::Inspection => "budget_finance".into(),
             RecordKind::Democracy => "good".into(),
+            RecordKind::Petition => "complaint".into(),
+            RecordKind::Dialogue => "periodic".into(),
         }),
         subtype: None,
         main_date: Some(day(main)),

@@ -79,6 +79,8 @@ pub fn set_summary(body: &mut RecordBody, text: &str) {
         RecordBody::Mediation(b) => b.summary = text.into(),
         RecordBody::Inspection(b) => b.title = text.into(),
         RecordBody::Democracy(b) => b.conclusion = Some(text.into()),
+        RecordBody::Petition(b) => b.summary = text.into(),
+        RecordBody::Dialogue(b) => b.topic = text.into(),
     }
 }
 
