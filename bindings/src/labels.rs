@@ -2,7 +2,9 @@
 //! screens. The lists come from core's `coded_enum!` declarations; nothing is repeated here.
 
 use danvan_core::Coded;
-use danvan_core::model::{common, democracy as d, inspection as i, mediation as m};
+use danvan_core::model::{
+    common, democracy as d, dialogue as dl, inspection as i, mediation as m, petition as p,
+};
 
 use crate::error::{DanvanError, Result};
 use crate::types::CodeLabel;
@@ -43,6 +45,19 @@ lists!(
     d::Rating,
     d::RemediationStatus,
     d::PublicationForm,
+    p::PetitionStatus,
+    p::PetitionType,
+    p::PetitionChannel,
+    p::PetitionSubject,
+    p::CompetentBody,
+    p::Complexity,
+    p::NotAcceptedReason,
+    p::PetitionOutcome,
+    dl::DialogueStatus,
+    dl::DialogueType,
+    dl::ChairRole,
+    dl::ParticipantGroup,
+    dl::IssueAnswer,
 );
 
 /// Names of every code list (`mediation.category`, `mediation.subtype`, `sex`, …).

@@ -9,7 +9,10 @@
 //!   [`MediationCase`] form, any kind as JSON); lifecycle transitions; conflicts and their
 //!   resolution (status conflicts at path `"status"`); rules left for review by a merge;
 //!   overdue items; home-screen summary; per-record sync state and the way out of a rejection
-//!   (discard the refused change, or resend); sync over the
+//!   (discard the refused change, or resend); citizens' petitions through the typed [`Petition`]
+//!   (accept, forward / return / file, extend, resolve, deadlines, overdue petitions) and
+//!   leaders' dialogues through [`Dialogue`] (issues, commitments, follow-ups, overdue
+//!   commitments); sync over the
 //!   built-in HTTP transport or an app-supplied [`SyncTransport`], with a [`SyncListener`].
 //! - [`enroll`] / [`enroll_with`]: exchange a one-time code for [`DeviceCredentials`].
 //! - [`codes`] / [`label`]: Vietnamese and English labels of every enumerated code.
@@ -29,16 +32,25 @@
 //! assert_eq!(store.search("loi di".into()).unwrap()[0].id, rec.id);
 //! ```
 
+mod dialogue;
 mod error;
 mod labels;
 mod mediation;
+mod petition;
 mod store;
 mod sync;
 mod types;
 
+pub use dialogue::{
+    Dialogue, DialogueCommitment, DialogueFollowUp, DialogueIssue, DialogueParticipants,
+    OverdueCommitment,
+};
 pub use error::{DanvanError, Result, error_message};
 pub use labels::{code_lists, codes, label};
 pub use mediation::{MediationCase, Party, Person};
+pub use petition::{
+    OverduePetition, Petition, PetitionDeadlines, PetitionExtension, PetitionResolution, Petitioner,
+};
 pub use store::{DanvanStore, RecordView, example_body_json};
 pub use sync::{
     DeviceCredentials, Enrollment, HttpResponse, SyncListener, SyncProgress, SyncTransport, enroll,

@@ -10,8 +10,10 @@ use danvan_core::sync::{SyncOptions, Transport, run_sync};
 use danvan_core::{Record, RecordBody, RulesConfig};
 use uuid::Uuid;
 
+use crate::dialogue::Dialogue;
 use crate::error::{DanvanError, Result};
 use crate::mediation::MediationCase;
+use crate::petition::Petition;
 use crate::sync::{DeviceCredentials, ForeignTransport, SyncListener, SyncProgress, SyncTransport};
 use crate::types::{
     CodeLabel, Conflict, Discarded, HomeSummary, ListFilter, OverdueItem, RecordKind, RecordRow,
@@ -51,6 +53,10 @@ pub struct RecordView {
     pub history: Vec<StatusChange>,
     /// The typed form, for a mediation case.
     pub mediation: Option<MediationCase>,
+    /// The typed form, for a petition.
+    pub petition: Option<Petition>,
+    /// The typed form, for a dialogue.
+    pub dialogue: Option<Dialogue>,
     /// The whole body as JSON (every field of the kind, as core serialises it).
     pub body_json: String,
     /// Statuses it may move to next.
@@ -80,7 +86,7 @@ impl DanvanStore {
     }
 
     /// Run `f` on the open store.
-    fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         let mut guard = self.lock()?;
         let store = guard.as_mut().ok_or(DanvanError::StoreClosed)?;
         f(store)
@@ -134,6 +140,14 @@ impl DanvanStore {
                 RecordBody::Mediation(m) => Some(MediationCase::from(m)),
                 _ => None,
             },
+            petition: match &record.body {
+                RecordBody::Petition(p) => Some(Petition::from(p)),
+                _ => None,
+            },
+            dialogue: match &record.body {
+                RecordBody::Dialogue(d) => Some(Dialogue::from(d)),
+                _ => None,
+            },
             body_json,
             next_statuses: next_statuses(kind, status),
             sync: store.sync_state(id)?.into(),
@@ -143,7 +157,10 @@ impl DanvanStore {
     }
 
     /// Save `record` and return its view.
-    fn saved(store: &Store, record: Result<Record, danvan_core::CoreError>) -> Result<RecordView> {
+    pub(crate) fn saved(
+        store: &Store,
+        record: Result<Record, danvan_core::CoreError>,
+    ) -> Result<RecordView> {
         Self::view(store, &record?)
     }
 

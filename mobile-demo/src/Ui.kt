@@ -131,4 +131,6 @@ fun kindCode(k: RecordKind) = when (k) {
     RecordKind.MEDIATION -> "mediation"
     RecordKind.INSPECTION -> "inspection"
     RecordKind.DEMOCRACY -> "democracy"
+    RecordKind.PETITION -> "petition"
+    RecordKind.DIALOGUE -> "dialogue"
 }

@@ -6,7 +6,9 @@
 //! serves until its standard input closes (so it dies with the script that started it) or it is
 //! killed. Keys: `DANVAN_URL`; `DANVAN_CODES_MEDIATOR` and `DANVAN_CODES_TEAM_LEADER` (village
 //! `11533-T01`), `DANVAN_CODES_INSPECTOR` (commune `11533`), `DANVAN_CODES_OTHER_MEDIATOR`
-//! (village `11560-T01` of another commune): comma-separated codes.
+//! (village `11560-T01` of another commune), `DANVAN_CODES_RECEPTION_OFFICER` (commune `11533`:
+//! petitions and dialogues), `DANVAN_CODES_OTHER_RECEPTION_OFFICER` (commune `11560`):
+//! comma-separated codes.
 //!
 //! When Node and the interop project (`tests/interop`, `npm ci`) are there, it also seeds a
 //! mediation case in village `11533-T01` edited by JavaScript's Automerge with its default
@@ -26,6 +28,9 @@ use danvan_e2e::{
     COMMUNE_HOA_BINH, TestServer, VILLAGE_HOA_BINH_1, VILLAGE_THUY_NGUYEN_1, day, mediation_case,
 };
 use danvan_server::Role;
+
+/// Phường Thủy Nguyên, the commune of `VILLAGE_THUY_NGUYEN_1`.
+const COMMUNE_THUY_NGUYEN: &str = "11560";
 
 /// Run a test server and print enrollment codes.
 #[derive(Parser)]
@@ -64,6 +69,22 @@ fn main() -> Result<()> {
                 "Hòa giải viên xã khác",
                 Role::Mediator,
                 VILLAGE_THUY_NGUYEN_1,
+            )?,
+        ),
+        (
+            "DANVAN_CODES_RECEPTION_OFFICER",
+            issue(
+                "Cán bộ tiếp công dân",
+                Role::ReceptionOfficer,
+                COMMUNE_HOA_BINH,
+            )?,
+        ),
+        (
+            "DANVAN_CODES_OTHER_RECEPTION_OFFICER",
+            issue(
+                "Cán bộ tiếp công dân xã khác",
+                Role::ReceptionOfficer,
+                COMMUNE_THUY_NGUYEN,
             )?,
         ),
     ];
