@@ -509,6 +509,9 @@ pub(super) fn rank_value(ind: &Indicators, indicator: RankIndicator) -> Option<f
         RankIndicator::InspectionRecommendations => Some(ind.inspection.recommendations as f64),
         RankIndicator::InspectionAnsweredOnTimeRate => ind.inspection.answered_on_time_rate,
         RankIndicator::DemocracyShareMet => ind.democracy.share_met,
+        RankIndicator::PetitionsResolvedOnTimeRate => ind.petitions.resolved_on_time_rate,
+        RankIndicator::PetitionsOverdue => Some(ind.petitions.overdue as f64),
+        RankIndicator::CommitmentsOverdue => Some(ind.dialogues.commitments_overdue as f64),
     }
 }
 

@@ -424,6 +424,12 @@ pub enum RankIndicator {
     InspectionAnsweredOnTimeRate,
     /// Share of democracy checklist items met.
     DemocracyShareMet,
+    /// Share of petitions resolved within their deadline.
+    PetitionsResolvedOnTimeRate,
+    /// Petitions past their deadline at the cut-off.
+    PetitionsOverdue,
+    /// Dialogue commitments past their day at the cut-off.
+    CommitmentsOverdue,
 }
 
 /// One commune in a ranking.

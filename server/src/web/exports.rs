@@ -1,4 +1,4 @@
-//! Exports for a unit and period: `GET /export/{mediation|inspection|democracy}.csv` (one row per
+//! Exports for a unit and period: `GET /export/{mediation|inspection|democracy|petitions|dialogues}.csv` (one row per
 //! child unit, the "not allocated" lines and the total; UTF-8 with a BOM so that Excel shows
 //! Vietnamese; built in memory from the report, at most a few hundred rows, and sent one row
 //! per body chunk) and the Ministry of Justice grassroots-mediation forms as XLSX
@@ -130,6 +130,8 @@ async fn csv_export(
         "mediation.csv" => RecordKind::Mediation,
         "inspection.csv" => RecordKind::Inspection,
         "democracy.csv" => RecordKind::Democracy,
+        "petitions.csv" => RecordKind::Petition,
+        "dialogues.csv" => RecordKind::Dialogue,
         _ => return Err(ApiError::new(ErrorCode::NotFound)),
     };
     let report = report_for(&state, &viewer, &q).await?;

@@ -52,6 +52,8 @@ catalogue! {
     mediation: "Hòa giải ở cơ sở", "Grassroots mediation";
     inspection: "Thanh tra nhân dân", "People's inspection";
     democracy: "Thực hiện dân chủ ở cơ sở", "Grassroots democracy";
+    petitions: "Tiếp công dân, giải quyết khiếu nại, tố cáo, kiến nghị, phản ánh", "Citizens' petitions";
+    dialogues: "Đối thoại trực tiếp với Nhân dân", "Leaders' dialogues with citizens";
     indicator: "Chỉ tiêu", "Indicator";
     this_period: "Kỳ này", "This period";
     previous_period: "Kỳ trước", "Previous period";
@@ -99,6 +101,11 @@ catalogue! {
     main_date: "Ngày", "Date";
     closed_on: "Ngày kết thúc", "Closed on";
     no_records: "Chưa có hồ sơ.", "No records yet.";
+    overdue_title: "Việc quá hạn (đơn thư, cam kết đối thoại, kiến nghị)", "Overdue (petitions, dialogue commitments, recommendations)";
+    no_overdue: "Không có việc quá hạn.", "Nothing is overdue.";
+    overdue_rule: "Quá hạn", "Overdue";
+    due_on: "Hạn", "Due";
+    days_late: "Số ngày quá hạn", "Days late";
     back: "Quay lại", "Back";
     personal_notice: "Hồ sơ có thông tin cá nhân: chỉ sử dụng cho công tác của xã.", "This record holds personal data: for the commune's work only.";
     summary: "Nội dung", "Summary";
@@ -191,6 +198,7 @@ catalogue! {
     indicators_changed: "Chỉ tiêu bị ảnh hưởng", "Indicators affected";
     dvk_title: "Mô hình \"Dân vận khéo\"", "\"Dân vận khéo\" models";
     dvk_link: "Mô hình Dân vận khéo", "Dân vận khéo models";
+    mass_report_link: "Báo cáo công tác dân vận", "Mass-mobilisation report";
     dvk_models: "Danh sách mô hình", "Models";
     dvk_name: "Tên mô hình", "Model name";
     dvk_field: "Lĩnh vực", "Field";

@@ -189,7 +189,7 @@ fn cells(ind: &Indicators, lang: Lang) -> Vec<Cell> {
         .collect()
 }
 
-fn rank_indicators() -> [(RankIndicator, &'static str, Label); 5] {
+fn rank_indicators() -> [(RankIndicator, &'static str, Label); 8] {
     use Label as L;
     [
         (
@@ -230,6 +230,30 @@ fn rank_indicators() -> [(RankIndicator, &'static str, Label); 5] {
             L {
                 vi: "Tỷ lệ nội dung dân chủ đạt",
                 en: "Democracy items met",
+            },
+        ),
+        (
+            RankIndicator::PetitionsResolvedOnTimeRate,
+            "petitions_resolved_on_time_rate",
+            L {
+                vi: "Tỷ lệ đơn thư giải quyết đúng hạn",
+                en: "Petitions resolved on time",
+            },
+        ),
+        (
+            RankIndicator::PetitionsOverdue,
+            "petitions_overdue",
+            L {
+                vi: "Số đơn thư quá hạn",
+                en: "Petitions overdue",
+            },
+        ),
+        (
+            RankIndicator::CommitmentsOverdue,
+            "commitments_overdue",
+            L {
+                vi: "Số cam kết đối thoại quá hạn",
+                en: "Dialogue commitments overdue",
             },
         ),
     ]
@@ -318,6 +342,8 @@ fn kind_tables(report: &Report, lang: Lang, m: &'static Messages) -> Vec<KindTab
         (RecordKind::Mediation, m.mediation),
         (RecordKind::Inspection, m.inspection),
         (RecordKind::Democracy, m.democracy),
+        (RecordKind::Petition, m.petitions),
+        (RecordKind::Dialogue, m.dialogues),
     ]
     .into_iter()
     .map(|(kind, title)| KindTable {

@@ -40,6 +40,17 @@ pub(crate) struct RecordView {
     closed_on: String,
 }
 
+/// One overdue item of the commune (a petition not accepted or not resolved in time, a dialogue
+/// commitment or an inspection recommendation past its day).
+pub(crate) struct OverdueView {
+    href: String,
+    kind: String,
+    summary: String,
+    rule: String,
+    due_on: String,
+    days_late: i64,
+}
+
 #[derive(Template)]
 #[template(path = "records.html")]
 struct ListPage<'a> {
@@ -51,6 +62,50 @@ struct ListPage<'a> {
     unit_name: String,
     back: String,
     rows: Vec<RecordView>,
+    overdue: Vec<OverdueView>,
+}
+
+/// What is overdue today among the open records of `rows` whose kind has deadlines (petitions,
+/// dialogues, inspection), most late first. Reads each such document once; a commune holds a
+/// few hundred open ones at most.
+async fn overdue_of(
+    state: &AppState,
+    rows: &[RecordListRow],
+    lang: Lang,
+) -> Result<Vec<OverdueView>, ApiError> {
+    let today = danvan_core::model::common::Date::today_vn();
+    let cfg = state.aggregator.rules();
+    let mut out = Vec::new();
+    for r in rows.iter().filter(|r| {
+        r.closed_on.is_none()
+            && matches!(
+                RecordKind::from_code(&r.kind),
+                Some(RecordKind::Petition | RecordKind::Dialogue | RecordKind::Inspection)
+            )
+    }) {
+        let Some((bytes, _)) = state.storage.full_document(&r.id).await? else {
+            continue;
+        };
+        let record = RecordDoc::load(&bytes, &uuid::Uuid::nil())
+            .and_then(|d| d.record())
+            .map_err(|e| ApiError::internal(format!("stored record {}: {e}", r.id)))?;
+        let summary = record.body.index().summary;
+        for o in record.overdue(cfg, today) {
+            out.push(OverdueView {
+                href: format!("/dashboard/records/{}", enc(&r.id)),
+                kind: code_label(&r.kind, lang),
+                summary: summary.clone(),
+                rule: match lang {
+                    Lang::Vi => o.vi.clone(),
+                    Lang::En => o.en.clone(),
+                },
+                due_on: o.due_on.to_string(),
+                days_late: o.days_late,
+            });
+        }
+    }
+    out.sort_by(|a, b| b.days_late.cmp(&a.days_late));
+    Ok(out)
 }
 
 #[derive(Deserialize)]
@@ -81,12 +136,17 @@ async fn list(
         Ok(r) => r,
         Err(e) => return error_page(e, lang),
     };
+    let overdue = match overdue_of(&state, &rows, lang).await {
+        Ok(o) => o,
+        Err(e) => return error_page(e, lang),
+    };
     let tree = state.units.tree();
     let name_of = |code: &str| {
         tree.unit(code, access::today())
             .map_or_else(|| code.to_string(), |u| u.name.clone())
     };
     let page = ListPage {
+        overdue,
         m: messages(lang),
         lang: lang_code(lang),
         username: viewer.username.clone(),

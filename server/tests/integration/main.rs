@@ -19,6 +19,7 @@ mod http;
 mod login_hardening;
 mod merge_path;
 mod operations;
+mod petitions;
 mod registry;
 mod report_docx;
 mod scope;
