@@ -283,3 +283,148 @@ fn random_password() -> String {
         .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
         .collect()
 }
+
+/// A reception day and a dialogue in Phường Hòa Bình (issue 10): the commune's citizen-reception
+/// officer records three petitions received in September 2025 — a complaint accepted and
+/// resolved in time, a complex denunciation accepted and extended (still open, so overdue by
+/// now), a recommendation forwarded to the city — and the Party secretary's dialogue of
+/// 15 September with one issue answered on the spot and one commitment, done on 25 September.
+/// Returns the overdue petitions the officer's phone lists today.
+pub fn reception_day(server: &TestServer) -> Result<Vec<String>> {
+    use danvan_core::model::common::new_item_id;
+    use danvan_core::model::dialogue::{
+        Commitment, DialogueIssue, FollowUp, IssueAnswer, ParticipantCount, ParticipantGroup,
+    };
+    use danvan_core::model::petition::{
+        CompetentBody, Complexity, Extension, NotAcceptedReason, PetitionOutcome, PetitionSubject,
+        PetitionType, Resolution,
+    };
+    use danvan_core::model::{Dialogue, Petition};
+
+    let mut officer = server.enroll("Phạm Thị Thu Hà", Role::ReceptionOfficer, COMMUNE_HOA_BINH)?;
+    let by = officer.id().to_string();
+
+    // A complaint about a compensation price, received 3 Sep, accepted 8 Sep, resolved 30 Sep
+    // (due 8 Sep + 30 = 8 Oct).
+    let mut complaint = Petition::example();
+    complaint.received_on = day(9, 3);
+    let c = officer.create(RecordBody::Petition(complaint), day(9, 3))?;
+    officer.store.update(c.id(), |r| {
+        r.transition("accepted", day(9, 8), &by, None)?;
+        if let RecordBody::Petition(p) = &mut r.body {
+            p.resolution = Some(Resolution {
+                decided_on: day(9, 30),
+                document_no: Some("112/QĐ-UBND".into()),
+                outcome: PetitionOutcome::PartlyRight,
+                content: Some("Điều chỉnh đơn giá bồi thường cây trồng".into()),
+            });
+        }
+        r.transition("resolved", day(9, 30), &by, None)
+    })?;
+
+    // A denunciation of a land officer, received 10 Sep, accepted 17 Sep, extended 15 Oct:
+    // still being verified.
+    let mut den = Petition::example();
+    den.petition_type = PetitionType::Denunciation;
+    den.subject = PetitionSubject::OfficialsConduct;
+    den.summary = "Tố cáo cán bộ địa chính nhận tiền khi làm thủ tục cấp giấy chứng nhận".into();
+    den.complexity = Complexity::Complex;
+    den.received_on = day(9, 10);
+    let d = officer.create(RecordBody::Petition(den), day(9, 10))?;
+    officer.store.update(d.id(), |r| {
+        r.transition("accepted", day(9, 17), &by, None)?;
+        r.transition("verifying", day(9, 22), &by, None)?;
+        if let RecordBody::Petition(p) = &mut r.body {
+            p.extensions.push(Extension {
+                id: new_item_id(),
+                decided_on: day(10, 15),
+                days: None,
+                reason: "Phải xác minh tại nhiều nơi".into(),
+                document_no: Some("15/QĐ-UBND".into()),
+            });
+        }
+        Ok(())
+    })?;
+
+    // A recommendation on a factory's waste water: the city's environment department decides.
+    let mut rec = Petition::example();
+    rec.petition_type = PetitionType::Recommendation;
+    rec.subject = PetitionSubject::Environment;
+    rec.summary = "Kiến nghị xử lý nước thải xưởng chế biến gỗ".into();
+    rec.received_on = day(9, 12);
+    rec.competent_body = CompetentBody::City;
+    let f = officer.create(RecordBody::Petition(rec), day(9, 12))?;
+    officer.store.update(f.id(), |r| {
+        if let RecordBody::Petition(p) = &mut r.body {
+            p.not_accepted_reason = Some(NotAcceptedReason::NotCompetent);
+            p.handling_note = Some("Chuyển Sở Nông nghiệp và Môi trường".into());
+        }
+        r.transition("forwarded", day(9, 16), &by, None)
+    })?;
+
+    // The Party secretary's dialogue of 15 September.
+    let mut dl = Dialogue::example();
+    dl.held_on = day(9, 15);
+    let g = officer.create(RecordBody::Dialogue(dl), day(9, 1))?;
+    officer.store.update(g.id(), |r| {
+        r.transition("held", day(9, 15), &by, None)?;
+        if let RecordBody::Dialogue(dl) = &mut r.body {
+            dl.participants = vec![ParticipantCount {
+                id: new_item_id(),
+                group: ParticipantGroup::Citizens,
+                count: 86,
+            }];
+            let lights = new_item_id();
+            dl.issues = vec![
+                DialogueIssue {
+                    id: new_item_id(),
+                    content: "Tiến độ chi trả tiền bồi thường".into(),
+                    subject: PetitionSubject::Compensation,
+                    answer: IssueAnswer::OnTheSpot,
+                    answer_text: Some("Chi trả xong trong tháng 9".into()),
+                    commitment: None,
+                },
+                DialogueIssue {
+                    id: lights.clone(),
+                    content: "Đèn chiếu sáng đường đê".into(),
+                    subject: PetitionSubject::Construction,
+                    answer: IssueAnswer::Commitment,
+                    answer_text: None,
+                    commitment: Some(Commitment {
+                        responsible: "Phó Chủ tịch UBND phường".into(),
+                        action: "Lắp 20 bóng đèn đường đê".into(),
+                        due_on: day(9, 30),
+                    }),
+                },
+            ];
+            dl.follow_ups = vec![FollowUp {
+                id: new_item_id(),
+                issue_id: lights,
+                on: day(9, 25),
+                note: "Đã lắp xong".into(),
+                done: true,
+            }];
+        }
+        r.transition("closed", day(9, 25), &by, None)
+    })?;
+    let p = officer.sync()?;
+    anyhow::ensure!(
+        p.rejected == 0 && p.accepted == 4,
+        "the reception day was not accepted: {p:?}"
+    );
+    let cfg = RulesConfig::default();
+    let today = Date::today_vn();
+    let mut overdue = Vec::new();
+    for id in [c.id(), d.id(), f.id()] {
+        let r = officer.store.get(id)?;
+        for o in r.overdue(&cfg, today) {
+            overdue.push(format!(
+                "{} — {} ({} ngày / days)",
+                r.body.index().summary,
+                o.vi,
+                o.days_late
+            ));
+        }
+    }
+    Ok(overdue)
+}
