@@ -189,6 +189,7 @@ class Interactive(private val ui: Ui, private val server: String, private val di
                 ui.t("Xử lý xung đột", "Resolve conflicts"),
                 ui.t("Tổng quan", "Overview"),
                 ui.t("Hồ sơ bị từ chối: bỏ thay đổi hoặc gửi lại", "Refused records: discard or send again"),
+                ui.t("Đơn quá hạn (cán bộ tiếp công dân)", "Overdue petitions (reception officer)"),
             )
             items.forEachIndexed { i, s -> println(" ${i + 1}. $s") }
             println(" 0. ${ui.t("Thoát", "Quit")}")
@@ -217,6 +218,7 @@ class Interactive(private val ui: Ui, private val server: String, private val di
                     "8" -> conflicts(s!!)
                     "9" -> ui.summary(s!!.summary(today()))
                     "10" -> rejected(s!!)
+                    "11" -> ui.overduePetitions(s!!.overduePetitions(today()))
                     else -> ui.line("Không có mục này.", "No such item.")
                 }
             } catch (e: DanvanException) {

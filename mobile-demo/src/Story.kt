@@ -150,6 +150,7 @@ fun story(ui: Ui, server: String, enrollmentCode: (String) -> String) {
                 }
             }
         }
+        receptionDesk(ui, server, enrollmentCode, root)
         println("\n✓ ${ui.t("Kịch bản hoàn tất.", "Scripted run complete.")}")
     } finally {
         root.toFile().deleteRecursively()

@@ -52,6 +52,23 @@ class Ui(val lang: Language) {
             }
             m.agreement?.let { println("  │ ${t("Thỏa thuận", "Agreement")}: $it") }
         }
+        r.petition?.let { p ->
+            println("  │ ${label("petition.type", p.petitionType)} · ${label("petition.subject", p.subject)}: ${p.summary}")
+            println("  │ ${t("Ngày nhận", "Received")}: ${p.receivedOn} · ${t("thụ lý", "accepted")}: ${p.acceptedOn ?: "—"}" +
+                " · ${t("kết thúc", "closed")}: ${p.closedOn ?: "—"}")
+            for (e in p.extensions) println("  │ ${t("Gia hạn", "Extended")} ${e.decidedOn}: ${e.reason}")
+            p.resolution?.let { println("  │ ${t("Kết quả", "Outcome")}: ${label("petition.outcome", it.outcome)}") }
+        }
+        r.dialogue?.let { d ->
+            println("  │ ${label("dialogue.type", d.dialogueType)} · ${d.heldOn} · ${d.place}: ${d.topic}")
+            println("  │ ${t("Chủ trì", "Chair")}: ${label("dialogue.chair_role", d.chairRole)} ${d.chairName}" +
+                " · ${t("người dự", "participants")}: ${d.participants.sumOf { it.count }}")
+            for (i in d.issues) {
+                val c = i.commitment?.let { c -> " → ${c.responsible}: ${c.action} (${t("hạn", "due")} ${c.dueOn})" } ?: ""
+                val done = if (d.followUps.any { it.issueId == i.id && it.done }) " ✓" else ""
+                println("  │ • ${i.content} [${label("dialogue.issue_answer", i.answer)}]$c$done")
+            }
+        }
         println("  │ ${t("Đồng bộ", "Sync")}: ${syncState(r.sync)}")
         for (c in r.conflicts) {
             println("  │ ⚠ ${t("Xung đột tại", "Conflict at")} ${conflictPlace(c)}:")
@@ -101,6 +118,23 @@ class Ui(val lang: Language) {
             println("  ⏰ ${t(o.vi, o.en)} (${t("hạn", "due")} ${o.dueOn}, ${t("trễ", "late by")} ${o.daysLate} ${t("ngày", "day(s)")})")
         }
     }
+
+    /** The reception officer's "overdue petitions" screen, most late first. */
+    fun overduePetitions(items: List<OverduePetition>) {
+        if (items.isEmpty()) return line("Không có đơn quá hạn.", "No petition is overdue.")
+        println("  ┌ ${t("Đơn quá hạn", "Overdue petitions")} (${items.size})")
+        for (o in items) {
+            println("  │ ⏰ ${label(o.petitionType)} · ${o.summary}")
+            println("  │     ${t(o.vi, o.en)} ${t("Hạn", "Due")} ${o.dueOn}, ${t("trễ", "late by")} ${o.daysLate} ${t("ngày", "day(s)")}.")
+        }
+        println("  └")
+    }
+
+    fun deadlines(d: PetitionDeadlines) = line(
+        "Hạn thụ lý ${d.acceptBy} · hạn giải quyết ${d.resolveByBase ?: "—"}, sau ${d.extensions} lần gia hạn: ${d.resolveBy ?: "—"}" +
+            " (được gia hạn tối đa ${d.extensionsAllowed} lần)",
+        "Accept by ${d.acceptBy} · resolve by ${d.resolveByBase ?: "—"}, after ${d.extensions} extension(s): ${d.resolveBy ?: "—"}" +
+            " (at most ${d.extensionsAllowed} allowed)")
 
     fun summary(s: HomeSummary) {
         println("  ${t("Tổng số hồ sơ", "Records")}: ${s.total} · ${t("chưa đồng bộ", "unsynced")}: ${s.unsynced} · " +

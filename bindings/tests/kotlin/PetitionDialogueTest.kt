@@ -95,7 +95,8 @@ class PetitionDialogueTest {
                 fail("a complaint's outcome resolved a denunciation")
             } catch (e: DanvanException.InvalidInput) {
                 assertEquals("outcome_mismatch", e.issues.first().code)
-                assertTrue(e.message(Language.VI), e.message(Language.VI).contains("loại đơn"))
+                val msg = errorMessage(e, Language.VI)
+                assertTrue(msg, msg.contains("loại đơn"))
             }
             assertEquals("accepted", thu.store.get(id).status.code)
 
