@@ -5,7 +5,7 @@
 //! through `DanvanStore.transition`; core's rules decide (a dialogue closes only when every
 //! commitment is done).
 
-use danvan_core::model::common::{Date, new_item_id};
+use danvan_core::model::common::new_item_id;
 use danvan_core::model::dialogue::{
     self as core_d, ChairRole, DialogueType, IssueAnswer, ParticipantGroup,
 };
@@ -362,31 +362,33 @@ impl DanvanStore {
 
     /// The commitments of held dialogues not done past their day as of `as_of`, most late first.
     pub fn overdue_commitments(&self, as_of: String) -> Result<Vec<OverdueCommitment>> {
-        let as_of: Date = date("as_of", &as_of)?;
+        let as_of = date("as_of", &as_of)?;
         self.with(|s| {
             let mut out = Vec::new();
-            let mut seen = std::collections::BTreeSet::new();
-            for (id, kind, _) in s.overdue(as_of)? {
-                if kind != danvan_core::RecordKind::Dialogue || !seen.insert(id.clone()) {
+            // Core's overdue rule decides; this only names the commitment each item points at
+            // (its field is the issue's path, `dialogue.issues[<id>]`).
+            for (id, kind, o) in s.overdue(as_of)? {
+                if kind != danvan_core::RecordKind::Dialogue || o.rule != "commitment_overdue" {
                     continue;
                 }
                 let r = s.get(&id)?;
                 let d = dialogue_of(&r)?;
-                for (issue, c) in d.commitments() {
-                    if c.due_on >= as_of || d.done_on(&issue.id).is_some_and(|on| on <= as_of) {
-                        continue;
-                    }
-                    out.push(OverdueCommitment {
-                        record_id: id.clone(),
-                        held_on: d.held_on.to_string(),
-                        topic: d.topic.clone(),
-                        issue_id: issue.id.clone(),
-                        responsible: c.responsible.clone(),
-                        action: c.action.clone(),
-                        due_on: c.due_on.to_string(),
-                        days_late: (as_of.0 - c.due_on.0).num_days(),
-                    });
-                }
+                let Some((issue, c)) = d
+                    .commitments()
+                    .find(|(i, _)| o.field == format!("dialogue.issues[{}]", i.id))
+                else {
+                    continue;
+                };
+                out.push(OverdueCommitment {
+                    record_id: id.clone(),
+                    held_on: d.held_on.to_string(),
+                    topic: d.topic.clone(),
+                    issue_id: issue.id.clone(),
+                    responsible: c.responsible.clone(),
+                    action: c.action.clone(),
+                    due_on: o.due_on.to_string(),
+                    days_late: o.days_late,
+                });
             }
             out.sort_by(|a, b| {
                 b.days_late

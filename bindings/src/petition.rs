@@ -793,6 +793,47 @@ mod tests {
     }
 
     #[test]
+    fn an_edit_keeps_ids_and_leaves_the_status_to_transitions() {
+        let (_d, store) = store();
+        let rec = store
+            .create_petition("11533".into(), denunciation())
+            .expect("create");
+        let mut form = store.get_petition(rec.id.clone()).expect("get");
+        let kept = form.petitioners[0].id.clone();
+        form.summary = "Tố cáo cán bộ địa chính (bổ sung)".into();
+        form.status = "resolved".into();
+        form.petitioners.push(Petitioner {
+            id: None,
+            name: "Trần Thị Lan".into(),
+            address: None,
+            id_number: Some("031075009876".into()),
+            contact: None,
+            representative: false,
+        });
+        let rec = store.update_petition(rec.id.clone(), form).expect("edit");
+        let p = rec.petition.expect("typed");
+        assert_eq!(rec.status.code, "received");
+        assert_eq!(p.status, "received");
+        assert_eq!(p.petitioners[0].id, kept);
+        assert_eq!(p.petitioners.len(), 2);
+        assert!(p.petitioners[1].id.is_some());
+        // Another kind is refused by name.
+        let json = crate::example_body_json(crate::RecordKind::Mediation).expect("json");
+        let case = store
+            .create_record_json(
+                crate::RecordKind::Mediation,
+                "11533-T01".into(),
+                "2025-09-02".into(),
+                json,
+            )
+            .expect("case");
+        let Err(DanvanError::InvalidInput { issues }) = store.get_petition(case.id) else {
+            panic!("a mediation case read as a petition");
+        };
+        assert_eq!(issues[0].code, "not_petition");
+    }
+
+    #[test]
     fn bad_codes_and_dates_are_invalid_input() {
         let mut f = denunciation();
         f.channel = "fax".into();
