@@ -29,6 +29,7 @@ pub mod i18n;
 pub mod indicators;
 mod login;
 mod overview;
+mod petitions;
 mod records;
 mod render;
 pub mod session;
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .merge(login::router())
         .merge(overview::router())
         .merge(records::router())
+        .merge(petitions::router())
         .merge(submitted::router())
         .merge(exports::router())
         .merge(api::router())

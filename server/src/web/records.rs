@@ -206,6 +206,11 @@ struct DetailPage<'a> {
     fields: Vec<(String, String)>,
     people: Vec<(String, String, String, String)>,
     json: String,
+    /// Handling steps offered for a petition (code, label); empty for other kinds.
+    steps: Vec<(String, String)>,
+    reasons: Vec<(&'static str, &'static str)>,
+    outcomes: Vec<(&'static str, &'static str)>,
+    today: String,
 }
 
 /// The whole record `id`, if the viewer may see it.
@@ -311,7 +316,32 @@ async fn detail(
             ));
         }
     }
+    let steps: Vec<(String, String)> = if record.body.kind() == RecordKind::Petition {
+        let kind = record.body.kind();
+        let mut v: Vec<(String, String)> = record
+            .body
+            .next_statuses()
+            .into_iter()
+            .map(|c| (c.to_string(), status_label(kind.code(), c, lang)))
+            .collect();
+        if matches!(record.body.status_code(), "accepted" | "verifying") {
+            v.push(("extend".into(), m.extend.to_string()));
+        }
+        v
+    } else {
+        Vec::new()
+    };
+    fn opts<T: Coded>(lang: Lang) -> Vec<(&'static str, &'static str)> {
+        T::all()
+            .iter()
+            .map(|v| (v.code(), v.label().get(lang)))
+            .collect()
+    }
     let page = DetailPage {
+        steps,
+        reasons: opts::<danvan_core::model::petition::NotAcceptedReason>(lang),
+        outcomes: opts::<danvan_core::model::petition::PetitionOutcome>(lang),
+        today: danvan_core::model::common::Date::today_vn().to_string(),
         m,
         lang: lang_code(lang),
         username: viewer.username.clone(),

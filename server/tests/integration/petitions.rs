@@ -516,7 +516,140 @@ async fn a_denunciators_identity_stays_with_the_handling_roles(storage: Arc<dyn 
     assert!(text.contains("2026-03-26"), "{text}");
 }
 
+/// A commune officer receives a petition on the dashboard and handles it through acceptance,
+/// an extension and resolution; the server authors the changes under the officer's own actor
+/// and writes them through the sync write path (rules, scope). Bad input writes nothing.
+async fn a_commune_officer_enters_and_handles_a_petition_on_the_dashboard(
+    storage: Arc<dyn Storage>,
+) {
+    use crate::dash::{enc, hidden};
+    let units = haiphong(storage.as_ref()).await;
+    let tree = units.tree();
+    for ((user, pw), role, unit) in [
+        (CITY_USER, Role::CityOfficer, "31"),
+        (HB_USER, Role::CommuneOfficer, HOA_BINH),
+    ] {
+        danvan_server::users::add_user(storage.as_ref(), &tree, user, role, unit, pw)
+            .await
+            .unwrap();
+    }
+    let router = app(AppState::new(
+        storage.clone(),
+        units,
+        ServerConfig::default(),
+    ));
+    let hb = Client::login(&router, HB_USER).await;
+    let form = hb.get("/dashboard/petitions/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let csrf = hidden(&form.text(), "csrf");
+    let fields = |summary: &str| {
+        format!(
+            "csrf={}&received_on=2026-03-02&book_no=7&channel=in_person&forwarded_by=&petition_type=denunciation&subject=officials_conduct&summary={}&petitioner_name={}&petitioner_address=&petitioner_id_number={DENUNCIATOR_ID}&petitioner_contact=&group_size=&competent_body=commune_chairman&competent_body_name=&complexity=complex",
+            enc(&csrf),
+            enc(summary),
+            enc(DENUNCIATOR),
+        )
+    };
+    let none_yet = |s: Arc<dyn Storage>| async move {
+        assert!(
+            s.records_under(&[HOA_BINH.to_string()], 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    };
+    // A NUL in the summary: 400, nothing written.
+    let bad = hb
+        .post_form("/dashboard/petitions", &fields("Tố cáo\u{0}"))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    none_yet(storage.clone()).await;
+    // Without a petitioner a denunciation breaks a rule: shown on the form, nothing written.
+    let no_name = fields("Tố cáo cán bộ địa chính").replace(&enc(DENUNCIATOR), "");
+    let r = hb.post_form("/dashboard/petitions", &no_name).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("Chưa nhập người gửi đơn"), "{}", r.text());
+    none_yet(storage.clone()).await;
+    // The city may not enter a commune's petition.
+    let city = Client::login(&router, CITY_USER).await;
+    let city_csrf = hidden(&city.get("/dashboard?unit=31").await.text(), "csrf");
+    let r = city
+        .post_form(
+            "/dashboard/petitions",
+            &fields("x").replace(&enc(&csrf), &enc(&city_csrf)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    none_yet(storage.clone()).await;
+
+    let r = hb
+        .post_form("/dashboard/petitions", &fields("Tố cáo cán bộ địa chính"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page_uri = r.location();
+    let id = page_uri
+        .trim_start_matches("/dashboard/records/")
+        .to_string();
+    let uri = format!("/dashboard/records/{id}/petition");
+    let step = |action: &str, on: &str, reason: &str, outcome: &str| {
+        format!(
+            "csrf={}&action={action}&on={on}&note=&document_no=&days=&reason={}&outcome={outcome}",
+            enc(&csrf),
+            enc(reason)
+        )
+    };
+    // Accepted 10 Mar, extended 8 Apr (the reason is required), resolved 5 May.
+    let r = hb
+        .post_form(&uri, &step("accepted", "2026-03-10", "", ""))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = hb
+        .post_form(&uri, &step("extend", "2026-04-08", "", ""))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "an extension needs its reason"
+    );
+    let r = hb
+        .post_form(
+            &uri,
+            &step("extend", "2026-04-08", "xác minh nhiều nơi", ""),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = hb
+        .post_form(&uri, &step("resolved", "2026-05-05", "", "partly_true"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = hb.get(&page_uri).await.text();
+    assert!(html.contains("Đã giải quyết"), "{html}");
+    assert!(html.contains(DENUNCIATOR));
+
+    // Its figures: H1 2026 (cut-off 31 May): received 1, accepted 1, resolved on time (5 May ≤
+    // 11 May with the extension), extended 1.
+    let agg = hb
+        .get(&format!(
+            "/api/v1/aggregates?unit={HOA_BINH}&period=2026-H1"
+        ))
+        .await
+        .json();
+    let p = &agg["totals"]["petitions"];
+    let got: Vec<u64> = [
+        "received",
+        "accepted",
+        "resolved",
+        "resolved_on_time",
+        "extended",
+    ]
+    .iter()
+    .map(|k| p[*k].as_u64().unwrap_or(99))
+    .collect();
+    assert_eq!(got, [1, 1, 1, 1, 1], "{agg}");
+}
+
 both_backends!(
+    a_commune_officer_enters_and_handles_a_petition_on_the_dashboard,
     quarter_one_2026,
     quarter_two_2026,
     first_half_2026,
