@@ -181,6 +181,39 @@ impl DialogueFrequency {
 }
 
 impl RulesConfig {
+    /// Read a configuration written in TOML (every key optional; absent keys keep the law's
+    /// defaults). Refuses negative day counts.
+    pub fn from_toml(text: &str) -> Result<RulesConfig, String> {
+        let c: RulesConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        let p = &c.petitions;
+        let mut limits = vec![
+            ("petitions.classify", p.classify),
+            ("petitions.complaint_accept", p.complaint_accept),
+            ("petitions.denunciation_accept", p.denunciation_accept),
+            ("petitions.denunciation_extension", p.denunciation_extension),
+        ];
+        for (name, r) in [
+            ("petitions.complaint_resolve", p.complaint_resolve),
+            (
+                "petitions.complaint_second_resolve",
+                p.complaint_second_resolve,
+            ),
+            ("petitions.denunciation_resolve", p.denunciation_resolve),
+            ("petitions.feedback_resolve", p.feedback_resolve),
+        ] {
+            limits.extend([
+                (name, r.normal),
+                (name, r.complex),
+                (name, r.remote),
+                (name, r.remote_complex),
+            ]);
+        }
+        if let Some((name, d)) = limits.iter().find(|(_, d)| !(0..=3650).contains(&d.days)) {
+            return Err(format!("{name}: {} days is not between 0 and 3650", d.days));
+        }
+        Ok(c)
+    }
+
     /// Whether `day` is a working day of State bodies: Monday to Friday and not a holiday.
     pub fn is_working_day(&self, day: Date) -> bool {
         !matches!(day.0.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&day)
@@ -285,6 +318,22 @@ mod tests {
         assert_eq!(
             cfg.deadline(d(2026, 4, 1), Days::calendar(29)),
             d(2026, 5, 4)
+        );
+    }
+
+    #[test]
+    fn the_example_configuration_file_is_the_default() {
+        let text = include_str!("../../server/config/rules.example.toml");
+        assert_eq!(RulesConfig::from_toml(text), Ok(RulesConfig::default()));
+        let partial = RulesConfig::from_toml(
+            "[petitions]\ncomplaint_accept = { days = 5, working = true }\n",
+        );
+        let partial = partial.unwrap_or_default();
+        assert_eq!(partial.petitions.complaint_accept, Days::working(5));
+        assert_eq!(partial.petitions.denunciation_accept, Days::working(7));
+        assert!(
+            RulesConfig::from_toml("[petitions]\nclassify = { days = -1, working = true }\n")
+                .is_err()
         );
     }
 

@@ -79,6 +79,10 @@ pub struct ServeArgs {
     /// TOML file of reporting-period cut-offs and deadlines (absent = Circular 03/2019 defaults).
     #[arg(long, env = "DANVAN_PERIODS_CONFIG")]
     pub periods_config: Option<PathBuf>,
+    /// TOML file of the rules' deadlines and thresholds: petition deadlines, dialogue frequency,
+    /// public holidays (absent = the law's defaults; see `server/config/rules.example.toml`).
+    #[arg(long, env = "DANVAN_RULES_CONFIG")]
+    pub rules_config: Option<PathBuf>,
     /// Longest time a request may take, body upload included, before it is answered
     /// 408 `timeout` (every route but `POST /v1/sync`). `500ms`, `30s`, `2m`; a bare number is
     /// seconds.

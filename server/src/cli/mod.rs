@@ -51,8 +51,14 @@ pub async fn run(cli: Cli) -> Result<()> {
                 }
                 None => crate::aggregate::PeriodsConfig::default(),
             };
+            let rules = match &args.rules_config {
+                Some(path) => danvan_core::RulesConfig::from_toml(&std::fs::read_to_string(path)?)
+                    .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?,
+                None => danvan_core::RulesConfig::default(),
+            };
             let config = ServerConfig {
                 public_url: g.public_url,
+                rules,
                 body_limit: args.body_limit,
                 periods,
                 request_timeout: args.request_timeout,
