@@ -3,6 +3,7 @@
 //! figures that fill it are built elsewhere.
 
 pub mod docx;
+pub mod mass;
 
 pub use docx::{
     Block, ParsedDocx, PartyReport, ReportError, Section, Signature, Table, dateline, read_back,

@@ -58,7 +58,8 @@ pub(crate) fn router() -> Router<AppState> {
         teams::api_dissolve_team, teams::api_list_mediators, teams::api_create_mediator,
         teams::api_mediator, teams::api_update_mediator, teams::api_move_mediator,
         teams::api_end_mediator, teams::api_team_figures,
-        dvk::api_list, dvk::api_create, dvk::api_get, dvk::api_update, dvk::api_end, dvk::api_figures
+        dvk::api_list, dvk::api_create, dvk::api_get, dvk::api_update, dvk::api_end, dvk::api_figures,
+        super::mass_report::api
     ),
     components(schemas(ErrorBody, ErrorInfo, ErrorCode, SessionInfo, LoginRequest, PeriodList, UnitInfo,
         UnitLink, LockRequest, RecordItem, teams::TeamInput, teams::TeamItem, teams::MemberItem,

@@ -44,7 +44,7 @@ struct NextQuery {
 }
 
 /// The pages of the dashboard a login may return to (`next`): these paths and below.
-const NEXT_PREFIXES: &[&str] = &["/dashboard", "/teams"];
+const NEXT_PREFIXES: &[&str] = &["/dashboard", "/teams", "/dvk", "/reports"];
 /// Longest `next` followed.
 const MAX_NEXT: usize = 2048;
 

@@ -28,6 +28,7 @@ pub mod forms;
 pub mod i18n;
 pub mod indicators;
 mod login;
+mod mass_report;
 mod overview;
 mod petitions;
 mod records;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(api::router())
         .merge(teams::router())
         .merge(dvk::router())
+        .merge(mass_report::router())
         .layer(middleware::from_fn(web_headers))
 }
 

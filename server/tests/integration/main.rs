@@ -17,6 +17,7 @@ mod figures;
 mod hostile;
 mod http;
 mod login_hardening;
+mod mass_report;
 mod merge_path;
 mod operations;
 mod petitions;
