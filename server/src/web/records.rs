@@ -104,7 +104,7 @@ async fn overdue_of(
             });
         }
     }
-    out.sort_by(|a, b| b.days_late.cmp(&a.days_late));
+    out.sort_by_key(|o| std::cmp::Reverse(o.days_late));
     Ok(out)
 }
 
