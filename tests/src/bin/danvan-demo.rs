@@ -388,6 +388,13 @@ fn main() -> Result<()> {
     dashboard::print_report(&dashboard::report(&server, COMMUNE_HOA_BINH)?, o.lang, true);
     dashboard::print_report(&dashboard::report(&server, "31")?, o.lang, true);
 
+    o.step(
+        "Báo cáo kết quả thực hiện Kết luận 114-KL/TW (công tác dân vận) của thành phố",
+        "The city's mass-mobilisation report (Conclusion 114-KL/TW)",
+    );
+    let path = mass_report(&server)?;
+    println!("  {}: {}", o.t("Đã ghi", "Written"), path.display());
+
     if args.serve {
         o.step("Trang quản lý cho cán bộ", "Officers' dashboard");
         let logins = dashboard::create_users(&server, args.dashboard_password.as_deref())?;
@@ -419,4 +426,45 @@ fn main() -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Write the city's mass-mobilisation report (.docx) for the half-year holding the demo's
+/// records (the demo plays September 2025: 2025-H2, a complete period) to
+/// `target/demo/bao-cao-dan-van-<period>.docx`; returns its path.
+fn mass_report(server: &TestServer) -> Result<PathBuf> {
+    use anyhow::Context;
+    use danvan_server::aggregate::PeriodKind;
+    use danvan_server::report::{self, mass};
+    let agg = dashboard::aggregator(server);
+    let demo = agg
+        .periods()
+        .period(dashboard::DEMO_PERIOD)
+        .context("demo period")?;
+    let period = agg
+        .periods()
+        .containing(PeriodKind::HalfYear, demo.start)
+        .context("half-year of the demo period")?;
+    let tree = server.units.tree();
+    let figures = server.block_on(mass::gather(
+        &agg,
+        server.storage.as_ref(),
+        &tree,
+        "31",
+        None,
+        &period,
+    ))?;
+    let today = danvan_core::model::common::Date::today_vn().0;
+    let content = mass::build(
+        &figures,
+        &mass::Edits::default(),
+        Lang::Vi,
+        today,
+        Some(&tree),
+    );
+    let bytes = report::write(&content.party_report())?;
+    let dir = PathBuf::from("target").join("demo");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("bao-cao-dan-van-{}.docx", period.key));
+    std::fs::write(&path, bytes)?;
+    Ok(std::fs::canonicalize(&path).unwrap_or(path))
 }
