@@ -176,6 +176,24 @@ async function main() {
     check(bytes.length > 2000 && bytes[0] === 0x50 && bytes[1] === 0x4b, `XLSX downloaded (${bytes.length} bytes, zip)`);
     check(bytes.includes(Buffer.from('xl/worksheets/sheet1.xml')), 'XLSX holds a worksheet');
 
+    // The mass-mobilisation report (Kết luận 114-KL/TW): the page with its tables and text
+    // boxes; the .docx downloaded through the page's form with an edited narrative.
+    const massResp = await page.goto(`${base}/reports/mass-mobilisation?unit=31&period=2025-H2`);
+    check(massResp.status() === 200, 'mass-mobilisation report page (200)');
+    check((await page.locator('table.figures').count()) >= 5, 'report tables shown');
+    await page.fill('textarea[name=general]', 'Nhận định của cán bộ thành phố (kiểm thử trình duyệt).');
+    await shot(page, 'mass-report');
+    const [docx] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('#mass-docx'),
+    ]);
+    check(docx.suggestedFilename().endsWith('.docx'), `report file name ${docx.suggestedFilename()}`);
+    const docxPath = path.join(artifacts, 'bao-cao-dan-van.docx');
+    await docx.saveAs(docxPath);
+    const docxBytes = readFileSync(docxPath);
+    check(docxBytes.length > 2000 && docxBytes[0] === 0x50 && docxBytes[1] === 0x4b, `DOCX downloaded (${docxBytes.length} bytes, zip)`);
+    check(docxBytes.includes(Buffer.from('word/document.xml')), 'DOCX holds word/document.xml');
+
     // The record list is not for the city officer.
     const forbidden = await page.goto(`${base}/dashboard/records?unit=${COMMUNE}`);
     check(forbidden.status() === 403, 'record list forbidden for the city officer (403)');
