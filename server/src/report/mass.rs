@@ -383,6 +383,15 @@ fn bare_name(name: &str) -> &str {
     name
 }
 
+/// "Quý I/2026" → "quý I/2026" (only the first letter: roman numerals stay).
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// Uppercase of a Vietnamese name (Rust's `to_uppercase` handles the diacritics).
 fn upper(s: &str) -> String {
     s.to_uppercase()
@@ -559,7 +568,7 @@ pub fn build(
                  vận của cơ quan nhà nước; chú trọng tiếp công dân, giải quyết khiếu nại, tố cáo, \
                  đối thoại trực tiếp với Nhân dân, hòa giải ở cơ sở, thanh tra nhân dân và thực \
                  hiện dân chủ ở cơ sở. {scope}",
-                r.period.label(Lang::Vi).to_lowercase(),
+                lower_first(&r.period.label(Lang::Vi)),
                 r.as_of.format("%d/%m/%Y"),
                 unit_name,
             )
@@ -1053,7 +1062,8 @@ pub fn build(
             "6. The \"Dân vận khéo\" emulation movement",
         ),
     });
-    let (v, vp) = (&f.dvk, &f.dvk_previous);
+    // No trend when the unit did not exist in the previous period (as for the other figures).
+    let (v, vp) = (&f.dvk, prev.map(|_| &f.dvk_previous));
     let mut t = trend("Dan van kheo");
     for field in DvkField::all() {
         t.row(
@@ -1062,32 +1072,32 @@ pub fn build(
                 Lang::En => format!("Models in force: {}", field.label().get(lang)),
             },
             Cell::count(v.in_force_of(*field)),
-            Some(Cell::count(vp.in_force_of(*field))),
+            vp.map(|vp| Cell::count(vp.in_force_of(*field))),
         );
     }
     t.count(
         "Tổng số mô hình đang duy trì",
         "Models in force",
         v.in_force,
-        Some(vp.in_force),
+        vp.map(|vp| vp.in_force),
     );
     t.count(
         "Mô hình mới được công nhận trong kỳ",
         "Recognised in the period",
         v.new_in_period,
-        Some(vp.new_in_period),
+        vp.map(|vp| vp.new_in_period),
     );
     t.count(
         "Mô hình được khen thưởng trong kỳ",
         "Commended in the period",
         v.commended_in_period,
-        Some(vp.commended_in_period),
+        vp.map(|vp| vp.commended_in_period),
     );
     t.count(
         "Mô hình thôi duy trì trong kỳ",
         "Ended in the period",
         v.ended_in_period,
-        Some(vp.ended_in_period),
+        vp.map(|vp| vp.ended_in_period),
     );
     blocks.push(MassBlock::Table {
         table: t.table(
@@ -1375,7 +1385,7 @@ pub fn build(
         subject: format!(
             "Kết quả thực hiện Kết luận số 114-KL/TW của Ban Bí thư về công tác dân vận của cơ \
              quan nhà nước, {}",
-            r.period.label(Lang::Vi).to_lowercase()
+            lower_first(&r.period.label(Lang::Vi))
         ),
         sections,
         recipients,
@@ -1798,5 +1808,7 @@ mod tests {
         assert_eq!(bare_name("Thành phố Hải Phòng"), "Hải Phòng");
         assert_eq!(bare_name("Phường Hòa Bình"), "Hòa Bình");
         assert_eq!(upper("Phường Hòa Bình"), "PHƯỜNG HÒA BÌNH");
+        assert_eq!(lower_first("Quý I/2026"), "quý I/2026");
+        assert_eq!(lower_first("6 tháng đầu năm 2026"), "6 tháng đầu năm 2026");
     }
 }

@@ -682,6 +682,16 @@ async fn scope_and_edits(s: Arc<dyn Storage>) {
             .paragraphs
             .contains(&"IV. PHƯƠNG HƯỚNG, NHIỆM VỤ TRONG THỜI GIAN TỚI".to_string())
     );
+    // A quarter's report: the subject names it ("quý I/2026", the numeral kept).
+    let r = other
+        .get("/api/v1/reports/mass-mobilisation?unit=11560&period=2026-Q1")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let subject = r.json()["subject"].as_str().unwrap().to_string();
+    assert!(
+        subject.ends_with("của cơ quan nhà nước, quý I/2026"),
+        "{subject}"
+    );
     // Unknown period: 400; no session: 401.
     let r = other
         .get("/api/v1/reports/mass-mobilisation?unit=11560&period=2026-H7")
