@@ -47,6 +47,11 @@ impl From<rusqlite::Error> for StoreError {
         match e.sqlite_error_code() {
             Some(ErrorCode::NotADatabase) => StoreError::NotADanvanStore,
             Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt(e.to_string()),
+            // A text column that is not UTF-8 was never written by the store (it writes Rust
+            // strings): damaged pages SQLite's own checks did not catch.
+            _ if matches!(e, rusqlite::Error::Utf8Error(..)) => {
+                StoreError::Corrupt("a text column is not UTF-8".into())
+            }
             _ => StoreError::Sqlite(Box::new(e)),
         }
     }
