@@ -84,6 +84,33 @@ pub fn print_report(r: &Report, lang: Lang, rows: bool) {
         t("Kiểm tra dân chủ (cuộc)", "Democracy checks"),
         r.totals.democracy.checks
     );
+    let p = &r.totals.petitions;
+    let d = &r.totals.dialogues;
+    println!(
+        "    {}: {} {} · {} {} · {} {} · {} {} · {} {}",
+        t("Đơn thư", "Petitions"),
+        p.received,
+        t("tiếp nhận", "received"),
+        p.accepted,
+        t("thụ lý", "accepted"),
+        p.resolved,
+        t("đã giải quyết", "resolved"),
+        p.forwarded,
+        t("chuyển đơn", "forwarded"),
+        p.in_progress,
+        t("đang xử lý", "in progress"),
+    );
+    println!(
+        "    {}: {} · {}: {} · {}: {} ({} {})",
+        t("Đối thoại trực tiếp", "Direct dialogues"),
+        d.held,
+        t("ý kiến", "issues"),
+        d.issues,
+        t("cam kết", "commitments"),
+        d.commitments,
+        d.kept_on_time,
+        t("thực hiện đúng hạn", "kept on time"),
+    );
     if rows {
         for row in &r.children {
             let m = &row.indicators.mediation;

@@ -371,6 +371,23 @@ fn main() -> Result<()> {
         o.t("xung đột", "conflicts")
     );
 
+    o.step(
+        "Ngày tiếp công dân ở phường Hòa Bình: 3 đơn thư và 1 buổi đối thoại của Bí thư Đảng ủy",
+        "A reception day in Phường Hòa Bình: 3 petitions and the Party secretary's dialogue",
+    );
+    let overdue = dashboard::reception_day(&server)?;
+    println!(
+        "  {} ({}):",
+        o.t(
+            "Đơn quá hạn trên điện thoại cán bộ tiếp công dân",
+            "Overdue petitions on the reception officer's phone"
+        ),
+        overdue.len()
+    );
+    for line in &overdue {
+        println!("    - {line}");
+    }
+
     if args.serve {
         o.step(
             "Thêm số liệu: xã Thủy Nguyên ghi 2 vụ việc, cán bộ xã Hòa Bình ghi 1 cuộc kiểm tra dân chủ",
