@@ -171,6 +171,18 @@ impl Default for DialogueFrequency {
 }
 
 impl DialogueFrequency {
+    /// Leaders' reception days expected in a period of `days` days: the Party secretary's and
+    /// the chairman's monthly minimum, pro rata over months of 365/12 days, rounded to the
+    /// nearest day (a month expects 2 + 2 = 4 by default, a quarter 12, a half-year of 181 days
+    /// 23.8 → 24).
+    pub fn reception_days_expected(&self, days: i64) -> u32 {
+        let per_month = i64::from(
+            self.secretary_reception_days_per_month + self.chairman_reception_days_per_month,
+        );
+        let n = (per_month * days.max(0) * 12 * 2 + 365) / 730;
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
     /// Dialogues expected in a period of `days` days: the yearly minimum pro rata, rounded to
     /// the nearest whole dialogue (twice a year expects one in a half-year; once a year expects
     /// none in a half-year and one in the year).
@@ -335,6 +347,17 @@ mod tests {
             RulesConfig::from_toml("[petitions]\nclassify = { days = -1, working = true }\n")
                 .is_err()
         );
+    }
+
+    #[test]
+    fn expected_reception_days_are_the_monthly_minimum_pro_rata() {
+        let f = DialogueFrequency::default();
+        // 4 a month: the year 48; a 31-day month 4 × 31 × 12 / 365 = 4.08 → 4; a quarter of 90
+        // days 11.8 → 12; a half-year of 181 days 23.8 → 24.
+        assert_eq!(f.reception_days_expected(365), 48);
+        assert_eq!(f.reception_days_expected(31), 4);
+        assert_eq!(f.reception_days_expected(90), 12);
+        assert_eq!(f.reception_days_expected(181), 24);
     }
 
     #[test]

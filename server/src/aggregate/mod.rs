@@ -421,11 +421,14 @@ impl Aggregator {
             on_time: 0,
             late: 0,
             dialogues_missing: 0,
+            reception_days_missing: 0,
             rows: Vec::with_capacity(communes.len()),
         };
         // Dialogues the configured frequency expects over the period's days (ADR 0004).
         let period_days = (period.end - period.start).num_days() + 1;
         let expected_dialogues = u64::from(self.rules().dialogues.dialogues_expected(period_days));
+        let expected_reception =
+            u64::from(self.rules().dialogues.reception_days_expected(period_days));
         for (i, c) in communes.iter().enumerate() {
             let counts = computed.records.get(i).copied().unwrap_or_default();
             let lock = locks.get(&c.code);
@@ -448,6 +451,13 @@ impl Aggregator {
             if held < expected_dialogues {
                 out.dialogues_missing += 1;
             }
+            let reception = computed
+                .rows
+                .get(i)
+                .map_or(0, |r| r.dialogues.reception_days);
+            if reception < expected_reception {
+                out.reception_days_missing += 1;
+            }
             out.rows.push(CompletenessRow {
                 unit: Self::unit_ref(c),
                 mediation_records: counts[0],
@@ -457,6 +467,8 @@ impl Aggregator {
                 dialogue_records: counts[4],
                 dialogues_held: held,
                 dialogues_expected: expected_dialogues,
+                reception_days_held: reception,
+                reception_days_expected: expected_reception,
                 locked_at: lock.map(|l| l.locked_at),
                 status,
             });

@@ -381,6 +381,11 @@ pub struct CompletenessRow {
     pub dialogues_held: u64,
     /// Direct dialogues the configured frequency expects in the period.
     pub dialogues_expected: u64,
+    /// Leaders' citizen-reception days recorded in the period.
+    pub reception_days_held: u64,
+    /// Reception days the configured frequency expects in the period (the Party secretary's
+    /// and the chairman's, per month, pro rata).
+    pub reception_days_expected: u64,
     /// When it locked the period.
     pub locked_at: Option<DateTime<Utc>>,
     /// Submission status.
@@ -406,6 +411,8 @@ pub struct Completeness {
     pub late: u64,
     /// Communes that held fewer direct dialogues than expected.
     pub dialogues_missing: u64,
+    /// Communes that recorded fewer leaders' reception days than expected.
+    pub reception_days_missing: u64,
     /// One row per expected commune, by code.
     pub rows: Vec<CompletenessRow>,
 }

@@ -1191,6 +1191,14 @@ pub fn build(
             ),
             c.dialogues_missing,
         ),
+        (
+            tr(
+                lang,
+                "Số xã chưa ghi nhận đủ buổi tiếp công dân của người đứng đầu",
+                "Communes short of leaders' reception days",
+            ),
+            c.reception_days_missing,
+        ),
     ];
     let completeness_table = MassTable {
         sheet: "Day du so lieu".into(),

@@ -424,6 +424,17 @@ async fn missing_dialogues_show_in_completeness(storage: Arc<dyn Storage>) {
     assert_eq!(c.dialogues_missing, c.expected - 1);
     assert_eq!(hb.petition_records, 3);
     assert_eq!(tn.dialogue_records, 1);
+    // Reception days: two a month each for the secretary and the chairman = 48 in the year;
+    // Thủy Nguyên recorded one (D2), Hòa Bình none: every commune is short.
+    assert_eq!(
+        (tn.reception_days_held, tn.reception_days_expected),
+        (1, 48)
+    );
+    assert_eq!(
+        (hb.reception_days_held, hb.reception_days_expected),
+        (0, 48)
+    );
+    assert_eq!(c.reception_days_missing, c.expected);
     // A half-year expects none (0.5 rounds to… 181/365 = 0.496 → 0).
     let h1 = agg.periods().period("2026-H1").unwrap();
     let c = agg.completeness("31", &h1).await.unwrap();
