@@ -98,8 +98,11 @@ pub struct PetitionDeadlines {
     pub complaint_resolve: ResolveDays,
     /// Resolve a second-time complaint, from acceptance (art. 37).
     pub complaint_second_resolve: ResolveDays,
-    /// Decide whether to accept a denunciation, from receipt (Law on Denunciations 2018 art. 29).
+    /// Decide whether to accept a denunciation, from receipt (Law on Denunciations 2018 art. 24(1)).
     pub denunciation_accept: Days,
+    /// Forward a denunciation the commune is not competent for, and tell the denunciator, from
+    /// receipt (art. 24(2)).
+    pub denunciation_forward: Days,
     /// Resolve a denunciation, from acceptance (art. 30).
     pub denunciation_resolve: ResolveDays,
     /// Each extension of a denunciation's resolution (art. 30).
@@ -136,6 +139,7 @@ impl Default for PetitionDeadlines {
                 remote_complex: Days::calendar(70),
             },
             denunciation_accept: Days::working(7),
+            denunciation_forward: Days::working(5),
             denunciation_resolve: same(Days::calendar(30)),
             denunciation_extension: Days::calendar(30),
             denunciation_extensions_complex: 1,
@@ -202,6 +206,7 @@ impl RulesConfig {
             ("petitions.classify", p.classify),
             ("petitions.complaint_accept", p.complaint_accept),
             ("petitions.denunciation_accept", p.denunciation_accept),
+            ("petitions.denunciation_forward", p.denunciation_forward),
             ("petitions.denunciation_extension", p.denunciation_extension),
         ];
         for (name, r) in [

@@ -111,6 +111,31 @@ fn a_denunciation_counts_working_days_and_its_extension_from_the_day_decided() {
 }
 
 #[test]
+fn a_denunciation_for_another_body_is_forwarded_within_five_working_days() {
+    let cfg = RulesConfig::default();
+    let mut p = Petition::example();
+    p.petition_type = PetitionType::Denunciation;
+    p.competent_body = CompetentBody::City;
+    // Received Thu 23 Apr 2026: 5 working days → Fri 24, Tue 28, Wed 29 (Mon 27 is the Hùng
+    // Kings' day off), then 30 Apr and 1 May are holidays and 2–3 May a weekend → Mon 4, Tue 5.
+    p.received_on = ymd(2026, 4, 23);
+    assert_eq!(
+        p.deadlines(&cfg, ymd(2026, 4, 23)).accept_by,
+        ymd(2026, 5, 5)
+    );
+    assert_eq!(
+        overdue_rules(&p, ymd(2026, 5, 6)),
+        vec![("petition_not_accepted".to_string(), 1)]
+    );
+    // The commune's own: 7 working days → 24, 28, 29, 4, 5, 6, 7 May.
+    p.competent_body = CompetentBody::CommuneChairman;
+    assert_eq!(
+        p.deadlines(&cfg, ymd(2026, 4, 23)).accept_by,
+        ymd(2026, 5, 7)
+    );
+}
+
+#[test]
 fn a_normal_denunciation_may_not_be_extended_and_a_complex_one_only_once() {
     let mut p = Petition::example_denunciation_resolved();
     p.complexity = Complexity::Normal;

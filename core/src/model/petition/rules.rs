@@ -44,8 +44,9 @@ impl Lifecycle for PetitionStatus {
 pub struct PetitionDeadlineDates {
     /// Last day to classify it (accept, forward, return or file).
     pub classify_by: Date,
-    /// Last day to accept it (for complaints and denunciations the law's acceptance limit;
-    /// for recommendations and reflections the classification limit).
+    /// Last day to accept it (for complaints and denunciations the law's acceptance limit, for
+    /// a denunciation the commune is not competent for the limit to forward it; for
+    /// recommendations and reflections the classification limit).
     pub accept_by: Date,
     /// Last day to resolve it without extensions (once accepted).
     pub resolve_by_base: Option<Date>,
@@ -94,6 +95,11 @@ impl Petition {
         let classify_by = cfg.deadline(self.received_on, p.classify);
         let accept_by = match self.petition_type {
             PetitionType::Complaint => cfg.deadline(self.received_on, p.complaint_accept),
+            // One the commune is not competent for is forwarded (and the denunciator told)
+            // within a shorter limit (Law on Denunciations art. 24(2)).
+            PetitionType::Denunciation if !self.competent_body.is_commune() => {
+                cfg.deadline(self.received_on, p.denunciation_forward)
+            }
             PetitionType::Denunciation => cfg.deadline(self.received_on, p.denunciation_accept),
             PetitionType::Recommendation | PetitionType::Reflection => classify_by,
         };
