@@ -438,6 +438,13 @@ impl FactIndex {
         let mut dlg = Vec::with_capacity(self.dlg.len());
         let mut dues = Vec::with_capacity(self.dues.len());
         let mut flows = Vec::with_capacity(self.flows.len());
+        let old_dues = &self.dues;
+        // Copy a record's day pairs into the new table; their new position.
+        let mut move_pairs = |at: u32, len: u16| {
+            let to = dues.len() as u32;
+            dues.extend_from_slice(&old_dues[at as usize..at as usize + usize::from(len)]);
+            to
+        };
         for bucket in &mut self.buckets {
             for old in bucket.slots.iter_mut() {
                 let mut s = self.slots[*old as usize];
@@ -452,9 +459,7 @@ impl FactIndex {
                     }
                     RecordKind::Inspection => {
                         let mut m = self.ins[s.meas as usize];
-                        let d = m.dues as usize;
-                        m.dues = dues.len() as u32;
-                        dues.extend_from_slice(&self.dues[d..d + usize::from(m.dues_len)]);
+                        m.dues = move_pairs(m.dues, m.dues_len);
                         let f = m.flows as usize;
                         m.flows = flows.len() as u32;
                         flows.extend_from_slice(&self.flows[f..f + usize::from(m.flows_len)]);
@@ -467,17 +472,13 @@ impl FactIndex {
                     }
                     RecordKind::Petition => {
                         let mut m = self.pet[s.meas as usize];
-                        let d = m.dues as usize;
-                        m.dues = dues.len() as u32;
-                        dues.extend_from_slice(&self.dues[d..d + usize::from(m.dues_len)]);
+                        m.dues = move_pairs(m.dues, m.dues_len);
                         pet.push(m);
                         pet.len() - 1
                     }
                     RecordKind::Dialogue => {
                         let mut m = self.dlg[s.meas as usize];
-                        let d = m.dues as usize;
-                        m.dues = dues.len() as u32;
-                        dues.extend_from_slice(&self.dues[d..d + usize::from(m.dues_len)]);
+                        m.dues = move_pairs(m.dues, m.dues_len);
                         dlg.push(m);
                         dlg.len() - 1
                     }
@@ -600,32 +601,13 @@ impl FactIndex {
                 put(&mut self.med, same_kind.map(|o| o.meas), v)
             }
             RecordKind::Inspection => {
-                let pairs: Vec<(Day, Day)> = measures
-                    .iter()
-                    .filter(|(n, _)| *n == "recommendation_due_day")
-                    .zip(
-                        measures
-                            .iter()
-                            .filter(|(n, _)| *n == "recommendation_answered_day"),
-                    )
-                    .map(|((_, due), (_, ans))| {
-                        let ans = if *ans < 0.0 { NO_DAY } else { *ans as Day };
-                        (*due as Day, ans)
-                    })
-                    .collect();
+                let pairs = day_pairs(
+                    &measures,
+                    "recommendation_due_day",
+                    "recommendation_answered_day",
+                );
                 let prev = same_kind.and_then(|o| self.ins.get(o.meas as usize).copied());
-                let dues = match prev {
-                    Some(p) if usize::from(p.dues_len) >= pairs.len() => p.dues,
-                    _ => {
-                        let at = self.dues.len() as u32;
-                        self.dues
-                            .resize(self.dues.len() + pairs.len(), (NO_DAY, NO_DAY));
-                        at
-                    }
-                };
-                for (i, p) in pairs.iter().enumerate() {
-                    self.dues[dues as usize + i] = *p;
-                }
+                let dues = self.put_pairs(prev.map(|p| (p.dues, p.dues_len)), &pairs);
                 let cells: Vec<FlowCell> = if row.flows.is_empty() {
                     Vec::new()
                 } else {
