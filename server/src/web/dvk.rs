@@ -41,7 +41,7 @@ use crate::text::clean_text;
 use crate::units::{UnitTree, level};
 use crate::web::access;
 use crate::web::i18n::{Messages, messages};
-use crate::web::render::{enc, error_page, html, lang_code};
+use crate::web::render::{Choice, choices, enc, error_page, html, lang_code};
 use crate::web::session::{CSRF_HEADER, PageViewer, ReqLang, Viewer, check_csrf};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -731,21 +731,6 @@ pub(crate) async fn api_figures(
 
 // ---------------------------------------------------------------------------------------------
 // The dashboard pages.
-
-struct Choice {
-    code: &'static str,
-    label: &'static str,
-}
-
-fn choices<T: Coded>(lang: Lang) -> Vec<Choice> {
-    T::all()
-        .iter()
-        .map(|v| Choice {
-            code: v.code(),
-            label: v.label().get(lang),
-        })
-        .collect()
-}
 
 /// A model as the pages show it (labels in the page's language, dates as dd/mm/yyyy).
 struct ModelView {

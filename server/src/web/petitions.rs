@@ -30,7 +30,7 @@ use uuid::Uuid;
 
 use super::access;
 use super::i18n::{Messages, messages};
-use super::render::{enc, error_page, html, lang_code};
+use super::render::{Choice, choices, enc, error_page, html, lang_code};
 use super::session::{PageViewer, ReqLang, Viewer, check_csrf};
 use crate::error::{ApiError, ErrorCode};
 use crate::roles::{Role, scope};
@@ -52,13 +52,6 @@ pub(crate) fn web_actor(username: &str) -> Uuid {
     )
 }
 
-fn options<T: Coded>(lang: Lang) -> Vec<(&'static str, &'static str)> {
-    T::all()
-        .iter()
-        .map(|v| (v.code(), v.label().get(lang)))
-        .collect()
-}
-
 #[derive(Template)]
 #[template(path = "petition_new.html")]
 struct NewPage<'a> {
@@ -71,11 +64,11 @@ struct NewPage<'a> {
     back: String,
     today: String,
     issues: Vec<String>,
-    channels: Vec<(&'static str, &'static str)>,
-    types: Vec<(&'static str, &'static str)>,
-    subjects: Vec<(&'static str, &'static str)>,
-    bodies: Vec<(&'static str, &'static str)>,
-    complexities: Vec<(&'static str, &'static str)>,
+    channels: Vec<Choice>,
+    types: Vec<Choice>,
+    subjects: Vec<Choice>,
+    bodies: Vec<Choice>,
+    complexities: Vec<Choice>,
 }
 
 fn officer_only(viewer: &Viewer) -> Result<(), ApiError> {
@@ -100,11 +93,11 @@ fn new_page_for(state: &AppState, viewer: &Viewer, lang: Lang, issues: Vec<Strin
         unit_name,
         back: format!("/dashboard/records?unit={}", enc(&viewer.unit)),
         today: Date::today_vn().to_string(),
-        channels: options::<PetitionChannel>(lang),
-        types: options::<PetitionType>(lang),
-        subjects: options::<PetitionSubject>(lang),
-        bodies: options::<CompetentBody>(lang),
-        complexities: options::<Complexity>(lang),
+        channels: choices::<PetitionChannel>(lang),
+        types: choices::<PetitionType>(lang),
+        subjects: choices::<PetitionSubject>(lang),
+        bodies: choices::<CompetentBody>(lang),
+        complexities: choices::<Complexity>(lang),
         issues,
     };
     let status = if page.issues.is_empty() {
@@ -427,17 +420,8 @@ async fn handle(
         check_csrf(&viewer, &headers, form.csrf.as_deref())?;
         officer_only(&viewer)?;
         // The same scope check as the record page (a commune officer, within the commune).
-        let _ = super::records::load_record(&state, &viewer, &id).await?;
-        let id = crate::text::id(&id)?;
-        let (bytes, _) = state
-            .storage
-            .full_document(&id)
-            .await
-            .map_err(ApiError::from)?
-            .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
         let actor = web_actor(&viewer.username);
-        let mut doc = RecordDoc::load(&bytes, &actor)
-            .map_err(|e| ApiError::internal(format!("stored record {id}: {e}")))?;
+        let mut doc = super::records::load_doc(&state, &viewer, &id, &actor).await?;
         let by = format!("web:{}", viewer.username);
         let mut refused = None;
         doc.update("dashboard", |r| {

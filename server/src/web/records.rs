@@ -17,7 +17,7 @@ use crate::state::AppState;
 use crate::storage::sessions::RecordListRow;
 use crate::web::access;
 use crate::web::i18n::{Messages, code_label, messages};
-use crate::web::render::{enc, error_page, html, lang_code};
+use crate::web::render::{self, enc, error_page, html, lang_code};
 use crate::web::session::{PageViewer, ReqLang, Viewer};
 
 /// Most records listed on one page.
@@ -208,8 +208,8 @@ struct DetailPage<'a> {
     json: String,
     /// Handling steps offered for a petition (code, label); empty for other kinds.
     steps: Vec<(String, String)>,
-    reasons: Vec<(&'static str, &'static str)>,
-    outcomes: Vec<(&'static str, &'static str)>,
+    reasons: Vec<render::Choice>,
+    outcomes: Vec<render::Choice>,
     today: String,
 }
 
@@ -219,6 +219,20 @@ pub(crate) async fn load_record(
     viewer: &Viewer,
     id: &str,
 ) -> Result<danvan_core::Record, ApiError> {
+    load_doc(state, viewer, id, &uuid::Uuid::nil())
+        .await?
+        .record()
+        .map_err(|e| ApiError::internal(format!("stored record {id}: {e}")))
+}
+
+/// The stored document of record `id`, opened for `actor`'s changes, if the viewer may see it
+/// (a commune officer, within the commune).
+pub(crate) async fn load_doc(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    actor: &uuid::Uuid,
+) -> Result<RecordDoc, ApiError> {
     if viewer.role != crate::roles::Role::CommuneOfficer {
         return Err(ApiError::new(ErrorCode::RecordsForbidden));
     }
@@ -234,8 +248,7 @@ pub(crate) async fn load_record(
         .full_document(id)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-    RecordDoc::load(&bytes, &uuid::Uuid::nil())
-        .and_then(|d| d.record())
+    RecordDoc::load(&bytes, actor)
         .map_err(|e| ApiError::internal(format!("stored record {id}: {e}")))
 }
 
@@ -331,16 +344,10 @@ async fn detail(
     } else {
         Vec::new()
     };
-    fn opts<T: Coded>(lang: Lang) -> Vec<(&'static str, &'static str)> {
-        T::all()
-            .iter()
-            .map(|v| (v.code(), v.label().get(lang)))
-            .collect()
-    }
     let page = DetailPage {
         steps,
-        reasons: opts::<danvan_core::model::petition::NotAcceptedReason>(lang),
-        outcomes: opts::<danvan_core::model::petition::PetitionOutcome>(lang),
+        reasons: render::choices::<danvan_core::model::petition::NotAcceptedReason>(lang),
+        outcomes: render::choices::<danvan_core::model::petition::PetitionOutcome>(lang),
         today: danvan_core::model::common::Date::today_vn().to_string(),
         m,
         lang: lang_code(lang),

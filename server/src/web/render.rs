@@ -62,3 +62,20 @@ pub(crate) fn lang_code(lang: Lang) -> &'static str {
 pub(crate) fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// One value of a coded list in a `<select>`: its code and its label in the page's language.
+pub(crate) struct Choice {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+/// Every value of the coded list `T`, for a `<select>`.
+pub(crate) fn choices<T: danvan_core::Coded>(lang: Lang) -> Vec<Choice> {
+    T::all()
+        .iter()
+        .map(|v| Choice {
+            code: v.code(),
+            label: v.label().get(lang),
+        })
+        .collect()
+}
