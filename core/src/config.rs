@@ -183,17 +183,21 @@ impl DialogueFrequency {
         let per_month = i64::from(
             self.secretary_reception_days_per_month + self.chairman_reception_days_per_month,
         );
-        let n = (per_month * days.max(0) * 12 * 2 + 365) / 730;
-        u32::try_from(n).unwrap_or(u32::MAX)
+        pro_rata(per_month * 12, days)
     }
 
     /// Dialogues expected in a period of `days` days: the yearly minimum pro rata, rounded to
     /// the nearest whole dialogue (twice a year expects one in a half-year; once a year expects
     /// none in a half-year and one in the year).
     pub fn dialogues_expected(&self, days: i64) -> u32 {
-        let n = (i64::from(self.dialogues_per_year) * days.max(0) * 2 + 365) / 730;
-        u32::try_from(n).unwrap_or(u32::MAX)
+        pro_rata(i64::from(self.dialogues_per_year), days)
     }
+}
+
+/// `per_year` over a period of `days` days, rounded to the nearest whole number (half up).
+fn pro_rata(per_year: i64, days: i64) -> u32 {
+    let n = (per_year * days.max(0) * 2 + 365) / 730;
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl RulesConfig {

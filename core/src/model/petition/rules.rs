@@ -89,6 +89,32 @@ impl Petition {
         }
     }
 
+    /// The resolution deadline without extensions (once accepted).
+    fn resolve_by_base(&self, cfg: &RulesConfig) -> Option<Date> {
+        self.accepted_on
+            .map(|a| cfg.deadline(a, self.resolve_days(cfg)))
+    }
+
+    /// Each extension in the order decided, with the resolution deadline after it (each moves
+    /// the one before); empty while not accepted.
+    fn extension_chain(&self, cfg: &RulesConfig) -> Vec<(Date, Date)> {
+        let Some(mut due) = self.resolve_by_base(cfg) else {
+            return Vec::new();
+        };
+        let mut ext: Vec<_> = self.extensions.iter().collect();
+        ext.sort_by_key(|e| (e.decided_on, e.id.clone()));
+        ext.into_iter()
+            .map(|e| {
+                let days = e
+                    .days
+                    .map(Days::calendar)
+                    .unwrap_or(cfg.petitions.denunciation_extension);
+                due = cfg.deadline(due, days);
+                (e.decided_on, due)
+            })
+            .collect()
+    }
+
     /// Its deadlines as of `as_of`: an extension counts from the day it was decided.
     pub fn deadlines(&self, cfg: &RulesConfig, as_of: Date) -> PetitionDeadlineDates {
         let p = &cfg.petitions;
@@ -103,27 +129,11 @@ impl Petition {
             PetitionType::Denunciation => cfg.deadline(self.received_on, p.denunciation_accept),
             PetitionType::Recommendation | PetitionType::Reflection => classify_by,
         };
-        let resolve_by_base = self
-            .accepted_on
-            .map(|a| cfg.deadline(a, self.resolve_days(cfg)));
-        let mut resolve_by = resolve_by_base;
-        let mut extensions = 0;
-        let mut decided: Vec<_> = self
-            .extensions
-            .iter()
-            .filter(|e| e.decided_on <= as_of)
-            .collect();
-        decided.sort_by_key(|e| (e.decided_on, e.id.clone()));
-        for e in decided {
-            if let Some(due) = resolve_by {
-                let days = e
-                    .days
-                    .map(Days::calendar)
-                    .unwrap_or(p.denunciation_extension);
-                resolve_by = Some(cfg.deadline(due, days));
-                extensions += 1;
-            }
-        }
+        let resolve_by_base = self.resolve_by_base(cfg);
+        let chain = self.extension_chain(cfg);
+        let in_force: Vec<_> = chain.iter().filter(|(on, _)| *on <= as_of).collect();
+        let resolve_by = in_force.last().map(|(_, due)| *due).or(resolve_by_base);
+        let extensions = in_force.len();
         PetitionDeadlineDates {
             classify_by,
             accept_by,
@@ -483,20 +493,9 @@ impl KindRules for Petition {
         if let Some(on) = self.resolved_on() {
             m.push(("resolved_day".to_string(), day(on)));
         }
-        let mut ext: Vec<_> = self.extensions.iter().collect();
-        ext.sort_by_key(|e| (e.decided_on, e.id.clone()));
-        let mut due = all.resolve_by_base;
-        for e in ext {
-            let days = e
-                .days
-                .map(Days::calendar)
-                .unwrap_or(cfg.petitions.denunciation_extension);
-            if let Some(d) = due {
-                let next = cfg.deadline(d, days);
-                m.push(("extension_day".to_string(), day(e.decided_on)));
-                m.push(("extended_due_day".to_string(), day(next)));
-                due = Some(next);
-            }
+        for (on, due) in self.extension_chain(cfg) {
+            m.push(("extension_day".to_string(), day(on)));
+            m.push(("extended_due_day".to_string(), day(due)));
         }
         m
     }
