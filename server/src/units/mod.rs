@@ -16,7 +16,7 @@ use crate::storage::Storage;
 
 mod import;
 
-pub use import::{ImportError, ImportProblem, import_csv, parse_csv};
+pub use import::{ImportError, ImportProblem, check_rows, import_csv, parse_csv};
 
 /// Well-known level names. Levels are data: other names are accepted and kept as they are.
 pub mod level {

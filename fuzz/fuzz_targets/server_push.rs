@@ -1,0 +1,4 @@
+//! cargo-fuzz target `server_push`: the checks are in `danvan_fuzz::server_push` (fuzz/src/server_push.rs).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| danvan_fuzz::server_push::run(data));
