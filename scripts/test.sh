@@ -41,3 +41,7 @@ cargo test --workspace --all-features
 step "Kotlin binding tests and the mobile demo (JVM)"; ./scripts/kotlin-tests.sh
 
 step "browser test of the dashboard (headless Chromium)"; ./scripts/browser-tests.sh
+
+# Each cargo-fuzz target for 45 s (nightly, ASan), so that a regression in the decoders shows;
+# the long campaigns are recorded in fuzz/README.md.
+step "fuzz each target briefly (scripts/fuzz.sh)"; FUZZ_SECONDS=${FUZZ_SECONDS:-45} ./scripts/fuzz.sh
