@@ -6,6 +6,7 @@
 //! phone app takes.
 
 pub mod dashboard;
+pub mod process;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -124,26 +125,10 @@ impl TestServer {
             );
             return Ok(None);
         };
-        let name = format!("danvan_e2e_{}", uuid::Uuid::new_v4().simple());
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        rt.block_on(async {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&admin_url).await?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await?;
-            conn.close().await?;
-            anyhow::Ok(())
-        })?;
-        let (base, _) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
-        let (server, _) = base
-            .rsplit_once('/')
-            .context("database URL without a database name")?;
+        let (url, name) = create_postgres_database(&admin_url)?;
         let dir = tempfile::tempdir()?;
         let path = dir.path().to_path_buf();
-        let mut s = Self::start_with(Some(&format!("{server}/{name}")), &path, Some(dir))?;
+        let mut s = Self::start_with(Some(&url), &path, Some(dir))?;
         s.drop_db = Some((admin_url.clone(), name));
         Ok(Some(s))
     }
@@ -188,18 +173,46 @@ impl Drop for TestServer {
             let _ = tx.send(());
         }
         if let Some((admin_url, name)) = self.drop_db.take() {
-            self.rt.block_on(async {
-                use sqlx::Connection;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
-                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                        .execute(&mut conn)
-                        .await;
-                }
-            });
+            drop_postgres_database(&self.rt, &admin_url, &name);
         }
     }
+}
+
+/// Create a fresh database on the PostgreSQL server of `admin_url`; its URL and name.
+pub(crate) fn create_postgres_database(admin_url: &str) -> Result<(String, String)> {
+    let name = format!("danvan_e2e_{}", uuid::Uuid::new_v4().simple());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await?;
+        conn.close().await?;
+        anyhow::Ok(())
+    })?;
+    let (base, _) = admin_url.split_once('?').unwrap_or((admin_url, ""));
+    let (server, _) = base
+        .rsplit_once('/')
+        .context("database URL without a database name")?;
+    Ok((format!("{server}/{name}"), name))
+}
+
+/// Drop database `name` of the PostgreSQL server of `admin_url` (best effort, connections
+/// still open are closed by the server).
+pub(crate) fn drop_postgres_database(rt: &Runtime, admin_url: &str, name: &str) {
+    rt.block_on(async {
+        use sqlx::Connection;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if let Ok(mut conn) = sqlx::PgConnection::connect(admin_url).await {
+            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await;
+        }
+    });
 }
 
 /// A simulated phone: an offline store plus credentials and an HTTP transport.

@@ -15,11 +15,20 @@
 //! strings (text objects; issue 14, situation 5) and prints `DANVAN_JS_RECORD` (its id) and
 //! `DANVAN_JS_SUMMARY` (the summary the JavaScript client wrote); both are empty otherwise.
 //!
-//! `cargo run -p danvan-e2e --bin danvan-testserver -- [--codes N]`
+//! With `--database-url postgres://…` it serves that database instead (several processes may
+//! serve one database: `tests/tests/two_instances.rs`), with `--data-dir DIR` the SQLite database
+//! in `DIR` (kept; the sync bench measures the server's memory this way, out of its own process);
+//! neither seeds the JavaScript-edited record (the database is the caller's). `--port` picks the
+//! loopback port (0, the default: any free one).
+//!
+//! `DANVAN_LOG=info` (a tracing filter) logs to stderr.
+//!
+//! `cargo run -p danvan-e2e --bin danvan-testserver -- [--codes N] [--database-url URL |
+//! --data-dir DIR] [--port P]`
 
 use std::io::{Read, Write};
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result};
@@ -38,11 +47,39 @@ struct Args {
     /// Codes issued per role.
     #[arg(long, default_value_t = 12)]
     codes: usize,
+    /// Serve this PostgreSQL database instead of a fresh SQLite one (no record seeded).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Serve the SQLite database in this directory, created if needed (no record seeded).
+    #[arg(long, conflicts_with = "database_url")]
+    data_dir: Option<PathBuf>,
+    /// Loopback port to listen on (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
 }
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let server = TestServer::start()?;
+    if let Ok(filter) = std::env::var("DANVAN_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    let caller_db = args.database_url.is_some() || args.data_dir.is_some();
+    let server = match (&args.database_url, &args.data_dir) {
+        (None, None) => {
+            let dir = tempfile::tempdir()?;
+            let path = dir.path().to_path_buf();
+            TestServer::start_on(None, &path, Some(dir), args.port)?
+        }
+        (url, dir) => TestServer::start_on(
+            url.as_deref(),
+            dir.as_deref().unwrap_or(Path::new(".")),
+            None,
+            args.port,
+        )?,
+    };
     let issue = |person: &str, role: Role, unit: &str| -> Result<String> {
         let codes = (1..=args.codes)
             .map(|i| server.enrollment_code(&format!("{person} {i}"), role, unit))
@@ -88,7 +125,12 @@ fn main() -> Result<()> {
             )?,
         ),
     ];
-    let (js_id, js_summary) = match seed_js_record(&server) {
+    let seeded = if caller_db {
+        Ok(None)
+    } else {
+        seed_js_record(&server)
+    };
+    let (js_id, js_summary) = match seeded {
         Ok(Some(seeded)) => seeded,
         Ok(None) => (String::new(), String::new()),
         Err(e) => {
