@@ -60,15 +60,52 @@ const COLUMNS: [&str; 7] = [
     "successors",
 ];
 
+/// Line numbers of records in a CSV file, counting every line ending the CSV reader ends a
+/// record on: `\r\n`, `\n` and a lone `\r` (the reader's own position counts only `\n`, so
+/// in a file saved with `\r` line endings every row was "line 1").
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// Offsets of the first byte of every line after the first.
+    starts: Vec<u64>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Lines<'a> {
+        let starts = bytes
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+            .map(|(i, _)| i as u64 + 1)
+            .collect();
+        Lines { bytes, starts }
+    }
+
+    /// 1-based line of the record the reader places at byte `offset` (which may be the line
+    /// ending before it, or blank lines the reader skips).
+    fn line_of(&self, offset: u64) -> u64 {
+        let first = usize::try_from(offset)
+            .ok()
+            .and_then(|o| self.bytes.get(o..))
+            .and_then(|rest| rest.iter().position(|&b| b != b'\r' && b != b'\n'))
+            .map_or(offset, |k| offset + k as u64);
+        self.starts.partition_point(|&s| s <= first) as u64 + 1
+    }
+}
+
 /// Parse a unit CSV into `(line, unit)` pairs, checking each row on its own.
-pub fn parse_csv(input: impl Read) -> Result<Vec<(u64, Unit)>, ImportError> {
+pub fn parse_csv(mut input: impl Read) -> Result<Vec<(u64, Unit)>, ImportError> {
     let mut problems = Vec::new();
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(input);
     let fail = |line, message: String| ImportError {
         problems: vec![ImportProblem { line, message }],
     };
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(1, format!("unreadable file: {e}")))?;
+    let lines = Lines::new(&bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(bytes.as_slice());
     let headers = reader
         .headers()
         .map_err(|e| fail(1, format!("unreadable header: {e}")))?
@@ -85,7 +122,7 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<(u64, Unit)>, ImportError> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
                 problems.push(ImportProblem {
                     line,
                     message: format!("unreadable row: {e}"),
@@ -93,7 +130,7 @@ pub fn parse_csv(input: impl Read) -> Result<Vec<(u64, Unit)>, ImportError> {
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
         let field = |i: usize| record.get(index[i]).unwrap_or("");
         match parse_row([
             field(0),
@@ -314,6 +351,28 @@ mod tests {
         let lines: Vec<u64> = err.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, vec![3, 4, 5]);
         assert!(err.to_string().contains("line 3: valid_from `2025-13-01`"));
+    }
+
+    /// Found by the `units_csv` fuzz target: with `\r` line endings (a CSV saved by older Mac
+    /// spreadsheets) the CSV reader counted every row as line 1, so two problems on different
+    /// rows were reported on the same line.
+    #[test]
+    fn lines_are_counted_with_any_line_ending() {
+        let head = HEAD.trim_end();
+        let csv = format!(
+            "{head}\r31,Hải Phòng,province,,,,\r1,Xã A,commune,31,2025-13-01,,\r\
+             2,,commune,31,,,\r\n3,Xã C,Commune,31,,,\n"
+        );
+        let err = parse_csv(csv.as_bytes()).unwrap_err();
+        let lines: Vec<u64> = err.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![3, 4, 5]);
+        let ok = format!(
+            "{HEAD}31,Hải Phòng,province,,,,\r\"1\",\"Xã\rA\",commune,31,,,\r\n\
+             2,Xã B,commune,31,,,\n"
+        );
+        let rows = parse_csv(ok.as_bytes()).unwrap();
+        let lines: Vec<u64> = rows.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, vec![2, 3, 5]);
     }
 
     #[test]
