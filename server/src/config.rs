@@ -101,6 +101,12 @@ pub struct ServeArgs {
     /// does not show in the process list.
     #[arg(long, env = "DANVAN_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Above the commune (district and city officers, administrators), a commune's breakdown
+    /// cells (mediation by category and subtype, petitions by type, field, channel, outcome,
+    /// reason) with a count below this are suppressed, with the cells that would give them
+    /// away (ADR 0012). 0 or 1: nothing suppressed.
+    #[arg(long, env = "DANVAN_SMALL_CELL_THRESHOLD", default_value_t = DEFAULT_SMALL_CELL_THRESHOLD)]
+    pub small_cell_threshold: u64,
     /// Behind a reverse proxy: the header in which it puts the client's address (e.g.
     /// `X-Forwarded-For`; its last address counts), for the failed-login limit. Absent = the
     /// header is ignored and the socket's peer address counts. Set it only when every request
@@ -188,6 +194,10 @@ pub enum DeviceCommand {
     },
 }
 
+/// The default threshold of small cells above the commune (ADR 0012): counts 1–4 of one
+/// commune's breakdowns are withheld from officers above it.
+pub const DEFAULT_SMALL_CELL_THRESHOLD: u64 = 5;
+
 /// Runtime settings of the HTTP server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -211,6 +221,9 @@ pub struct ServerConfig {
     /// The header a trusted reverse proxy puts the client's address in (failed-login limit);
     /// `None` (the default): the socket's peer address.
     pub trusted_proxy_header: Option<axum::http::HeaderName>,
+    /// Above the commune, breakdown cells with a count below this are suppressed (ADR 0012);
+    /// 0 or 1 suppresses nothing (and still hides the lines below the commune).
+    pub small_cell_threshold: u64,
 }
 
 impl Default for ServerConfig {
@@ -225,6 +238,7 @@ impl Default for ServerConfig {
             shutdown_grace: Duration::from_secs(10),
             metrics_token: None,
             trusted_proxy_header: None,
+            small_cell_threshold: DEFAULT_SMALL_CELL_THRESHOLD,
         }
     }
 }

@@ -52,6 +52,10 @@ pub struct Scope {
     pub can_correct_kinds: Vec<RecordKind>,
     /// Whether reads must be de-identified aggregates only (above the commune).
     pub deidentified: bool,
+    /// Whether the device reads and changes only records it has written to itself: a checker
+    /// enrolled above the commune checks any commune of its unit, but is sent only its own
+    /// checks, never every commune's (least privilege, ADR 0003).
+    pub authored_only: bool,
 }
 
 impl Scope {
@@ -134,7 +138,7 @@ pub fn check_unit_for_role(
 /// |---|---|---|---|---|
 /// | mediator, team_leader | own village (and below) | mediation | mediation | no |
 /// | inspector | own commune subtree | inspection | inspection | no |
-/// | checker | the commune(s) at or under its unit | democracy | democracy | no |
+/// | checker | the commune(s) at or under its unit (above the commune: only the checks it wrote) | democracy | democracy | no |
 /// | reception_officer | own commune subtree | petition, dialogue | petition, dialogue | no |
 /// | commune_officer | own commune subtree | democracy, petition, dialogue | all | no |
 /// | district_officer, city_officer, admin | subtree | nothing | all | yes |
@@ -168,6 +172,7 @@ pub fn scope(
         can_read_kinds: read,
         can_correct_kinds: Vec::new(),
         deidentified,
+        authored_only: false,
     };
     let mut scope = match role {
         Role::Mediator | Role::TeamLeader => s(
@@ -190,12 +195,18 @@ pub fn scope(
                         .is_some_and(|u| u.level == level::COMMUNE)
                 })
                 .collect();
-            s(
+            let mut checker = s(
                 communes,
                 vec![RecordKind::Democracy],
                 vec![RecordKind::Democracy],
                 false,
-            )
+            );
+            // Above the commune a checker's unit holds many communes whose checks name
+            // checkers and the people answerable for remediation: it gets its own checks only.
+            checker.authored_only = tree
+                .unit(unit, as_of)
+                .is_some_and(|u| u.level != level::COMMUNE);
+            checker
         }
         Role::ReceptionOfficer => s(subtree, reception.clone(), reception, false),
         Role::CommuneOfficer => s(

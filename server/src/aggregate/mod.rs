@@ -21,6 +21,7 @@ use crate::storage::agg::NewLock;
 use crate::units::{Unit, UnitTree, Units, level};
 
 mod compute;
+pub mod disclosure;
 mod index;
 pub mod periods;
 pub mod resolve;
@@ -330,6 +331,106 @@ impl Aggregator {
             previous: prev.map(|p| p.totals),
             late_amendments: cur.late_total,
             lock: locks.get(&root.code).cloned(),
+            disclosure: None,
+        })
+    }
+
+    /// [`Self::report_on`] as a viewer sees it: whole when `small_cells` is `None` (at or below
+    /// the commune), else protected for a viewer above the commune with that threshold
+    /// (`aggregate::disclosure`, ADR 0012): no line below the commune, small breakdown cells
+    /// suppressed with their complements, a unit's own figures taking the pattern of its row in
+    /// its parent's table.
+    pub async fn report_seen(
+        &self,
+        unit: &str,
+        version_on: Option<NaiveDate>,
+        period: &Period,
+        small_cells: Option<u64>,
+    ) -> Result<Report> {
+        let Some(k) = small_cells else {
+            return self.report_on(unit, version_on, period).await;
+        };
+        let mut report = self.report_on(unit, version_on, period).await?;
+        let single = report.unit.level == level::COMMUNE || report.unit.level == level::VILLAGE;
+        let rows_hidden = if single {
+            disclosure::hide_below_commune(&mut report)
+        } else {
+            0
+        };
+        let mut suppressed = self.protect(&mut report, period, k).await?;
+        if let Some(prev) = report.previous.as_mut() {
+            // The previous period's totals as that period's tables show them.
+            let prev_period = self.inner.periods.previous(period);
+            let code = report.unit.code.clone();
+            let shown = match self
+                .row_in_parent(&code, report.unit_from, &prev_period, k)
+                .await?
+            {
+                Some(row) => row,
+                None => {
+                    let mut own = self
+                        .report_on(&code, Some(report.unit_from), &prev_period)
+                        .await?;
+                    disclosure::protect_rows(&mut own, k, false);
+                    own.totals
+                }
+            };
+            suppressed += disclosure::copy_breakdowns(&shown, prev);
+        }
+        report.disclosure = Some(disclosure::Disclosure {
+            threshold: k,
+            rows_hidden,
+            suppressed_cells: suppressed,
+        });
+        Ok(report)
+    }
+
+    /// Protect `report` (its rows, and its totals as its row in its parent's table has them).
+    async fn protect(&self, report: &mut Report, period: &Period, k: u64) -> Result<u64> {
+        let fixed = match self
+            .row_in_parent(&report.unit.code, report.unit_from, period, k)
+            .await?
+        {
+            Some(row) => {
+                disclosure::copy_breakdowns(&row, &mut report.totals);
+                true
+            }
+            None => false,
+        };
+        Ok(disclosure::protect_rows(report, k, fixed))
+    }
+
+    /// The figures of unit `code` (the version from `from`) for `period` as its row in its
+    /// parent's protected table shows them; `None` for a top unit, or one that is no row of
+    /// its parent's table that period (a unit formed later).
+    fn row_in_parent<'a>(
+        &'a self,
+        code: &'a str,
+        from: NaiveDate,
+        period: &'a Period,
+        k: u64,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<Indicators>>> + Send + 'a>>
+    {
+        Box::pin(async move {
+            let tree = self.inner.units.tree();
+            let as_of = Self::as_of(period);
+            let Some(parent) = tree
+                .unit(code, as_of)
+                .filter(|u| u.valid_from == from)
+                .and_then(|u| u.parent.clone())
+            else {
+                return Ok(None);
+            };
+            let Some(p) = tree.unit(&parent, as_of).cloned() else {
+                return Ok(None);
+            };
+            let mut table = self.report_on(&p.code, Some(p.valid_from), period).await?;
+            self.protect(&mut table, period, k).await?;
+            Ok(table
+                .children
+                .into_iter()
+                .find(|r| r.unit.code == code)
+                .map(|r| r.indicators))
         })
     }
 

@@ -210,6 +210,7 @@ impl Acc {
                 .map(|(k, n)| CodeCount {
                     code: name(names, k),
                     count: *n,
+                    suppressed: false,
                 })
                 .collect();
             out.sort_by(|a, b| a.code.cmp(&b.code));
@@ -232,6 +233,7 @@ impl Acc {
                 stopped: c[m::STOPPED],
                 referred: c[m::REFERRED],
                 in_progress: c[m::IN_PROGRESS],
+                suppressed: false,
             })
             .collect();
         by_category.sort_by(|a, b| a.code.cmp(&b.code));

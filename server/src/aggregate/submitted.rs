@@ -130,10 +130,16 @@ pub struct ChangedRecord {
 }
 
 impl Submitted {
-    /// Drop the full record ids (for officers who may not open records).
+    /// For officers who may not open records: drop the full record ids, and — above the
+    /// commune — the breakdowns of people's matters (`by_category`, `by_subtype`, petitions
+    /// `by_*`: ADR 0012), whose small cells the comparison would otherwise show; the headline
+    /// indicators stay.
     pub fn deidentify(&mut self) {
+        let breakdown = |k: &str| k.contains(".by_");
+        self.indicators.retain(|i| !breakdown(&i.key));
         for r in &mut self.records {
             r.id = None;
+            r.indicators.retain(|k| !breakdown(k));
         }
     }
 

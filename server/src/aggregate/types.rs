@@ -49,6 +49,9 @@ pub struct Report {
     pub late_amendments: u64,
     /// The lock, when `unit` is a commune that locked this period.
     pub lock: Option<Lock>,
+    /// What was withheld because the viewer is above the commune (ADR 0012); `None` for a
+    /// viewer who sees the figures whole.
+    pub disclosure: Option<super::disclosure::Disclosure>,
 }
 
 /// Indicators of the three kinds of record.
@@ -119,8 +122,11 @@ impl UnallocatedRow {
 pub struct CodeCount {
     /// Code (category, subtype, topic, rating).
     pub code: String,
-    /// Count.
+    /// Count (0 when suppressed).
     pub count: u64,
+    /// Withheld from a viewer above the commune (a small cell, or one that would give a small
+    /// cell away: ADR 0012); `count` is then 0 and pages show "<k".
+    pub suppressed: bool,
 }
 
 /// Mediation figures of one category; balances like the totals
@@ -146,6 +152,8 @@ pub struct CategoryRow {
     pub referred: u64,
     /// In progress as of the cut-off.
     pub in_progress: u64,
+    /// Withheld from a viewer above the commune (ADR 0012): every number is then 0.
+    pub suppressed: bool,
 }
 
 /// Mediation indicators (số liệu hòa giải ở cơ sở). See ADR 0004 for each rule.

@@ -66,6 +66,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 shutdown_grace: args.shutdown_grace,
                 metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
                 trusted_proxy_header: args.trusted_proxy_header,
+                small_cell_threshold: args.small_cell_threshold,
             };
             let state = AppState::new(storage, units, config);
             // Load the fact index in the background so the first report does not wait for it.

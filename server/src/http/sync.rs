@@ -228,7 +228,19 @@ async fn sync(
             .collect()
     } else {
         // A stored record the device may neither read nor write is answered as if it did not
-        // exist (no heads, no unit): `merge_device_push`.
+        // exist (no heads, no unit): `merge_device_push`. A checker above the commune may
+        // see only the records it has written to.
+        let hidden: Vec<uuid::Uuid> = if scope.authored_only {
+            let ids: Vec<String> = req.pushes.iter().map(|p| p.id.to_string()).collect();
+            storage
+                .not_authored_by(&device_id, &ids)
+                .await?
+                .iter()
+                .filter_map(|id| uuid::Uuid::parse_str(id).ok())
+                .collect()
+        } else {
+            Vec::new()
+        };
         let visible = |kind: &str, unit: &str| {
             kind.parse::<RecordKind>().is_ok_and(|k| {
                 scope.can_write(k, unit)
@@ -237,13 +249,14 @@ async fn sync(
             })
         };
         let decide = |stored: Option<Stored<'_>>, push: &wire::Push| {
+            let own = !hidden.contains(&push.id);
             merge_device_push(
                 &device.id,
                 stored,
                 push,
                 &rules,
                 &limits,
-                visible,
+                |kind, unit| own && visible(kind, unit),
                 |before, after, delta| authorize(&scope, &historical, before, after, delta),
             )
         };
@@ -265,7 +278,21 @@ async fn sync(
     }
 
     let mut docs: Vec<PullDoc> = Vec::new();
+    let wanted: Vec<String> = req
+        .want_full
+        .iter()
+        .take(1000)
+        .map(|id| id.to_string())
+        .collect();
+    let not_own = if scope.authored_only && !wanted.is_empty() {
+        storage.not_authored_by(&device_id, &wanted).await?
+    } else {
+        Vec::new()
+    };
     for id in req.want_full.iter().take(1000) {
+        if not_own.contains(&id.to_string()) {
+            continue;
+        }
         if let Some((bytes, heads)) = storage.full_document(&id.to_string()).await?
             && let Some(fact) = storage.fact(&id.to_string()).await?
             && readable.contains(&fact.unit)
@@ -287,6 +314,7 @@ async fn sync(
             &device_id,
             &readable,
             &scope.can_read_kinds,
+            scope.authored_only,
             req.cursor,
             max,
         )

@@ -303,7 +303,8 @@ pub struct Edits {
 }
 
 /// Read the figures of `unit` (the version in force on `version_on`, see
-/// [`Aggregator::report_on`]) for `period`.
+/// [`Aggregator::report_on`]) for `period`, protected for a viewer above the commune when
+/// `small_cells` is given ([`Aggregator::report_seen`], ADR 0012).
 ///
 /// # Errors
 /// Those of the aggregator and of storage.
@@ -314,8 +315,11 @@ pub async fn gather(
     unit: &str,
     version_on: Option<NaiveDate>,
     period: &Period,
+    small_cells: Option<u64>,
 ) -> Result<Figures> {
-    let report = aggregator.report_on(unit, version_on, period).await?;
+    let report = aggregator
+        .report_seen(unit, version_on, period, small_cells)
+        .await?;
     let previous_period = aggregator.periods().previous(period);
     let completeness = aggregator
         .completeness_on(&report.unit.code, version_on, period)
@@ -515,6 +519,7 @@ pub fn build(
     let cur = &r.totals;
     let prev = r.previous.as_ref();
     let city = r.unit.level != level::COMMUNE;
+    let small = r.disclosure.map(|d| d.threshold);
     let period_label = r.period.label(lang);
     let prev_label = prev.map(|_| f.previous_period.label(lang));
     let trend = |sheet| Trend {
@@ -728,9 +733,10 @@ pub fn build(
                 .iter()
                 .map(|t| (t.code(), t.label().get(lang).to_string()))
                 .collect(),
-            &p.by_type,
-            pp.map(|x| x.by_type.as_slice()),
+            (&p.by_type, pp.map(|x| x.by_type.as_slice())),
+            (p.total, pp.map(|x| x.total)),
             (&period_label, prev_label.as_deref()),
+            small,
         ),
     });
     blocks.push(MassBlock::Table {
@@ -747,9 +753,10 @@ pub fn build(
                 .iter()
                 .map(|t| (t.code(), t.label().get(lang).to_string()))
                 .collect(),
-            &p.by_subject,
-            pp.map(|x| x.by_subject.as_slice()),
+            (&p.by_subject, pp.map(|x| x.by_subject.as_slice())),
+            (p.total, pp.map(|x| x.total)),
             (&period_label, prev_label.as_deref()),
+            small,
         ),
     });
     blocks.push(MassBlock::Table {
@@ -1419,12 +1426,19 @@ fn number_tables(sections: &mut [MassSection], lang: Lang) {
     }
 }
 
-fn count_of(list: &[crate::aggregate::CodeCount], code: &str) -> u64 {
-    list.iter().find(|c| c.code == code).map_or(0, |c| c.count)
+/// The count of `code` in `list`, or `None` when it is withheld (ADR 0012).
+fn count_of(list: &[crate::aggregate::CodeCount], code: &str) -> Option<u64> {
+    match list.iter().find(|c| c.code == code) {
+        Some(c) if c.suppressed => None,
+        Some(c) => Some(c.count),
+        None => Some(0),
+    }
 }
 
 /// A table of counts by code (every known code, then codes the figures hold that are not
-/// known), with a total row equal to the sum of its rows.
+/// known), with a total row: `totals`, the figures the codes add up to (this period's and the
+/// previous one's), which is the sum of the rows unless cells are withheld above the commune
+/// (shown "<k", ADR 0012; `small` is k).
 #[allow(clippy::too_many_arguments)]
 fn by_code_table(
     lang: Lang,
@@ -1432,9 +1446,13 @@ fn by_code_table(
     caption: String,
     first: String,
     known: Vec<(&'static str, String)>,
-    cur: &[crate::aggregate::CodeCount],
-    prev: Option<&[crate::aggregate::CodeCount]>,
+    (cur, prev): (
+        &[crate::aggregate::CodeCount],
+        Option<&[crate::aggregate::CodeCount]>,
+    ),
+    (tc, tpo): (u64, Option<u64>),
     (cur_label, prev_label): (&str, Option<&str>),
+    small: Option<u64>,
 ) -> MassTable {
     let mut codes: Vec<(String, String)> =
         known.into_iter().map(|(c, l)| (c.to_string(), l)).collect();
@@ -1443,26 +1461,25 @@ fn by_code_table(
             codes.push((c.code.clone(), c.code.clone()));
         }
     }
-    let change = |c: u64, p: Option<u64>| match p {
-        Some(p) => Cell::change(c as f64 - p as f64, false),
-        None => Cell::text("-"),
+    let change = |c: Option<u64>, p: Option<Option<u64>>| match (c, p) {
+        (Some(c), Some(Some(p))) => Cell::change(c as f64 - p as f64, false),
+        _ => Cell::text("-"),
     };
+    let withheld = || Cell::text(format!("<{}", small.unwrap_or(0)));
+    let shown = |n: Option<u64>| n.map_or_else(withheld, Cell::count);
     let mut rows = Vec::new();
-    let (mut tc, mut tp) = (0u64, 0u64);
     for (n, (code, label)) in codes.iter().enumerate() {
         let c = count_of(cur, code);
         let p = prev.map(|p| count_of(p, code));
-        tc += c;
-        tp += p.unwrap_or(0);
         rows.push(vec![
             Cell::text((n + 1).to_string()),
             Cell::text(label.clone()),
-            Cell::count(c),
-            p.map_or_else(|| Cell::text("-"), Cell::count),
+            shown(c),
+            p.map_or_else(|| Cell::text("-"), shown),
             change(c, p),
         ]);
     }
-    let tpo = prev.map(|_| tp);
+    let any_withheld = cur.iter().chain(prev.unwrap_or(&[])).any(|c| c.suppressed);
     MassTable {
         sheet: sheet.to_string(),
         caption,
@@ -1479,9 +1496,25 @@ fn by_code_table(
             Cell::text(tr(lang, "Tổng cộng", "Total")),
             Cell::count(tc),
             tpo.map_or_else(|| Cell::text("-"), Cell::count),
-            change(tc, tpo),
+            change(Some(tc), tpo.map(Some)),
         ]),
-        note: None,
+        note: any_withheld.then(|| small_cells_note(lang, small.unwrap_or(0))),
+    }
+}
+
+/// The note under a table with withheld cells (ADR 0012).
+pub fn small_cells_note(lang: Lang, k: u64) -> String {
+    match lang {
+        Lang::Vi => format!(
+            "Ô ghi \"<{k}\": số liệu của một xã, phường dưới {k} vụ việc (hoặc ô có thể suy ra \
+             ô đó) không công bố ở cấp trên xã để bảo vệ thông tin cá nhân; dòng tổng cộng là \
+             số liệu đầy đủ."
+        ),
+        Lang::En => format!(
+            "Cells marked \"<{k}\": a commune's figure below {k} cases (or a cell it could be \
+             worked out from) is withheld above the commune to protect personal data; the total \
+             row holds the full figures."
+        ),
     }
 }
 

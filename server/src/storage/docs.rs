@@ -96,15 +96,20 @@ pub trait DocStorage: Send + Sync {
         rules: &RulesConfig,
     ) -> Result<Vec<Verdict>>;
     /// The documents under `units` changed after `cursor` that `device` lacks, up to about
-    /// `max_bytes`.
+    /// `max_bytes`; with `authored_only`, only those `device` has written to (a checker above
+    /// the commune, ADR 0003).
     async fn pull(
         &self,
         device: &str,
         units: &[String],
         kinds: &[RecordKind],
+        authored_only: bool,
         cursor: u64,
         max_bytes: usize,
     ) -> Result<PullBatch>;
+    /// Of the records `ids`, those stored that `device` has never written to (ADR 0003: a
+    /// checker above the commune sees only the checks it wrote).
+    async fn not_authored_by(&self, device: &str, ids: &[String]) -> Result<Vec<String>>;
     /// The whole stored document `id` (snapshot + chunks) and its heads, if stored.
     async fn full_document(&self, id: &str) -> Result<Option<(Vec<u8>, Vec<u8>)>>;
     /// The fact row of record `id`.
@@ -169,6 +174,7 @@ where
         device: &str,
         units: &[String],
         kinds: &[RecordKind],
+        authored_only: bool,
         cursor: u64,
         max_bytes: usize,
     ) -> Result<PullBatch> {
@@ -187,7 +193,34 @@ where
         }
         let mut rows: Vec<PullRow> = Vec::new();
         let mut bound = top;
-        for unit in units {
+        if authored_only {
+            // One query over the device's own records (a checker above the commune writes to
+            // a few of the many communes it may check), then the scope's units.
+            let r: Vec<(String, i64, i64, Option<String>, Vec<u8>, String, String)> =
+                sqlx::query_as(
+                    "SELECT d.id, d.updated_seq, d.snapshot_seq, d.snapshot_origin, d.heads, \
+                     d.kind, d.unit FROM doc_authors a JOIN documents d ON d.id = a.doc_id \
+                     WHERE a.device_id = $1 AND d.updated_seq > $2 AND d.updated_seq <= $3 \
+                     ORDER BY d.updated_seq LIMIT $4",
+                )
+                .bind(device)
+                .bind(cursor_i)
+                .bind(top)
+                .bind(PULL_PER_UNIT)
+                .fetch_all(&mut *conn)
+                .await?;
+            if r.len() as i64 == PULL_PER_UNIT
+                && let Some(last) = r.last()
+            {
+                bound = bound.min(last.1);
+            }
+            rows.extend(
+                r.into_iter()
+                    .filter(|r| units.contains(&r.6))
+                    .map(|(id, u, s, o, h, k, _)| (id, u, s, o, h, k)),
+            );
+        }
+        for unit in units.iter().filter(|_| !authored_only) {
             let r: Vec<PullRow> = sqlx::query_as(
                 "SELECT id, updated_seq, snapshot_seq, snapshot_origin, heads, kind \
                  FROM documents WHERE unit = $1 AND updated_seq > $2 AND updated_seq <= $3 \
@@ -269,6 +302,25 @@ where
             batch.cursor = bound as u64;
         }
         Ok(batch)
+    }
+
+    async fn not_authored_by(&self, device: &str, ids: &[String]) -> Result<Vec<String>> {
+        let mut conn = self.reader().acquire().await?;
+        let mut out = Vec::new();
+        for id in ids {
+            let (stored, authored): (i64, i64) = sqlx::query_as(
+                "SELECT (SELECT count(*) FROM documents WHERE id = $1), \
+                 (SELECT count(*) FROM doc_authors WHERE doc_id = $1 AND device_id = $2)",
+            )
+            .bind(id)
+            .bind(device)
+            .fetch_one(&mut *conn)
+            .await?;
+            if stored > 0 && authored == 0 {
+                out.push(id.clone());
+            }
+        }
+        Ok(out)
     }
 
     async fn full_document(&self, id: &str) -> Result<Option<(Vec<u8>, Vec<u8>)>> {

@@ -105,6 +105,13 @@ impl DocState {
             || self.bytes.len() + len > MergeLimits::default().max_doc_bytes
     }
 
+    /// Whether a stored change names `device` as its origin (its authorship is then in
+    /// `doc_authors` already).
+    fn written_by(&self, device: &str) -> bool {
+        self.snapshot_origin.as_deref() == Some(device)
+            || self.chunk_origins.iter().any(|o| o == device)
+    }
+
     /// Whether every change stored is `device`'s: a snapshot folding in one more change of
     /// `device` is then that device's alone (and the pull skips it for that device).
     fn only_from(&self, device: &str) -> bool {
@@ -428,6 +435,18 @@ where
         let kind = record.envelope.kind;
         self.write_document(&change, stored.as_ref(), kind, || merged.save())
             .await?;
+        if stored.as_ref().is_none_or(|d| !d.written_by(device)) {
+            // The device's first change to this record (or one compacted from several
+            // devices): remember it as an author (ADR 0003, a checker above the commune).
+            sqlx::query(
+                "INSERT INTO doc_authors (doc_id, device_id) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(change.id)
+            .bind(device)
+            .execute(&mut *self.tx)
+            .await?;
+        }
         self.upsert_fact(&Fact::from_record(&record, rules), change.seq)
             .await?;
         self.written.insert(id);

@@ -24,6 +24,12 @@ pub struct Target {
     pub as_of: NaiveDate,
 }
 
+/// The small-cell threshold `viewer` sees reports with: `None` (whole figures) for a commune
+/// officer, the configured threshold for every role above the commune (ADR 0012).
+pub fn small_cells(state: &AppState, viewer: &Viewer) -> Option<u64> {
+    (!viewer.sees_records()).then_some(state.config.small_cell_threshold)
+}
+
 /// Today (UTC; Vietnam is UTC+7 but the day only decides which periods are listed).
 pub fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
@@ -71,7 +77,26 @@ pub fn period_or_default(state: &AppState, key: Option<&str>) -> Result<Period, 
 /// as the successor mapping places them in it. Else an old unit all of whose parts went into
 /// the viewer's subtree (a commune merged whole into hers) may be seen on its own. Anything
 /// else is 403 `out_of_scope` (or 404 `not_found` for a code unknown on both days).
+///
+/// Above the commune nothing smaller than a commune is shown (ADR 0012): a village asked for
+/// by a district or city officer or an administrator is 403 `out_of_scope`.
 pub fn resolve(
+    state: &AppState,
+    viewer: &Viewer,
+    unit: &str,
+    period: Period,
+) -> Result<Target, ApiError> {
+    let t = resolve_unit(state, viewer, unit, period)?;
+    if !viewer.sees_records() && t.unit.level == level::VILLAGE {
+        return Err(ApiError::new(ErrorCode::OutOfScope).with_detail(
+            "số liệu dưới cấp xã chỉ dành cho cán bộ xã / figures below the commune are for \
+             commune officers only",
+        ));
+    }
+    Ok(t)
+}
+
+fn resolve_unit(
     state: &AppState,
     viewer: &Viewer,
     unit: &str,

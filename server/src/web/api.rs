@@ -332,7 +332,12 @@ async fn aggregates(
     Ok(axum::Json(
         state
             .aggregator
-            .report_on(&t.unit.code, Some(t.unit.valid_from), &t.period)
+            .report_seen(
+                &t.unit.code,
+                Some(t.unit.valid_from),
+                &t.period,
+                access::small_cells(&state, &viewer),
+            )
             .await?,
     ))
 }

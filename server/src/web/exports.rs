@@ -57,7 +57,12 @@ async fn report_for(
     let t = access::resolve(state, viewer, &unit, period)?;
     Ok(state
         .aggregator
-        .report_on(&t.unit.code, Some(t.unit.valid_from), &t.period)
+        .report_seen(
+            &t.unit.code,
+            Some(t.unit.valid_from),
+            &t.period,
+            access::small_cells(state, viewer),
+        )
         .await?)
 }
 
@@ -211,7 +216,12 @@ async fn cases_xlsx(
     let t = access::resolve(&state, &viewer, &unit, period)?;
     let report = state
         .aggregator
-        .report_on(&t.unit.code, Some(t.unit.valid_from), &t.period)
+        .report_seen(
+            &t.unit.code,
+            Some(t.unit.valid_from),
+            &t.period,
+            access::small_cells(&state, &viewer),
+        )
         .await?;
     let ctx = forms::Context {
         parent: parent_of(&state, &t.unit, t.as_of),

@@ -90,6 +90,7 @@ async fn report_for(
         &t.unit.code,
         Some(t.unit.valid_from),
         &t.period,
+        access::small_cells(state, viewer),
     )
     .await?;
     let today = danvan_core::model::common::Date::today_vn().0;

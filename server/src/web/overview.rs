@@ -142,6 +142,8 @@ struct Overview<'a> {
     notice: Option<&'static str>,
     /// Shown when the unit did not exist yet in the period (a predecessor report).
     predecessors_note: Option<&'static str>,
+    /// What is withheld from an officer above the commune (ADR 0012).
+    disclosure_note: Option<String>,
     exports: Vec<Link>,
     records_href: Option<String>,
     /// "What was submitted" against now, when the unit locked the period.
@@ -454,7 +456,8 @@ async fn build_overview(
         .as_deref()
         .and_then(parse_rank)
         .unwrap_or(RankIndicator::MediationReceived);
-    let figures = Figures::load(&state.aggregator, &target, rank).await?;
+    let small = access::small_cells(&state, &viewer);
+    let figures = Figures::load(&state.aggregator, &target, rank, small).await?;
     let page = Overview::new(state, viewer, lang, &target, figures, q.locked.is_some());
     Ok(html(StatusCode::OK, page.render()))
 }
@@ -473,10 +476,13 @@ impl Figures {
         agg: &Aggregator,
         target: &Target,
         rank: RankIndicator,
+        small_cells: Option<u64>,
     ) -> Result<Figures, ApiError> {
         let Target { unit, period, .. } = target;
         let version = Some(unit.valid_from);
-        let report = agg.report_on(&unit.code, version, period).await?;
+        let report = agg
+            .report_seen(&unit.code, version, period, small_cells)
+            .await?;
         let completeness = agg.completeness_on(&unit.code, version, period).await?;
         let ranking = if access::is_commune(unit) || unit.level == level::VILLAGE {
             Vec::new()
@@ -535,6 +541,7 @@ impl Overview<'static> {
                 })
                 .collect(),
             predecessors_note: report.predecessors.then_some(m.predecessors_note),
+            disclosure_note: report.disclosure.map(|d| disclosure_note(&d, lang)),
             period_label: period.label(lang),
             as_of: report.as_of.format("%d/%m/%Y").to_string(),
             deadline: period.deadline.format("%d/%m/%Y").to_string(),
@@ -607,7 +614,39 @@ fn child_heads(lang: Lang) -> Vec<&'static str> {
         .collect()
 }
 
-/// Mediation cases received, by category.
+/// What an officer above the commune is not shown (ADR 0012).
+fn disclosure_note(d: &crate::aggregate::disclosure::Disclosure, lang: Lang) -> String {
+    let k = d.threshold;
+    let mut s = match lang {
+        Lang::Vi => "Cấp trên xã chỉ xem số liệu tổng hợp đến cấp xã.".to_string(),
+        Lang::En => "Above the commune, figures go down to the commune only.".to_string(),
+    };
+    if d.rows_hidden > 0 {
+        s.push(' ');
+        s.push_str(&match lang {
+            Lang::Vi => format!("{} dòng dưới cấp xã không hiển thị.", d.rows_hidden),
+            Lang::En => format!("{} lines below the commune are not shown.", d.rows_hidden),
+        });
+    }
+    if d.suppressed_cells > 0 {
+        s.push(' ');
+        s.push_str(&match lang {
+            Lang::Vi => format!(
+                "{} ô phân loại có dưới {k} vụ việc của một xã (hoặc có thể suy ra ô đó) được ẩn, \
+                 ghi \"<{k}\".",
+                d.suppressed_cells
+            ),
+            Lang::En => format!(
+                "{} breakdown cells with fewer than {k} cases of one commune (or that would give \
+                 one away) are withheld, marked \"<{k}\".",
+                d.suppressed_cells
+            ),
+        });
+    }
+    s
+}
+
+/// Mediation cases received, by category (withheld categories left out, ADR 0012).
 fn category_chart(report: &Report, lang: Lang, m: &Messages) -> String {
     charts::bar_chart(
         m.chart_by_category,
@@ -616,6 +655,7 @@ fn category_chart(report: &Report, lang: Lang, m: &Messages) -> String {
             .mediation
             .by_category
             .iter()
+            .filter(|c| !c.suppressed)
             .map(|c| (code_label(&c.code, lang), c.received as f64))
             .collect::<Vec<_>>(),
     )

@@ -69,10 +69,10 @@ async fn csv_has_bom_vietnamese_headers_rows_per_child_and_total() {
             ))
             .await;
         assert_eq!(r.status, StatusCode::OK, "{kind}");
-        assert!(
-            r.text().lines().count() >= 3,
-            "{kind}: header, villages, total"
-        );
+        // The city officer gets the commune's total line only: no village (ADR 0012).
+        let text = r.text();
+        assert_eq!(text.lines().count(), 2, "{kind}: header and total: {text}");
+        assert!(!text.contains("11533-T0"), "{kind}: a village line");
     }
     // Money and land are what was actually recovered, not what was recommended.
     let insp = c
@@ -341,6 +341,12 @@ async fn cases_form_has_the_header_columns_figures_and_signature_block() {
         (14, 1.0),
     ];
     for (n, want) in expect {
+        if (4..=7).contains(&n) {
+            // Each category is below 5: withheld from the city officer (ADR 0012); the
+            // commune officer's form has them (below).
+            assert_eq!(f.s(hb, f.col(n)), "<5", "Hòa Bình column ({n})");
+            continue;
+        }
         assert_eq!(v(n), want, "Hòa Bình column ({n})");
     }
     // The city: Thủy Nguyên adds 2 received (1 successful, 1 open).
@@ -397,14 +403,40 @@ async fn cases_form_has_the_header_columns_figures_and_signature_block() {
     assert_eq!(f.s(sig + 1, 0), "(Ký, ghi rõ họ, tên)");
     assert!(f.any_cell("(Ký, đóng dấu, ghi rõ họ, tên)"));
 
-    // The by-category appendix: one line per category, same total.
+    // The by-category appendix: one line per category, same total. The city's categories
+    // (4, 4, 2, 1) are each below 5: withheld, the total whole.
     let a = Form::read(&r.body, CATEGORIES);
     let atr = a.row_of("Tổng cộng");
     assert_eq!(a.n(atr, a.col(1)), 11.0);
+    assert_eq!(a.s(a.row_of("Mâu thuẫn giữa các bên"), a.col(10)), "<5");
+    assert!(
+        f.any_cell_containing("\"<5\"").is_some(),
+        "the footnote on <5"
+    );
+
+    // The commune officer's form of Hòa Bình: the same figures whole, by village, and the
+    // categories by hand (conflict 3, civil 3, marriage 2, minor 1; X2 stopped).
+    let own = Client::login(&d.router, COMMUNE)
+        .await
+        .get(&format!(
+            "/export/moj-hgcs-cases.xlsx?unit={HOA_BINH}&period={PERIOD}"
+        ))
+        .await;
+    let of = Form::read(&own.body, CASES);
+    let ot = of.row_of("Tổng cộng");
     assert_eq!(
-        a.n(a.row_of("Mâu thuẫn giữa các bên"), a.col(10)),
+        (1..=7).map(|n| of.n(ot, of.col(n))).collect::<Vec<_>>(),
+        [9.0, 2.0, 7.0, 3.0, 3.0, 2.0, 1.0]
+    );
+    let oa = Form::read(&own.body, CATEGORIES);
+    assert_eq!(
+        oa.n(oa.row_of("Mâu thuẫn giữa các bên"), oa.col(10)),
         1.0,
         "X2 stopped"
+    );
+    assert!(
+        of.any_cell_containing("\"<5\"").is_none(),
+        "nothing withheld"
     );
 
     // The former path serves the same form.
@@ -509,14 +541,23 @@ async fn the_preliminary_year_has_editable_estimates() {
 #[tokio::test]
 async fn every_cases_form_balances() {
     let d = full_dash().await;
-    let c = Client::login(&d.router, CITY).await;
-    let units = ["31", HOA_BINH, THUY_NGUYEN, "11533-T01"];
+    let city = Client::login(&d.router, CITY).await;
+    let commune = Client::login(&d.router, COMMUNE).await;
+    // The city officer's forms (small cells withheld, ADR 0012) and the commune officer's
+    // (whole, down to the village).
+    let units = [
+        (&city, "31"),
+        (&city, HOA_BINH),
+        (&city, THUY_NGUYEN),
+        (&commune, HOA_BINH),
+        (&commune, "11533-T01"),
+    ];
     let periods = [
         "2025-07", "2025-08", "2025-09", "2025-10", "2025-Q3", "2025-H1", "2025-H2", "2025-YP",
         "2025",
     ];
     let (mut checked, mut absent) = (0, 0);
-    for unit in units {
+    for (c, unit) in units {
         for period in periods {
             let r = c
                 .get(&format!(
@@ -711,20 +752,46 @@ pub(crate) fn assert_cases_form_balances(body: &[u8], api: &serde_json::Value, c
     let f = Form::read(body, CASES);
     let total = f.row_of("Tổng cộng");
     let width = f.columns().len() as u16 - 1;
-    for row in f.rows("Tổng cộng").chain(std::iter::once(total)) {
-        let v = |n: u16| f.n(row, f.col(n));
+    // A cell withheld above the commune (ADR 0012) reads "<k": its value is unknown here.
+    let known = |f: &Form, r: u32, n: u16| -> Option<f64> {
+        (!f.s(r, f.col(n)).starts_with('<')).then(|| f.n(r, f.col(n)))
+    };
+    let lines: Vec<u32> = f.rows("Tổng cộng").collect();
+    for &row in lines.iter().chain(std::iter::once(&total)) {
+        let v = |n: u16| known(&f, row, n).unwrap_or_else(|| panic!("{ctx}: ({n}) withheld"));
         let line = format!("{ctx} row {}", f.s(row, 0));
         assert_eq!(v(1), v(2) + v(3), "{line}: (1) = (2) + (3)");
-        assert_eq!(v(1), (4..=7).map(v).sum::<f64>(), "{line}: categories");
         assert_eq!(v(1), (8..=12).map(v).sum::<f64>(), "{line}: results");
+        let cats: Vec<Option<f64>> = (4..=7).map(|n| known(&f, row, n)).collect();
+        let shown: f64 = cats.iter().flatten().sum();
+        match cats.iter().filter(|c| c.is_none()).count() {
+            0 => assert_eq!(v(1), shown, "{line}: categories"),
+            // One withheld cell would be (1) minus the others: never alone.
+            1 => panic!("{line}: a lone withheld category"),
+            _ => assert!(shown <= v(1), "{line}: categories shown {shown} > {}", v(1)),
+        }
         if v(8) + v(9) > 0.0 {
             let rate = (v(8) / (v(8) + v(9)) * 1000.0).round() / 10.0;
             assert_eq!(v(13), rate, "{line}: rate");
         }
     }
     for n in (1..=width).filter(|n| *n != 13) {
-        let sum: f64 = f.rows("Tổng cộng").map(|r| f.n(r, f.col(n))).sum();
-        assert_eq!(f.n(total, f.col(n)), sum, "{ctx}: total of ({n})");
+        let cells: Vec<Option<f64>> = lines.iter().map(|r| known(&f, *r, n)).collect();
+        let sum: f64 = cells.iter().flatten().sum();
+        let withheld = cells.iter().filter(|c| c.is_none()).count();
+        // Withheld cells of a column come at least in pairs, the total's included.
+        let total_withheld = usize::from(known(&f, total, n).is_none());
+        assert_ne!(
+            withheld + total_withheld,
+            1,
+            "{ctx}: a lone withheld cell in column ({n})"
+        );
+        match known(&f, total, n) {
+            Some(t) if withheld == 0 => assert_eq!(t, sum, "{ctx}: total of ({n})"),
+            // The unit's own figure: at least what the lines show.
+            Some(t) => assert!(t >= sum, "{ctx}: total of ({n}) {t} < {sum} shown"),
+            None => {}
+        }
     }
     let t = &api["totals"]["mediation"];
     assert_eq!(f.n(total, f.col(1)), t["total"].as_f64().unwrap(), "{ctx}");
@@ -736,6 +803,14 @@ pub(crate) fn assert_cases_form_balances(body: &[u8], api: &serde_json::Value, c
     let a = Form::read(body, CATEGORIES);
     let at = a.row_of("Tổng cộng");
     for row in a.rows("Tổng cộng").chain(std::iter::once(at)) {
+        if a.s(row, a.col(1)).starts_with('<') {
+            // A withheld category: every figure of its line is.
+            assert!(
+                (2..=3).all(|n| a.s(row, a.col(n)).starts_with('<')),
+                "{ctx}"
+            );
+            continue;
+        }
         let v = |n: u16| a.n(row, a.col(n));
         assert_eq!(v(1), v(2) + v(3), "{ctx} {}", a.s(row, 0));
         assert_eq!(v(1), (8..=12).map(v).sum::<f64>(), "{ctx} {}", a.s(row, 0));

@@ -24,6 +24,7 @@ mod petitions;
 mod registry;
 mod report_docx;
 mod scope;
+mod small_cells;
 mod storage_suite;
 mod submitted;
 mod support;

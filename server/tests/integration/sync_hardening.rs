@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use danvan_core::model::MediationCase;
 use danvan_core::model::common::Date;
+use danvan_core::model::{DemocracyCheck, MediationCase};
 use danvan_core::sync::wire::{
     self, Outcome, Push, RejectReason, SyncRequest, SyncResponse, from_wire_heads, to_wire_heads,
 };
@@ -27,7 +27,8 @@ both_backends!(
     a_record_cannot_grow_past_the_limit_a_push_at_a_time,
     only_a_devices_own_changes_may_be_new,
     records_out_of_scope_are_answered_as_if_absent,
-    trailing_bytes_and_other_content_types_are_refused
+    trailing_bytes_and_other_content_types_are_refused,
+    a_checker_above_the_commune_gets_only_its_own_checks
 );
 
 const HOME: &str = "11674-T02";
@@ -345,4 +346,164 @@ async fn trailing_bytes_and_other_content_types_are_refused(storage: Arc<dyn Sto
         let (status, _) = server.post(&lan, ct, good.clone()).await;
         assert_eq!(status, StatusCode::OK, "{ct}");
     }
+}
+
+/// Item 15: a checker enrolled at the city may check any of its 114 communes, but is sent only
+/// the checks it has written to — not every commune's checks with their checkers and the
+/// people answerable for remediation. A commune's own checker and officer still see every
+/// check of their commune, the city checker's included.
+async fn a_checker_above_the_commune_gets_only_its_own_checks(storage: Arc<dyn Storage>) {
+    const COMMUNE: &str = "11674";
+    const OTHER: &str = "11560";
+    let server = Server::new(storage).await;
+    let city = server.enroll(Role::Checker, "31").await;
+    let local = server.enroll(Role::Checker, COMMUNE).await;
+    let officer = server.enroll(Role::CommuneOfficer, COMMUNE).await;
+
+    let check = |c: &Client, unit: &str| {
+        let mut body = DemocracyCheck::example();
+        body.commune = unit.into();
+        let record = Record::new(
+            unit,
+            c.id.to_string(),
+            Date::ymd(2025, 10, 10).unwrap(),
+            RecordBody::Democracy(body),
+        );
+        let doc = RecordDoc::create(&record, &c.id).unwrap();
+        (record, doc)
+    };
+    let conclude = |doc: &mut RecordDoc, text: &str| {
+        doc.update("kết luận", |r| {
+            if let RecordBody::Democracy(d) = &mut r.body {
+                d.conclusion = Some(text.to_string());
+            }
+            Ok(())
+        })
+        .unwrap();
+    };
+    // The commune's own check (officer), the local checker's, and the city checker's two (in
+    // the commune and in another one).
+    let (theirs, mut their_doc) = check(&officer, COMMUNE);
+    let their_base = accepted(
+        &server
+            .push(&officer, push_since(&mut their_doc, &theirs, &[]))
+            .await,
+    );
+    let (locals, mut local_doc) = check(&local, COMMUNE);
+    accepted(
+        &server
+            .push(&local, push_since(&mut local_doc, &locals, &[]))
+            .await,
+    );
+    let (mine, mut my_doc) = check(&city, COMMUNE);
+    let my_base = accepted(
+        &server
+            .push(&city, push_since(&mut my_doc, &mine, &[]))
+            .await,
+    );
+    let (mine2, mut my_doc2) = check(&city, OTHER);
+    accepted(
+        &server
+            .push(&city, push_since(&mut my_doc2, &mine2, &[]))
+            .await,
+    );
+
+    // What each device is sent from the start (its own changes excepted).
+    let pulled = |c: &Client, want_full: Vec<Uuid>| {
+        let c = Client {
+            id: c.id,
+            auth: c.auth.clone(),
+        };
+        let server = &server;
+        async move {
+            let mut ids = Vec::new();
+            let mut cursor = 0;
+            let mut want_full = want_full;
+            loop {
+                let req = SyncRequest {
+                    epoch: 0,
+                    cursor,
+                    pushes: vec![],
+                    want_full: std::mem::take(&mut want_full),
+                    max_response_bytes: 64 * 1024,
+                };
+                let (status, body) = server
+                    .post(&c, wire::CONTENT_TYPE, wire::encode(&req))
+                    .await;
+                assert_eq!(status, StatusCode::OK);
+                let resp: SyncResponse = wire::decode(&body).unwrap();
+                ids.extend(resp.docs.iter().map(|d| d.id));
+                cursor = resp.cursor;
+                if !resp.more {
+                    break;
+                }
+            }
+            ids.sort();
+            ids.dedup();
+            ids
+        }
+    };
+    let id = |r: &Record| -> Uuid { r.id().parse().unwrap() };
+    let sorted = |mut v: Vec<Uuid>| {
+        v.sort();
+        v
+    };
+    // Nothing of the others' checks reaches the city checker, not even when it asks for
+    // their whole documents by id; its own come back once another device changed them.
+    assert_eq!(
+        pulled(&city, vec![id(&theirs), id(&locals)]).await,
+        Vec::<Uuid>::new()
+    );
+    // The commune officer adds a conclusion to the city checker's check: it reaches the
+    // city checker.
+    let mut on_mine = RecordDoc::load(&my_doc.save(), &officer.id).unwrap();
+    conclude(&mut on_mine, "Xã đã khắc phục việc niêm yết");
+    accepted(
+        &server
+            .push(&officer, push_since(&mut on_mine, &mine, &my_base))
+            .await,
+    );
+    assert_eq!(pulled(&city, vec![]).await, vec![id(&mine)]);
+    assert_eq!(
+        pulled(&city, vec![id(&mine), id(&mine2), id(&theirs)]).await,
+        sorted(vec![id(&mine), id(&mine2)])
+    );
+    // The commune's checker and officer see every check of the commune, the city's too.
+    assert_eq!(
+        pulled(&local, vec![]).await,
+        sorted(vec![id(&theirs), id(&mine)])
+    );
+    assert_eq!(
+        pulled(&officer, vec![]).await,
+        sorted(vec![id(&locals), id(&mine)])
+    );
+
+    // An edit of the officer's check by the city checker is answered as for an id the server
+    // does not have: nothing learnt, nothing written.
+    let mut probe = RecordDoc::load(&their_doc.save(), &city.id).unwrap();
+    conclude(&mut probe, "thăm dò");
+    let edit = push_since(&mut probe, &theirs, &their_base);
+    let mut unknown = edit.clone();
+    unknown.id = Uuid::now_v7();
+    let on_existing = server.push(&city, edit).await;
+    assert_eq!(on_existing, server.push(&city, unknown).await);
+    assert!(
+        !matches!(on_existing, Outcome::Accepted { .. }),
+        "{on_existing:?}"
+    );
+    let (bytes, _) = server
+        .storage
+        .full_document(theirs.id())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut stored = RecordDoc::load(&bytes, &officer.id).unwrap();
+    assert_eq!(stored.heads(), their_doc.heads());
+    // Its own check it keeps editing.
+    conclude(&mut my_doc2, "Đạt yêu cầu");
+    accepted(
+        &server
+            .push(&city, push_since(&mut my_doc2, &mine2, &[]))
+            .await,
+    );
 }

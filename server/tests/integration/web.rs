@@ -435,10 +435,18 @@ async fn drill_down_from_city_to_commune_and_language_switch() {
     let html = commune.text();
     assert!(html.contains("<html lang=\"en\">"));
     assert!(html.contains("Grassroots mediation"));
+    // Above the commune the drill-down stops at the commune (ADR 0012): no village row, and
+    // a notice says why.
     assert!(
-        html.contains("Tổ dân phố số 1 (mẫu)"),
-        "villages are the children"
+        !html.contains("Tổ dân phố số 1 (mẫu)"),
+        "a village row shown to the city officer"
     );
+    assert!(html.contains("id=\"disclosure-note\""));
+    assert!(html.contains("lines below the commune are not shown"));
+    let village = c
+        .get(&format!("/dashboard?unit=11533-T01&period={PERIOD}"))
+        .await;
+    assert_eq!(village.status, StatusCode::FORBIDDEN);
     // The figure on the page is the API's.
     let api = c
         .get(&format!(

@@ -469,6 +469,8 @@ fn mass_report(server: &TestServer) -> Result<PathBuf> {
         "31",
         None,
         &period,
+        // The city's report, as its officers see it (ADR 0012).
+        Some(danvan_server::config::DEFAULT_SMALL_CELL_THRESHOLD),
     ))?;
     let today = danvan_core::model::common::Date::today_vn().0;
     let content = mass::build(

@@ -167,11 +167,18 @@ pub fn columns(lang: Lang, estimates: Option<&str>) -> Vec<Column> {
     cols
 }
 
-fn category_total(m: &MediationIndicators, code: &str) -> u64 {
+/// A category's total, NaN when withheld (ADR 0012).
+fn category_total(m: &MediationIndicators, code: &str) -> f64 {
     m.by_category
         .iter()
         .find(|c| c.code == code)
-        .map_or(0, |c| c.total)
+        .map_or(0.0, |c| {
+            if c.suppressed {
+                f64::NAN
+            } else {
+                c.total as f64
+            }
+        })
 }
 
 /// The values of one line, in the order of [`columns`].
@@ -182,9 +189,11 @@ pub fn values(m: &MediationIndicators, cols: &[Column], factor: (i64, i64)) -> V
                 no::TOTAL => m.total,
                 no::CARRIED => m.carried_over,
                 no::RECEIVED => m.received,
-                n if (no::FIRST_CATEGORY..no::SUCCESSFUL).contains(&n) => categories()
-                    .get((n - no::FIRST_CATEGORY) as usize)
-                    .map_or(0, |c| category_total(m, c.code())),
+                n if (no::FIRST_CATEGORY..no::SUCCESSFUL).contains(&n) => {
+                    return categories()
+                        .get((n - no::FIRST_CATEGORY) as usize)
+                        .map_or(0.0, |c| category_total(m, c.code()));
+                }
                 no::SUCCESSFUL => m.successful,
                 no::UNSUCCESSFUL => m.unsuccessful,
                 no::STOPPED => m.stopped,
@@ -219,6 +228,11 @@ pub fn report_lines(report: &Report, lang: Lang) -> Vec<(String, &MediationIndic
     }
     for u in report.unallocated.iter().filter(|u| u.in_totals) {
         out.push((u.label(lang), &u.indicators.mediation));
+    }
+    if out.is_empty() && report.disclosure.is_some_and(|d| d.rows_hidden > 0) {
+        // A commune seen from above: its villages are not shown (ADR 0012), so its one line is
+        // the commune itself.
+        out.push((report.unit.name.clone(), &report.totals.mediation));
     }
     out
 }
@@ -323,7 +337,27 @@ fn head(report: &Report, ctx: &Context, notes: Vec<String>) -> Head {
         total_label: t("Tổng cộng", "Total").get(lang).into(),
         notes,
         lang,
+        withheld: None,
     }
+}
+
+/// What the form withholds (ADR 0012) when the report was protected for an officer above the
+/// commune and a line of `lines` holds a withheld cell: "<k" and the report's own totals for
+/// the total row, by the columns `cols`.
+fn withheld(
+    report: &Report,
+    cols: &[Column],
+    lines: &[Line],
+    factor: (i64, i64),
+) -> Option<super::Withheld> {
+    let d = report.disclosure?;
+    lines
+        .iter()
+        .any(|l| l.values.iter().any(|v| v.is_nan()))
+        .then(|| super::Withheld {
+            mark: format!("<{}", d.threshold),
+            totals: values(&report.totals.mediation, cols, factor),
+        })
 }
 
 /// The group header of the estimate columns, when the period has estimates.
@@ -370,6 +404,7 @@ pub fn category_table(report: &Report, lang: Lang) -> (Vec<Column>, Vec<Line>) {
         .iter()
         .map(|cat| {
             let row = m.by_category.iter().find(|c| c.code == cat.code());
+            let withheld = row.is_some_and(|r| r.suppressed);
             let get = |f: fn(&crate::aggregate::CategoryRow) -> u64| row.map_or(0, f);
             let values = cols
                 .iter()
@@ -386,6 +421,7 @@ pub fn category_table(report: &Report, lang: Lang) -> (Vec<Column>, Vec<Line>) {
                         _ => 0,
                     }) as f64
                 })
+                .map(|v| if withheld { f64::NAN } else { v })
                 .collect();
             Line {
                 label: cat.label().get(lang).to_string(),
@@ -404,12 +440,15 @@ pub fn workbook(report: &Report, ctx: &Context) -> Result<(Vec<u8>, Placed), Xls
     let (cols, lines) = form_table(report, lang);
     let est =
         has_estimates(&report.period, report.as_of).then(|| pro_rata(&report.period, report.as_of));
-    let placed = super::write_form(
-        &mut wb,
-        &head(report, ctx, notes(report, lang, ctx, est)),
-        &cols,
-        &lines,
-    )?;
+    let factor = pro_rata(&report.period, report.as_of);
+    let mut fhead = head(report, ctx, notes(report, lang, ctx, est));
+    fhead.withheld = withheld(report, &cols, &lines, factor);
+    if let (Some(_), Some(d)) = (&fhead.withheld, report.disclosure) {
+        let note = crate::report::mass::small_cells_note(lang, d.threshold);
+        let at = fhead.notes.len().saturating_sub(1);
+        fhead.notes.insert(at, note);
+    }
+    let placed = super::write_form(&mut wb, &fhead, &cols, &lines)?;
     let (ccols, clines) = category_table(report, lang);
     let mut chead = head(
         report,
@@ -436,6 +475,11 @@ pub fn workbook(report: &Report, ctx: &Context) -> Result<(Vec<u8>, Placed), Xls
     .get(lang)
     .into();
     chead.unit_header = t("Loại vụ, việc", "Category").get(lang).into();
+    chead.withheld = withheld(report, &ccols, &clines, factor);
+    if let (Some(_), Some(d)) = (&chead.withheld, report.disclosure) {
+        let note = crate::report::mass::small_cells_note(lang, d.threshold);
+        chead.notes.insert(0, note);
+    }
     write_form(&mut wb, &chead, &ccols, &clines)?;
     Ok((wb.save_to_buffer()?, placed))
 }
@@ -462,6 +506,7 @@ mod tests {
             stopped: res[2],
             referred: res[3],
             in_progress: res[4],
+            suppressed: false,
         }
     }
 
@@ -547,6 +592,7 @@ mod tests {
             previous: None,
             late_amendments: 0,
             lock: None,
+            disclosure: None,
         }
     }
 

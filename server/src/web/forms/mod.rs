@@ -153,6 +153,47 @@ pub struct Head {
     pub notes: Vec<String>,
     /// Language of the fixed texts (signature block).
     pub lang: Lang,
+    /// Cells withheld above the commune (ADR 0012), when there are any.
+    pub withheld: Option<Withheld>,
+}
+
+/// Cells withheld from an officer above the commune (ADR 0012). A line value that is NaN is
+/// written as `mark` ("<5"), and so is a derived cell of that line using it; a total-row column
+/// with such a cell holds `totals` (the unit's full figure) instead of the sum of the lines,
+/// which would leave the withheld cells out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Withheld {
+    /// What a withheld cell shows: "<5".
+    pub mark: String,
+    /// The total row's figure of each column (the unit's own totals).
+    pub totals: Vec<f64>,
+}
+
+/// The columns a derived column is computed from.
+fn inputs(calc: &Calc) -> Vec<u16> {
+    match calc {
+        Calc::Value => Vec::new(),
+        Calc::Sum(nos) => nos.clone(),
+        Calc::Minus(a, b) => vec![*a, *b],
+        Calc::Rate(a, nos) => std::iter::once(*a).chain(nos.iter().copied()).collect(),
+    }
+}
+
+/// Which cells of a line are withheld: NaN inputs, and derived cells using one.
+pub fn withheld_cells(cols: &[Column], values: &[f64]) -> Vec<bool> {
+    let nan = |no: u16| {
+        cols.iter()
+            .position(|c| c.no == no)
+            .and_then(|i| values.get(i))
+            .is_some_and(|v| v.is_nan())
+    };
+    cols.iter()
+        .enumerate()
+        .map(|(i, c)| match &c.calc {
+            Calc::Value => values.get(i).is_some_and(|v| v.is_nan()),
+            calc => inputs(calc).into_iter().any(nan),
+        })
+        .collect()
 }
 
 /// Where things are on the sheet (0-based rows), for tests and callers.
@@ -557,6 +598,7 @@ pub fn write_form(
         let row = first + k as u32;
         ws.write_with_format(row, 0, line.label.as_str(), &f.name)?;
         let values = evaluate(cols, &line.values);
+        let hidden = withheld_cells(cols, &line.values);
         for (i, c) in cols.iter().enumerate() {
             let col = i as u16 + 1;
             let fmt = match (&c.calc, c.estimate) {
@@ -564,6 +606,11 @@ pub fn write_form(
                 (Calc::Value, true) => &f.estimate,
                 _ => &f.count,
             };
+            if hidden[i] {
+                let mark = head.withheld.as_ref().map_or("x", |w| w.mark.as_str());
+                ws.write_with_format(row, col, mark, &f.count)?;
+                continue;
+            }
             match formula_of(cols, &c.calc, row) {
                 None => {
                     ws.write_with_format(row, col, values[i].unwrap_or(0.0), fmt)?;
@@ -583,8 +630,23 @@ pub fn write_form(
     let total_row = first + lines.len() as u32;
     ws.write_with_format(total_row, 0, head.total_label.as_str(), &f.total_name)?;
     let totals = total_values(cols, lines);
+    let hidden: Vec<Vec<bool>> = lines
+        .iter()
+        .map(|l| withheld_cells(cols, &l.values))
+        .collect();
     for (i, c) in cols.iter().enumerate() {
         let col = i as u16 + 1;
+        if let Some(w) = &head.withheld
+            && !matches!(c.calc, Calc::Rate(..))
+            && hidden.iter().any(|h| h[i])
+        {
+            // The sum of the lines would leave the withheld cells out: the unit's own total.
+            match w.totals.get(i).copied().unwrap_or(0.0) {
+                v if v.is_nan() => ws.write_with_format(total_row, col, &w.mark, &f.total_count)?,
+                v => ws.write_with_format(total_row, col, v, &f.total_count)?,
+            };
+            continue;
+        }
         let result = totals[i].map(number_text).unwrap_or_default();
         let (text, fmt) = match &c.calc {
             Calc::Rate(..) => (

@@ -291,6 +291,7 @@ pub fn workbook(r: &TeamsReport, ctx: &Context) -> Result<(Vec<u8>, Placed), Xls
         total_label: t("Tổng cộng", "Total").get(lang).into(),
         notes: notes(r, ctx, has_rest),
         lang,
+        withheld: None,
     };
     let mut wb = Workbook::new();
     let placed = write_form(&mut wb, &head, &cols, &lines)?;
