@@ -456,7 +456,7 @@ async fn build_overview(
         .as_deref()
         .and_then(parse_rank)
         .unwrap_or(RankIndicator::MediationReceived);
-    let small = access::small_cells(&state, &viewer);
+    let small = access::small_cells(state, viewer);
     let figures = Figures::load(&state.aggregator, &target, rank, small).await?;
     let page = Overview::new(state, viewer, lang, &target, figures, q.locked.is_some());
     Ok(html(StatusCode::OK, page.render()))

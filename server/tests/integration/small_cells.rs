@@ -381,7 +381,7 @@ async fn the_forms_and_the_mass_report_withhold_the_same_cells(st: Arc<dyn Stora
     let rows = sheet(&r.body, "Bieu 12 HGCS");
     let numbering = rows
         .iter()
-        .position(|r| r.get(1).is_some_and(|c| c.to_string() == "(1)"))
+        .position(|r| r.get(1).is_some_and(|c| *c == "(1)"))
         .unwrap();
     let col = |no: u16| {
         rows[numbering]
@@ -391,7 +391,7 @@ async fn the_forms_and_the_mass_report_withhold_the_same_cells(st: Arc<dyn Stora
     };
     let line = |label: &str| {
         rows.iter()
-            .find(|r| r.first().is_some_and(|c| c.to_string() == label))
+            .find(|r| r.first().is_some_and(|c| *c == label))
             .unwrap_or_else(|| panic!("no line {label}"))
     };
     let text = |r: &Vec<Data>, no: u16| r[col(no)].to_string();
