@@ -134,6 +134,8 @@ async function main() {
       page.click('#children a:text-is("Phường Hòa Bình")'),
     ]);
     check((await page.getAttribute('#unit-title', 'data-unit')) === COMMUNE, 'drilled down to Phường Hòa Bình');
+    check(await page.isVisible('#disclosure-note'), 'the notice of what is withheld above the commune');
+    check((await page.locator('#children a').count()) === 0, 'no link down to a village');
     await shot(page, 'commune');
 
     // A figure on the page against the API, in the same session.
@@ -165,7 +167,8 @@ async function main() {
     check(csvText.charCodeAt(0) === 0xfeff, 'CSV starts with a UTF-8 BOM');
     const lines = csvText.slice(1).trim().split('\n');
     check(lines[0].startsWith('Unit code,Unit,'), `CSV header row: ${lines[0].slice(0, 40)}…`);
-    check(lines.length >= 3, `CSV has rows (${lines.length} lines)`);
+    // Above the commune the CSV of a commune is its total line only: no village (ADR 0012).
+    check(lines.length === 2, `CSV: header and the commune's total (${lines.length} lines)`);
     const [xlsx] = await Promise.all([
       page.waitForEvent('download'),
       page.click('#exports a[href*="moj-hgcs-cases.xlsx"]'),
