@@ -6,9 +6,11 @@
 #   scripts/setup.sh
 #
 # - Debian packages: a JDK (when `javac` is missing), libjna-java and junit4 (Kotlin binding
-#   tests), chromium (browser test), nodejs and npm (when missing);
+#   tests), chromium (browser test), nodejs and npm (when missing), python3 and python3-venv
+#   (when `python3 -m venv` cannot work);
 # - npm: kotlin-compiler (pinned) into .cache/kotlin; `npm ci` in tests/browser (playwright-core)
-#   and tests/interop (JavaScript Automerge client) when their lock files changed.
+#   and tests/interop (JavaScript Automerge client) when their lock files changed;
+# - PyPI: schemathesis (pinned in scripts/attack-api.sh) into .cache/schemathesis-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -33,6 +35,12 @@ command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
 { dpkg -s junit4 >/dev/null 2>&1 && [ -f /usr/share/java/junit4.jar ]; } || missing+=(junit4)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 { command -v node >/dev/null && command -v npm >/dev/null; } || missing+=(nodejs npm)
+# `python3 -m venv` needs ensurepip, which Debian ships apart (python3-venv).
+if ! command -v python3 >/dev/null; then
+  missing+=(python3 python3-venv)
+elif ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   apt_install "${missing[@]}"
 fi
@@ -50,4 +58,6 @@ for dir in tests/browser tests/interop; do
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 done
+step "schemathesis (scripts/attack-api.sh --install)"
+./scripts/attack-api.sh --install
 step "everything the tests need is installed"

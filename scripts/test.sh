@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, Rust tests (core, server, bindings, end-to-end),
-# the Kotlin binding tests with the mobile demo, and the dashboard in headless Chromium.
+# schemathesis against the API's OpenAPI description, the Kotlin binding tests with the mobile
+# demo, and the dashboard in headless Chromium.
 # PostgreSQL tests run when DANVAN_TEST_DATABASE_URL is set (CI sets it; see .ci/run);
 # without it they print that they were skipped.
 set -euo pipefail
@@ -37,6 +38,11 @@ fi
 
 step "cargo test (workspace)"
 cargo test --workspace --all-features
+
+# schemathesis against the OpenAPI description, with a fixed seed and a budget of about five
+# minutes (two cores): every answer documented, no 500 (scripts/attack-api.sh).
+step "schemathesis against the OpenAPI description (scripts/attack-api.sh)"
+ATTACK_SEED=20260 ATTACK_EXAMPLES=15 ATTACK_MAX_TIME=90 ./scripts/attack-api.sh
 
 step "Kotlin binding tests and the mobile demo (JVM)"; ./scripts/kotlin-tests.sh
 

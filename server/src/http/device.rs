@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::routing::get;
 use danvan_core::RecordKind;
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::auth::AuthDevice;
@@ -19,9 +20,10 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Response body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DeviceInfo {
     /// Device id.
+    #[schema(value_type = String, format = "uuid")]
     pub device_id: Uuid,
     /// Person using it.
     pub person: String,
@@ -32,10 +34,14 @@ pub struct DeviceInfo {
     /// Units in scope today.
     pub units: Vec<String>,
     /// Kinds it may write.
+    #[schema(schema_with = crate::http::openapi::record_kinds)]
     pub can_write: Vec<RecordKind>,
 }
 
-async fn me(
+/// Who the authenticated device is and what it may do today.
+#[utoipa::path(get, path = "/v1/device", tag = "device",
+    responses((status = 200, body = DeviceInfo)))]
+pub(crate) async fn me(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
 ) -> Result<Json<DeviceInfo>, ApiError> {

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Router};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::enrollment::{EnrollLimiter, generate_secret, hash_code, hash_secret, normalize_code};
@@ -32,18 +33,21 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Request body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct EnrollRequest {
-    /// The code as typed or scanned.
+    /// The code as typed or scanned (spaces, dashes and letter case are ignored).
+    #[schema(example = "K7QF-3MZD-9XWA")]
     pub code: String,
-    /// Optional label for the device (model, nickname).
+    /// Optional label for the device (model, nickname), at most 100 characters, no control
+    /// characters.
     pub device_label: Option<String>,
 }
 
 /// Response body. `device_secret` is shown once: the server keeps only its hash.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct EnrollResponse {
     /// New device id.
+    #[schema(value_type = String, format = "uuid")]
     pub device_id: Uuid,
     /// The secret for `Authorization: Bearer <device_id>.<device_secret>`.
     pub device_secret: String,
@@ -55,7 +59,10 @@ pub struct EnrollResponse {
     pub unit: String,
 }
 
-async fn enroll(
+/// A phone exchanges a one-time enrollment code for its device id and secret (shown once).
+#[utoipa::path(post, path = "/v1/enroll", tag = "device", request_body = EnrollRequest,
+    responses((status = 200, body = EnrollResponse)))]
+pub(crate) async fn enroll(
     State(state): State<AppState>,
     Extension(limiter): Extension<Arc<EnrollLimiter>>,
     connect: Option<Extension<ConnectInfo<SocketAddr>>>,

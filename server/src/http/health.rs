@@ -23,14 +23,24 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
-#[derive(Serialize)]
-struct Health {
+/// `GET /healthz`: the database answered.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    #[schema(example = "ok")]
     status: &'static str,
+    /// The storage backend: `sqlite` or `postgres`.
+    #[schema(example = "sqlite")]
     database: &'static str,
+    /// Unit versions loaded.
     units: usize,
 }
 
-async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+/// Liveness and readiness: the database answers a ping (503 `unavailable` otherwise). No
+/// authentication.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, body = Health)))]
+pub(crate) async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     state
         .storage
         .ping()
@@ -43,7 +53,12 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError
     }))
 }
 
-async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// Prometheus metrics (text exposition format). Not public: 404 `not_found` unless the server
+/// has a `--metrics-token`, then 401 `metrics_unauthorized` without it as a bearer token.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format.",
+        content_type = "text/plain; version=0.0.4; charset=utf-8", body = String)))]
+pub(crate) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(token) = state.config.metrics_token.as_deref() else {
         return ApiError::new(ErrorCode::NotFound)
             .with_detail("/metrics: no --metrics-token configured")

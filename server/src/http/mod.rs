@@ -33,6 +33,7 @@ pub mod auth;
 mod device;
 mod enroll;
 mod health;
+pub mod openapi;
 mod sync;
 
 /// The whole HTTP application.
@@ -41,6 +42,7 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(enroll::router())
         .merge(device::router())
+        .merge(openapi::router())
         .merge(crate::web::router());
     app_with(state, routes)
 }
@@ -184,7 +186,14 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
             // is known.
             tracing::error!(status = status.as_u16(), "request failed outside a handler");
         }
-        resp = json_error_for(status);
+        let mut json = json_error_for(status);
+        // Keep what the layer said besides the body (`Allow` on a 405).
+        for (name, value) in resp.headers() {
+            if name != CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+                json.headers_mut().append(name.clone(), value.clone());
+            }
+        }
+        resp = json;
     }
     state
         .metrics
@@ -226,18 +235,21 @@ async fn catch_panic(req: Request, next: Next) -> Response {
     }
 }
 
-/// A JSON error response for a bare status (keeping the status).
+/// A JSON error response for a bare status: the code for it, answered with the code's own
+/// status (a rejection axum answers with another client error, such as 422 for a form that
+/// does not deserialize, is 400 `bad_request`), so that the status and the code always agree.
 fn json_error_for(status: StatusCode) -> Response {
     let code = match status {
         StatusCode::NOT_FOUND => ErrorCode::NotFound,
         StatusCode::REQUEST_TIMEOUT => ErrorCode::Timeout,
         StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::BodyTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
         StatusCode::UNAUTHORIZED => ErrorCode::AuthMalformed,
         s if s.is_server_error() => ErrorCode::Internal,
         _ => ErrorCode::BadRequest,
     };
-    let mut resp = (status, ApiError::body_json(code)).into_response();
+    let mut resp = (code.status(), ApiError::body_json(code)).into_response();
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp

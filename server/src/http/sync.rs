@@ -155,7 +155,18 @@ impl Historical<'_> {
     }
 }
 
-async fn sync(
+/// One sync round: the device's changed records out, what it lacks past its cursor back
+/// (`docs/sync-protocol.md`). Both bodies are binary frames: the magic `DV`, the protocol
+/// version (u16, big-endian), then a postcard-encoded `SyncRequest` / `SyncResponse`. The
+/// example is the smallest valid request: first sync, nothing to push. A push the server
+/// refuses is a verdict inside the 200 answer, not an HTTP error.
+#[utoipa::path(post, path = "/v1/sync", tag = "device",
+    request_body(content = inline(crate::web::api::Binary), content_type = "application/x-danvan-sync",
+        description = "A `SyncRequest` frame (exactly this content type, no parameters).",
+        example = json!("DV\u{0}\u{1}\u{0}\u{0}\u{0}\u{0}\u{0}")),
+    responses((status = 200, description = "A `SyncResponse` frame.", content_type = "application/x-danvan-sync",
+        body = inline(crate::web::api::Binary))))]
+pub(crate) async fn sync(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
     headers: HeaderMap,

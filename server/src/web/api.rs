@@ -27,7 +27,6 @@ use crate::web::{dvk, teams};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/openapi.json", get(openapi_json))
         .route(
             "/api/v1/session",
             post(create_session)
@@ -43,7 +42,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/records", get(records))
 }
 
-/// The OpenAPI description of the API.
+/// The officers' part of the OpenAPI description (the JSON API, the exports); the whole
+/// document, with the devices' API, the error responses of every operation and the formats, is
+/// [`crate::http::openapi`].
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -59,41 +60,46 @@ pub(crate) fn router() -> Router<AppState> {
         teams::api_mediator, teams::api_update_mediator, teams::api_move_mediator,
         teams::api_end_mediator, teams::api_team_figures,
         dvk::api_list, dvk::api_create, dvk::api_get, dvk::api_update, dvk::api_end, dvk::api_figures,
-        super::mass_report::api
+        super::mass_report::api, super::mass_report::docx_get, super::mass_report::xlsx_get,
+        super::exports::csv_export, super::exports::cases_xlsx, super::exports::teams_xlsx
     ),
-    components(schemas(ErrorBody, ErrorInfo, ErrorCode, SessionInfo, LoginRequest, PeriodList, UnitInfo,
+    components(schemas(ErrorBody, ErrorInfo, ErrorCode, RankIndicator, SessionInfo, LoginRequest, PeriodList, UnitInfo,
         UnitLink, LockRequest, RecordItem, teams::TeamInput, teams::TeamItem, teams::MemberItem,
         teams::EndInput, teams::MediatorInput, teams::MediatorUpdate, teams::MoveInput,
         teams::MediatorItem, teams::MembershipItem, teams::TeamFiguresReport, teams::TeamFiguresRow,
         crate::registry::TeamFigures, crate::registry::Sex, crate::registry::LegalQualification,
         crate::registry::TeamRole,
         dvk::DvkModelInput, dvk::DvkModelItem, dvk::DvkEndInput, dvk::DvkFiguresReport, dvk::DvkFiguresRow, crate::dvk::DvkFigures, crate::dvk::FieldCount, crate::dvk::DvkField, crate::dvk::RecognitionLevel, crate::dvk::CommendationForm)),
-    tags((name = "danvan", description = "danvan officers' API"))
+    tags((name = "danvan", description = "danvan officers' API"),
+        (name = "exports", description = "Downloads for a unit and period: CSV, the Ministry of Justice forms (XLSX), the mass-mobilisation report (DOCX, XLSX). Aggregates only."))
 )]
 pub struct ApiDoc;
 
-/// The OpenAPI document as pretty JSON (what `/api/openapi.json` serves).
-pub fn openapi_json_string() -> String {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .unwrap_or_else(|_| String::from("{}"))
+/// A binary body (a file, a sync frame): `type: string, format: binary`.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
 }
 
-async fn openapi_json() -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        openapi_json_string(),
-    )
-        .into_response()
-}
+impl ToSchema for Binary {}
 
 /// Credentials for `POST /api/v1/session`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    /// Username.
+    /// Username: at most 100 characters once trimmed, no control character (400
+    /// `invalid_text`); an unknown one is 401 `login_failed`.
+    #[schema(max_length = 100, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub username: String,
-    /// Password.
+    /// Password: at most 1,024 bytes of UTF-8 (400 `invalid_text`).
+    #[schema(max_length = 1024)]
     pub password: String,
 }
 
@@ -124,12 +130,7 @@ fn info(v: &Viewer) -> SessionInfo {
 
 /// Log in: sets the `danvan_session` cookie (Secure, HttpOnly, SameSite=Strict).
 #[utoipa::path(post, path = "/api/v1/session", tag = "danvan", request_body = LoginRequest,
-    responses((status = 200, body = SessionInfo),
-        (status = 400, description = "bad_request (no JSON body, or not username and password strings only), invalid_text (a username with control characters or too long, a password over 1024 bytes)", body = ErrorBody),
-        (status = 401, description = "login_failed", body = ErrorBody),
-        (status = 403, description = "csrf_failed (an `Origin` naming another host)", body = ErrorBody),
-        (status = 429, description = "too_many_attempts (this client's attempts on this account are used up; `Retry-After`)", body = ErrorBody),
-        (status = 503, description = "unavailable (every password-check slot stayed busy; `Retry-After`)", body = ErrorBody)))]
+    responses((status = 200, body = SessionInfo)))]
 async fn create_session(
     State(state): State<AppState>,
     connect: Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
@@ -152,7 +153,7 @@ async fn create_session(
 
 /// The current session.
 #[utoipa::path(get, path = "/api/v1/session", tag = "danvan",
-    responses((status = 200, body = SessionInfo), (status = 401, description = "unauthenticated", body = ErrorBody)))]
+    responses((status = 200, body = SessionInfo)))]
 async fn current_session(viewer: Viewer) -> axum::Json<SessionInfo> {
     axum::Json(info(&viewer))
 }
@@ -160,7 +161,7 @@ async fn current_session(viewer: Viewer) -> axum::Json<SessionInfo> {
 /// Log out (needs `x-csrf-token`).
 #[utoipa::path(delete, path = "/api/v1/session", tag = "danvan",
     params(("x-csrf-token" = String, Header, description = "The session's CSRF token")),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, description = "csrf_failed", body = ErrorBody)))]
+    responses((status = 204)))]
 async fn delete_session(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -199,7 +200,7 @@ pub struct PeriodItem {
 
 /// Recent reporting periods (24 months, 8 quarters, 4 half-years, 3 preliminary years, 3 years).
 #[utoipa::path(get, path = "/api/v1/periods", tag = "danvan",
-    responses((status = 200, body = PeriodList), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = PeriodList)))]
 async fn periods(State(state): State<AppState>, _viewer: Viewer) -> axum::Json<PeriodList> {
     let p = state.aggregator.periods();
     let today = access::today();
@@ -260,9 +261,7 @@ pub struct AsOfQuery {
 /// A unit and its children (for the unit picker).
 #[utoipa::path(get, path = "/api/v1/units/{code}", tag = "danvan",
     params(("code" = String, Path, example = "11533", description = "Unit code"), AsOfQuery),
-    responses((status = 200, body = UnitInfo), (status = 400, description = "bad_request (`as_of` is not a date)", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "out_of_scope", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, body = UnitInfo)))]
 async fn unit(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -320,9 +319,7 @@ async fn target(
 
 /// Aggregates of a unit's subtree for a period, with one row per child unit.
 #[utoipa::path(get, path = "/api/v1/aggregates", tag = "danvan", params(UnitPeriod),
-    responses((status = 200, body = Report), (status = 400, description = "bad_period", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, description = "out_of_scope", body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, body = Report)))]
 async fn aggregates(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -344,8 +341,7 @@ async fn aggregates(
 
 /// Which communes reported for a period: records, locks, on time or late.
 #[utoipa::path(get, path = "/api/v1/completeness", tag = "danvan", params(UnitPeriod),
-    responses((status = 200, body = Completeness), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Completeness)))]
 async fn completeness(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -376,8 +372,7 @@ pub struct RankingQuery {
 
 /// Communes of a unit's subtree ranked by an indicator.
 #[utoipa::path(get, path = "/api/v1/ranking", tag = "danvan", params(RankingQuery),
-    responses((status = 200, body = Vec<RankRow>), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<RankRow>)))]
 async fn ranking(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -416,10 +411,7 @@ pub struct LockRequest {
 /// A commune officer locks a period for their commune (keeps a snapshot of its figures).
 #[utoipa::path(post, path = "/api/v1/locks", tag = "danvan", request_body = LockRequest,
     params(("x-csrf-token" = String, Header, description = "The session's CSRF token")),
-    responses((status = 200, body = Lock), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, description = "csrf_failed, out_of_scope or lock_forbidden", body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, description = "period_not_started, or lock_unit_not_in_force (the commune did not exist under this code in the period: a predecessor report, a reused code)", body = ErrorBody)))]
+    responses((status = 200, body = Lock)))]
 async fn create_lock(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -463,10 +455,7 @@ pub struct UnitQuery {
 
 /// The records of a commune (commune officers only; others get 403 `records_forbidden`).
 #[utoipa::path(get, path = "/api/v1/records", tag = "danvan", params(UnitQuery),
-    responses((status = 200, body = Vec<RecordItem>), (status = 400, description = "bad_request (no `unit`)", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "records_forbidden or out_of_scope", body = ErrorBody),
-        (status = 404, description = "not_found (no such unit)", body = ErrorBody)))]
+    responses((status = 200, body = Vec<RecordItem>)))]
 async fn records(
     State(state): State<AppState>,
     viewer: Viewer,

@@ -32,7 +32,7 @@ use crate::dvk::{
     RecognitionLevel, check_date, check_dates, check_unit, clean_participants, commendation,
     is_model_level, model_place, participants_of, recognition,
 };
-use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::error::{ApiError, ErrorCode};
 use crate::json::Json;
 use crate::roles::Role;
 use crate::state::AppState;
@@ -606,9 +606,7 @@ pub struct DvkListQuery {
 /// The models whose unit lies in a unit's subtree today: whole for those the officer keeps,
 /// names, fields and dates only for the others.
 #[utoipa::path(get, path = "/api/v1/dvk-models", tag = "danvan", params(DvkListQuery),
-    responses((status = 200, body = Vec<DvkModelItem>), (status = 401, body = ErrorBody),
-        (status = 403, description = "out_of_scope", body = ErrorBody),
-        (status = 404, description = "not_found (unknown unit)", body = ErrorBody)))]
+    responses((status = 200, body = Vec<DvkModelItem>)))]
 pub(crate) async fn api_list(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -622,10 +620,7 @@ pub(crate) async fn api_list(
 /// legacy district).
 #[utoipa::path(post, path = "/api/v1/dvk-models", tag = "danvan", request_body = DvkModelInput,
     params(("x-csrf-token" = String, Header, description = "The session's CSRF token")),
-    responses((status = 201, body = DvkModelItem),
-        (status = 400, description = "bad_request, invalid_text, not_a_dvk_unit, dvk_bad_dates, dvk_recognition_incomplete or dvk_commendation_incomplete", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "csrf_failed, dvk_forbidden or out_of_scope", body = ErrorBody)))]
+    responses((status = 201, body = DvkModelItem)))]
 pub(crate) async fn api_create(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -641,11 +636,7 @@ pub(crate) async fn api_create(
 /// A model: whole for its keeper, names, fields and dates for other officers within scope.
 #[utoipa::path(get, path = "/api/v1/dvk-models/{id}", tag = "danvan",
     params(("id" = String, Path, format = "uuid", description = "Model id")),
-    responses((status = 200, body = DvkModelItem),
-        (status = 400, description = "bad_request (the id is not a UUID)", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "out_of_scope", body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, body = DvkModelItem)))]
 pub(crate) async fn api_get(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -658,11 +649,7 @@ pub(crate) async fn api_get(
 #[utoipa::path(put, path = "/api/v1/dvk-models/{id}", tag = "danvan", request_body = DvkModelInput,
     params(("id" = String, Path, format = "uuid", description = "Model id"),
         ("x-csrf-token" = String, Header, description = "The session's CSRF token")),
-    responses((status = 200, body = DvkModelItem),
-        (status = 400, description = "bad_request, invalid_text, not_a_dvk_unit, dvk_bad_dates, dvk_recognition_incomplete or dvk_commendation_incomplete", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "csrf_failed, dvk_forbidden or out_of_scope", body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, body = DvkModelItem)))]
 pub(crate) async fn api_update(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -679,12 +666,7 @@ pub(crate) async fn api_update(
 #[utoipa::path(post, path = "/api/v1/dvk-models/{id}/end", tag = "danvan", request_body = DvkEndInput,
     params(("id" = String, Path, format = "uuid", description = "Model id"),
         ("x-csrf-token" = String, Header, description = "The session's CSRF token")),
-    responses((status = 200, body = DvkModelItem),
-        (status = 400, description = "bad_request or dvk_bad_dates", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "csrf_failed, dvk_forbidden or out_of_scope", body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody),
-        (status = 409, description = "dvk_ended", body = ErrorBody)))]
+    responses((status = 200, body = DvkModelItem)))]
 pub(crate) async fn api_end(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -713,11 +695,7 @@ pub struct DvkFiguresQuery {
 /// new, commended and ended in the period, one row per unit below (de-identified: every
 /// officer within scope).
 #[utoipa::path(get, path = "/api/v1/dvk-figures", tag = "danvan", params(DvkFiguresQuery),
-    responses((status = 200, body = DvkFiguresReport),
-        (status = 400, description = "bad_period", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "out_of_scope", body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = DvkFiguresReport)))]
 pub(crate) async fn api_figures(
     State(state): State<AppState>,
     viewer: Viewer,

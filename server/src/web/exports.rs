@@ -39,11 +39,14 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// Query of every export.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// Unit code (default: the officer's unit).
+    #[param(example = "11533")]
     pub unit: Option<String>,
-    /// Period key (default: the current month).
+    /// Period key (default, also when empty: the current month).
+    #[param(example = "2025-09")]
     pub period: Option<String>,
 }
 
@@ -124,7 +127,15 @@ fn csv_line(fields: &[String]) -> Result<Vec<u8>, ApiError> {
         .map_err(|e| ApiError::internal(format!("csv: {e}")))
 }
 
-async fn csv_export(
+/// One row per child unit, the "not allocated" lines and the total, for one kind of record:
+/// UTF-8 CSV with a byte-order mark. Any other file name is 404 `not_found`.
+#[utoipa::path(get, path = "/export/{file}", tag = "exports",
+    params(("file" = String, Path, description = "The export",
+        example = "mediation.csv", pattern = "^(mediation|inspection|democracy|petitions|dialogues)\\.csv$"),
+        ExportQuery, ("lang" = Option<String>, Query, description = "Language of the headings: `en` for English, anything else (the default) Vietnamese; without it, the `lang` cookie.")),
+    responses((status = 200, description = "The CSV file (`Content-Disposition: attachment`).",
+        content_type = "text/csv; charset=utf-8", body = String)))]
+pub(crate) async fn csv_export(
     State(state): State<AppState>,
     viewer: Viewer,
     ReqLang(lang): ReqLang,
@@ -205,7 +216,12 @@ fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
 
 /// `GET /export/moj-hgcs-cases.xlsx` (also the former `/export/mediation-moj.xlsx`): the cases
 /// form (Biểu số 12…/BTP/PBGDPL/HGCS).
-async fn cases_xlsx(
+#[utoipa::path(get, path = "/export/moj-hgcs-cases.xlsx", tag = "exports",
+    params(ExportQuery, ("lang" = Option<String>, Query, description = "Language of the headings: `en` for English, anything else (the default) Vietnamese; without it, the `lang` cookie.")),
+    responses((status = 200, description = "The workbook (`Content-Disposition: attachment`).",
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        body = inline(crate::web::api::Binary))))]
+pub(crate) async fn cases_xlsx(
     State(state): State<AppState>,
     viewer: Viewer,
     ReqLang(lang): ReqLang,
@@ -238,7 +254,12 @@ async fn cases_xlsx(
 
 /// `GET /export/moj-hgcs-teams.xlsx`: the teams and mediators form (Biểu số 11…/BTP/PBGDPL/HGCS)
 /// from the registry, one row per child unit as of the cut-off.
-async fn teams_xlsx(
+#[utoipa::path(get, path = "/export/moj-hgcs-teams.xlsx", tag = "exports",
+    params(ExportQuery, ("lang" = Option<String>, Query, description = "Language of the headings: `en` for English, anything else (the default) Vietnamese; without it, the `lang` cookie.")),
+    responses((status = 200, description = "The workbook (`Content-Disposition: attachment`).",
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        body = inline(crate::web::api::Binary))))]
+pub(crate) async fn teams_xlsx(
     State(state): State<AppState>,
     viewer: Viewer,
     ReqLang(lang): ReqLang,

@@ -23,7 +23,7 @@ use danvan_core::{Coded, Lang};
 use serde::Deserialize;
 
 use crate::aggregate::{Period, PeriodKind};
-use crate::error::{ApiError, ErrorBody};
+use crate::error::ApiError;
 use crate::report::mass::{
     self, Edits, MAX_NARRATIVE, MAX_SIGNER, MassBlock, MassReport, MassTable, NarrativeKey,
 };
@@ -50,9 +50,14 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// `?unit=&period=` of the page and downloads (both optional).
-#[derive(Debug, Deserialize)]
-struct ReportQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ReportQuery {
+    /// Unit code (default, also when empty: the officer's unit).
+    #[param(example = "31")]
     unit: Option<String>,
+    /// Period key (default, also when empty: the current half-year).
+    #[param(example = "2025-H2")]
     period: Option<String>,
 }
 
@@ -134,7 +139,14 @@ fn docx_response(report: &MassReport) -> Result<Response, ApiError> {
     Ok(attachment(report, "docx", DOCX_TYPE, bytes))
 }
 
-async fn docx_get(
+/// The mass-mobilisation report as a Party-format document, with the generated narrative
+/// (always Vietnamese). The page's form posts edited narratives to the same path (a dashboard
+/// form, not part of this API).
+#[utoipa::path(get, path = "/reports/mass-mobilisation.docx", tag = "exports", params(ReportQuery),
+    responses((status = 200, description = "The document (`Content-Disposition: attachment`).",
+        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        body = inline(crate::web::api::Binary))))]
+pub(crate) async fn docx_get(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(q): Query<ReportQuery>,
@@ -203,7 +215,12 @@ async fn docx_post(
     res.unwrap_or_else(|e| error_page(e, lang))
 }
 
-async fn xlsx_get(
+/// The mass-mobilisation report's tables, one sheet each (always Vietnamese).
+#[utoipa::path(get, path = "/reports/mass-mobilisation.xlsx", tag = "exports", params(ReportQuery),
+    responses((status = 200, description = "The workbook (`Content-Disposition: attachment`).",
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        body = inline(crate::web::api::Binary))))]
+pub(crate) async fn xlsx_get(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(q): Query<ReportQuery>,
@@ -226,10 +243,12 @@ async fn xlsx_get(
 /// The mass-mobilisation report (Kết luận 114-KL/TW) of a unit for a period: the header, the
 /// numbered sections with their tables (each figure beside the previous period of the same
 /// kind), the generated narrative, recipients and signature. Aggregates only.
-#[utoipa::path(get, path = "/api/v1/reports/mass-mobilisation", tag = "danvan", params(UnitPeriod),
-    responses((status = 200, body = MassReport), (status = 400, description = "bad_period", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, description = "out_of_scope", body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/reports/mass-mobilisation", tag = "danvan",
+    operation_id = "mass_mobilisation",
+    params(("unit" = String, Query, example = "31", description = "Unit code; empty: the officer's unit."),
+        ("period" = String, Query, example = "2025-H2", description = "Period key; empty: the current half-year."),
+        ("lang" = Option<String>, Query, description = "Language of the labels and narrative: `en` for English, anything else (the default) Vietnamese; without it, the `lang` cookie.")),
+    responses((status = 200, body = MassReport)))]
 pub(crate) async fn api(
     State(state): State<AppState>,
     viewer: Viewer,

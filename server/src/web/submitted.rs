@@ -75,10 +75,9 @@ pub struct PeriodQuery {
 /// with the records changed since the lock that explain each difference. Full record ids only
 /// for the commune's own officers.
 #[utoipa::path(get, path = "/api/v1/reports/{unit}/submitted", tag = "danvan",
+    operation_id = "submitted",
     params(("unit" = String, Path, example = "11533", description = "Commune code"), PeriodQuery),
-    responses((status = 200, body = Submitted), (status = 400, description = "bad_period", body = crate::error::ErrorBody),
-        (status = 401, body = crate::error::ErrorBody), (status = 403, description = "out_of_scope", body = crate::error::ErrorBody),
-        (status = 404, description = "not_found or not_locked", body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Submitted)))]
 pub(crate) async fn api(
     State(state): State<AppState>,
     viewer: Viewer,

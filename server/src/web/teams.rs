@@ -22,7 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::aggregate::resolve::{Place, lowest_common_ancestor};
-use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::error::{ApiError, ErrorCode};
 use crate::json::Json;
 use crate::registry::{
     self, LegalQualification, MAX_NAME, MAX_NOTES, Sex, TeamFigures, TeamRole, check_date,
@@ -703,8 +703,7 @@ async fn team_item(state: &AppState, team: TeamRow) -> Result<TeamItem, ApiError
 
 /// The teams of the officer's commune, with their mediators (commune officers only).
 #[utoipa::path(get, path = "/api/v1/teams", tag = "danvan",
-    responses((status = 200, body = Vec<TeamItem>), (status = 401, body = ErrorBody),
-        (status = 403, description = "registry_forbidden", body = ErrorBody)))]
+    responses((status = 200, body = Vec<TeamItem>)))]
 pub(crate) async fn api_list_teams(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -721,10 +720,7 @@ pub(crate) async fn api_list_teams(
 /// Register a team in a village of the officer's commune.
 #[utoipa::path(post, path = "/api/v1/teams", tag = "danvan", request_body = TeamInput,
     params(("x-csrf-token" = String, Header, description = "The session's CSRF token")),
-    responses((status = 201, body = TeamItem),
-        (status = 400, description = "bad_request, invalid_text, bad_dates or not_a_village", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "csrf_failed, registry_forbidden or out_of_scope", body = ErrorBody)))]
+    responses((status = 201, body = TeamItem)))]
 pub(crate) async fn api_create_team(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -739,10 +735,7 @@ pub(crate) async fn api_create_team(
 /// A team with its memberships.
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "danvan",
     params(("id" = String, Path, format = "uuid", description = "Team id")),
-    responses((status = 200, body = TeamItem), (status = 400, description = "bad_request (the id is not a UUID)", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "registry_forbidden or out_of_scope", body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, body = TeamItem)))]
 pub(crate) async fn api_team(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -756,9 +749,7 @@ pub(crate) async fn api_team(
 #[utoipa::path(put, path = "/api/v1/teams/{id}", tag = "danvan", request_body = TeamInput,
     params(("id" = String, Path, format = "uuid", description = "Team id"),
         ("x-csrf-token" = String, Header, description = "The session's CSRF token")),
-    responses((status = 200, body = TeamItem),
-        (status = 400, description = "bad_request, invalid_text, bad_dates or not_a_village", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = TeamItem)))]
 pub(crate) async fn api_update_team(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -775,9 +766,7 @@ pub(crate) async fn api_update_team(
 #[utoipa::path(post, path = "/api/v1/teams/{id}/dissolve", tag = "danvan", request_body = EndInput,
     params(("id" = String, Path, format = "uuid", description = "Team id"),
         ("x-csrf-token" = String, Header, description = "The session's CSRF token")),
-    responses((status = 200, body = TeamItem), (status = 400, description = "bad_dates", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "team_has_mediators", body = ErrorBody)))]
+    responses((status = 200, body = TeamItem)))]
 pub(crate) async fn api_dissolve_team(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -803,8 +792,7 @@ async fn mediator_answer(
 /// The mediators of the officer's commune: everyone with a membership (current or past) in
 /// one of its teams.
 #[utoipa::path(get, path = "/api/v1/mediators", tag = "danvan",
-    responses((status = 200, body = Vec<MediatorItem>), (status = 401, body = ErrorBody),
-        (status = 403, description = "registry_forbidden", body = ErrorBody)))]
+    responses((status = 200, body = Vec<MediatorItem>)))]
 pub(crate) async fn api_list_mediators(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -829,10 +817,7 @@ pub(crate) async fn api_list_mediators(
 /// Register a mediator in a team of the officer's commune.
 #[utoipa::path(post, path = "/api/v1/mediators", tag = "danvan", request_body = MediatorInput,
     params(("x-csrf-token" = String, Header, description = "The session's CSRF token")),
-    responses((status = 201, body = MediatorItem),
-        (status = 400, description = "bad_request, invalid_text or bad_dates", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "team_not_in_force or team_has_leader", body = ErrorBody)))]
+    responses((status = 201, body = MediatorItem)))]
 pub(crate) async fn api_create_mediator(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -848,9 +833,7 @@ pub(crate) async fn api_create_mediator(
 /// A mediator with their memberships.
 #[utoipa::path(get, path = "/api/v1/mediators/{id}", tag = "danvan",
     params(("id" = String, Path, format = "uuid", description = "Mediator id")),
-    responses((status = 200, body = MediatorItem), (status = 400, description = "bad_request (the id is not a UUID)", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = MediatorItem)))]
 pub(crate) async fn api_mediator(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -863,8 +846,7 @@ pub(crate) async fn api_mediator(
 #[utoipa::path(put, path = "/api/v1/mediators/{id}", tag = "danvan", request_body = MediatorUpdate,
     params(("id" = String, Path, format = "uuid", description = "Mediator id"),
         ("x-csrf-token" = String, Header, description = "The session's CSRF token")),
-    responses((status = 200, body = MediatorItem), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = MediatorItem)))]
 pub(crate) async fn api_update_mediator(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -881,9 +863,7 @@ pub(crate) async fn api_update_mediator(
 #[utoipa::path(post, path = "/api/v1/mediators/{id}/move", tag = "danvan", request_body = MoveInput,
     params(("id" = String, Path, format = "uuid", description = "Mediator id"),
         ("x-csrf-token" = String, Header, description = "The session's CSRF token")),
-    responses((status = 200, body = MediatorItem), (status = 400, description = "bad_dates", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "team_not_in_force, team_has_leader or no_open_membership", body = ErrorBody)))]
+    responses((status = 200, body = MediatorItem)))]
 pub(crate) async fn api_move_mediator(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -900,9 +880,7 @@ pub(crate) async fn api_move_mediator(
 #[utoipa::path(post, path = "/api/v1/mediators/{id}/end", tag = "danvan", request_body = EndInput,
     params(("id" = String, Path, format = "uuid", description = "Mediator id"),
         ("x-csrf-token" = String, Header, description = "The session's CSRF token")),
-    responses((status = 200, body = MediatorItem), (status = 400, description = "bad_dates", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "no_open_membership", body = ErrorBody)))]
+    responses((status = 200, body = MediatorItem)))]
 pub(crate) async fn api_end_mediator(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -930,9 +908,7 @@ pub struct FiguresQuery {
 /// The teams/mediators counts of a unit's subtree as of a period's cut-off, one row per
 /// child unit (de-identified: every officer within scope).
 #[utoipa::path(get, path = "/api/v1/team-figures", tag = "danvan", params(FiguresQuery),
-    responses((status = 200, body = TeamFiguresReport), (status = 400, description = "bad_period", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, description = "out_of_scope", body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = TeamFiguresReport)))]
 pub(crate) async fn api_team_figures(
     State(state): State<AppState>,
     viewer: Viewer,

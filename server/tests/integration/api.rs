@@ -184,7 +184,7 @@ async fn openapi_is_served_complete_and_committed() {
     );
     // The committed copy must be what the server serves.
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.json");
-    let served = danvan_server::web::api::openapi_json_string();
+    let served = danvan_server::http::openapi::json_string();
     if std::env::var_os("UPDATE_OPENAPI").is_some() {
         std::fs::write(path, format!("{served}\n")).unwrap();
     }

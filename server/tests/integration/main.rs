@@ -19,6 +19,7 @@ mod http;
 mod login_hardening;
 mod mass_report;
 mod merge_path;
+mod openapi;
 mod operations;
 mod petitions;
 mod registry;

@@ -7,7 +7,8 @@
 //!
 //! After the sync it prints the commune's and the city's reports from the aggregation engine;
 //! with `--serve` it adds field work in a second commune, creates two dashboard officers and
-//! prints the dashboard's address and their logins.
+//! prints the dashboard's address and their logins (and, for scripts, `DEVICE_ENROLL_CODE=`, a
+//! team leader's one-time enrollment code, then `DASHBOARD_URL=`).
 
 use std::path::PathBuf;
 
@@ -432,6 +433,10 @@ fn main() -> Result<()> {
                 l.unit
             );
         }
+        // A one-time code for scripts that exercise the devices' API (scripts/attack-api.sh);
+        // printed before the address, which they wait for.
+        let code = server.enrollment_code("Máy thử API", Role::TeamLeader, VILLAGE_HOA_BINH_1)?;
+        println!("DEVICE_ENROLL_CODE={code}");
         println!("DASHBOARD_URL={}", server.url);
         println!(
             "\n{} {} (Ctrl-C)",

@@ -1,0 +1,10 @@
+"""Schemathesis hooks for scripts/attack-api.sh (loaded through SCHEMATHESIS_HOOKS).
+
+`POST /v1/sync` takes `application/x-danvan-sync`, a binary frame (docs/sync-protocol.md):
+send generated bodies as raw bytes, as schemathesis does for application/octet-stream. The
+schema's example (the smallest valid request frame) is ASCII, so it goes out byte for byte.
+"""
+
+import schemathesis
+
+schemathesis.serializer.alias("application/x-danvan-sync", "application/octet-stream")
