@@ -392,8 +392,21 @@ fn merge_with<B>(
     } else {
         std::collections::HashSet::new()
     };
-    if let Err(e) = quietly(|| doc.load_incremental(&push.changes)) {
-        return reject(RejectReason::Malformed, e.to_string());
+    // Automerge 0.12 panics on some crafted change bytes (an `unwrap` in its change batch
+    // reader; found by the `server_push` fuzz target): a panic while reading a client's bytes
+    // is a malformed push, never a failed request. The document is dropped with the verdict.
+    let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        quietly(|| doc.load_incremental(&push.changes))
+    }));
+    match loaded {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => return reject(RejectReason::Malformed, e.to_string()),
+        Err(_) => {
+            return reject(
+                RejectReason::Malformed,
+                "the changes could not be read (Automerge failed on them)",
+            );
+        }
     }
     let missing = doc.get_missing_deps(&from_wire_heads(&push.heads));
     if !missing.is_empty() {

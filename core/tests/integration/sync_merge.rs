@@ -383,3 +383,28 @@ fn keys_outside_the_record_schema_are_refused() {
         MergeOutcome::Accepted { .. }
     ));
 }
+
+/// Found by the `server_push` fuzz target (fuzz/): change bytes on which Automerge 0.12 panics
+/// while loading them into a stored petition. The push is `malformed`, not a panic.
+#[test]
+fn changes_automerge_panics_on_are_malformed() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fuzz");
+    let stored = std::fs::read(format!("{dir}/automerge-panic-stored.automerge")).unwrap();
+    let heads = std::fs::read(format!("{dir}/automerge-panic-heads.bin")).unwrap();
+    let push = Push {
+        id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0101),
+        changes: std::fs::read(format!("{dir}/automerge-panic-push.bin")).unwrap(),
+        heads: heads
+            .chunks_exact(32)
+            .map(|h| <[u8; 32]>::try_from(h).unwrap())
+            .collect(),
+    };
+    let outcome = merge_push(
+        Some(&stored),
+        &push,
+        &RulesConfig::default(),
+        &MergeLimits::default(),
+        allow,
+    );
+    assert_eq!(reason(outcome), RejectReason::Malformed);
+}
