@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Generate the Kotlin, Swift and Python bindings of danvan-bindings from the built library
-# (uniffi library mode) into bindings/generated/<language>/.
+# (uniffi library mode) into bindings/generated/<language>/, with the names of
+# bindings/uniffi.toml: Kotlin package vn.danvan.core (vn/danvan/core/danvan.kt), Swift module
+# DanvanCore (DanvanCore.swift, danvanFFI.h, danvanFFI.modulemap).
 #
 #   scripts/gen-bindings.sh [--release] [kotlin|swift|python ...]   (default: all three)
 #
@@ -38,6 +40,6 @@ for lang in "${langs[@]}"; do
   rm -rf "$out"
   mkdir -p "$out"
   "$target/$profile/uniffi-bindgen" generate --library "$lib" --language "$lang" \
-    --out-dir "$out" --no-format
+    --config bindings/uniffi.toml --out-dir "$out" --no-format
   echo "generated $lang bindings in $out"
 done

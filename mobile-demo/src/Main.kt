@@ -1,4 +1,4 @@
-// danvan field-app demo on the JVM, on the generated Kotlin bindings (package uniffi.danvan).
+// danvan field-app demo on the JVM, on the generated Kotlin bindings (package vn.danvan.core).
 //
 //   --scripted --server URL   a mediator's day end to end (codes from DANVAN_CODES_MEDIATOR and
 //                             DANVAN_CODES_TEAM_LEADER); exits 1 if any step does not behave
@@ -9,7 +9,7 @@ package danvan.demo
 import java.io.File
 import java.util.Properties
 import kotlin.system.exitProcess
-import uniffi.danvan.*
+import vn.danvan.core.*
 
 fun main(args: Array<String>) {
     val opts = args.toList()

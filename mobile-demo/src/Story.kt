@@ -4,7 +4,7 @@ package danvan.demo
 
 import java.nio.file.Files
 import java.nio.file.Path
-import uniffi.danvan.*
+import vn.danvan.core.*
 
 class StoryFailed(message: String) : Exception(message)
 

@@ -1,7 +1,7 @@
 // Output helpers of the field-app demo: texts in Vietnamese or English, record cards, progress.
 package danvan.demo
 
-import uniffi.danvan.*
+import vn.danvan.core.*
 
 /** The demo's language and how it prints. */
 class Ui(val lang: Language) {
@@ -11,7 +11,7 @@ class Ui(val lang: Language) {
 
     /** The label of `code` in the code list `list` (the code itself if unknown). */
     fun label(list: String, code: String?): String =
-        code?.let { uniffi.danvan.label(list, it)?.let { l -> label(l) } ?: it } ?: "—"
+        code?.let { vn.danvan.core.label(list, it)?.let { l -> label(l) } ?: it } ?: "—"
 
     fun step(vi: String, en: String) = println("\n▶ ${t(vi, en)}")
 

@@ -8,7 +8,7 @@ import org.junit.Assert.assertFalse
 import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
 import org.junit.Test
-import uniffi.danvan.*
+import vn.danvan.core.*
 
 class CorrectionTest {
     @Test

@@ -20,7 +20,7 @@ import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
 import org.junit.Test
-import uniffi.danvan.*
+import vn.danvan.core.*
 
 /** The live server and its one-time codes (each test takes fresh ones). */
 object Server {

@@ -8,7 +8,7 @@ package danvan.tests
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
 import org.junit.Test
-import uniffi.danvan.*
+import vn.danvan.core.*
 
 class HistoricalEntryTest {
     private fun pastCase(summary: String) = caseForm(summary).copy(

@@ -12,7 +12,7 @@ import org.junit.Assert.assertNotNull
 import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
 import org.junit.Test
-import uniffi.danvan.*
+import vn.danvan.core.*
 
 const val COMMUNE = "11533"
 

@@ -17,7 +17,7 @@ import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
 import org.junit.Assume.assumeTrue
 import org.junit.Test
-import uniffi.danvan.*
+import vn.danvan.core.*
 
 /** Sync every phone in turn and check nobody was refused anything. */
 private fun syncAll(vararg phones: Phone) {
