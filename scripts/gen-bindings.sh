@@ -2,7 +2,10 @@
 # Generate the Kotlin, Swift and Python bindings of danvan-bindings from the built library
 # (uniffi library mode) into bindings/generated/<language>/, with the names of
 # bindings/uniffi.toml: Kotlin package vn.danvan.core (vn/danvan/core/danvan.kt), Swift module
-# DanvanCore (DanvanCore.swift, danvanFFI.h, danvanFFI.modulemap).
+# DanvanCore (DanvanCore.swift, danvanFFI.h, danvanFFI.modulemap). uniffi-bindgen finds that file
+# itself: library mode asks `cargo metadata` for each component crate's directory and reads its
+# uniffi.toml (uniffi 0.32's --config takes a global [defaults]/[crates.<name>] file instead,
+# and ignores a crate-style file with a warning, so it is not passed here).
 #
 #   scripts/gen-bindings.sh [--release] [kotlin|swift|python ...]   (default: all three)
 #
@@ -40,6 +43,6 @@ for lang in "${langs[@]}"; do
   rm -rf "$out"
   mkdir -p "$out"
   "$target/$profile/uniffi-bindgen" generate --library "$lib" --language "$lang" \
-    --config bindings/uniffi.toml --out-dir "$out" --no-format
+    --out-dir "$out" --no-format
   echo "generated $lang bindings in $out"
 done
