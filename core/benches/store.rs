@@ -4,7 +4,10 @@
 //! - bytes stored per record after compaction (target < 1 KB), from the file size, from the
 //!   used pages, and from the document blobs alone, next to plain Automerge `save()` bytes.
 //!
-//! Run: `cargo bench -p danvan-core --bench store`.
+//! Each runs on a plain store (group `store`) and on an encrypted one (SQLCipher with a raw
+//! 32-byte key, the phone's store; group `store_encrypted`), ADR 0013.
+//!
+//! Run: `cargo bench -p danvan-core --bench store` (`-- store_encrypted/` for one group).
 
 // `criterion_group!` generates an undocumented function.
 #![allow(missing_docs)]
@@ -15,7 +18,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use danvan_core::model::MediationCase;
 use danvan_core::model::common::Date;
-use danvan_core::store::{ListQuery, Store};
+use danvan_core::store::{ListQuery, Store, StoreKey};
 use danvan_core::{Record, RecordBody, RecordDoc, RulesConfig};
 use uuid::Uuid;
 
@@ -57,22 +60,39 @@ fn remote_records(n: usize) -> (Vec<(String, Vec<u8>)>, usize) {
     (out, plain)
 }
 
+/// Open the store at `path`, encrypted when `key` is given.
+fn open(path: &std::path::Path, device: Uuid, key: Option<&StoreKey>) -> Store {
+    match key {
+        Some(key) => Store::open_encrypted(path, device, RulesConfig::default(), key),
+        None => Store::open(path, device, RulesConfig::default()),
+    }
+    .expect("open")
+}
+
 fn bench_store(c: &mut Criterion) {
+    let (records, plain_bytes) = remote_records(RECORDS);
+    bench_variant(c, "store", None, &records, plain_bytes);
+    let key = StoreKey::new(std::array::from_fn(|i| (i as u8).wrapping_mul(97)));
+    bench_variant(c, "store_encrypted", Some(&key), &records, plain_bytes);
+}
+
+fn bench_variant(
+    c: &mut Criterion,
+    name: &str,
+    key: Option<&StoreKey>,
+    records: &[(String, Vec<u8>)],
+    plain_bytes: usize,
+) {
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Uuid::now_v7();
-    let mut group = c.benchmark_group("store");
+    let mut group = c.benchmark_group(name);
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(5));
 
     // Create + save, one transaction per record.
     {
-        let mut store = Store::open(
-            dir.path().join("create.sqlite3"),
-            device,
-            RulesConfig::default(),
-        )
-        .expect("open");
+        let mut store = open(&dir.path().join("create.sqlite3"), device, key);
         group.bench_function("create_record", |b| {
             b.iter(|| {
                 let body = RecordBody::Mediation(MediationCase::example());
@@ -83,9 +103,8 @@ fn bench_store(c: &mut Criterion) {
 
     // A store of 5,000 records, downloaded in batches then compacted.
     let path = dir.path().join("list.sqlite3");
-    let (records, plain_bytes) = remote_records(RECORDS);
     {
-        let mut store = Store::open(&path, device, RulesConfig::default()).expect("open");
+        let mut store = open(&path, device, key);
         for batch in records.chunks(500) {
             store
                 .apply_remote_batch(batch.iter().map(|(id, b)| (id.as_str(), b.as_slice())))
@@ -104,7 +123,7 @@ fn bench_store(c: &mut Criterion) {
         let s = store.storage_stats().expect("stats");
         let per = |b: u64| b as f64 / s.records as f64;
         println!(
-            "\nstore: {} records after compaction: file {:.0} B/record, used pages {:.0} B/record, \
+            "\n{name}: {} records after compaction: file {:.0} B/record, used pages {:.0} B/record, \
              document blobs {:.0} B/record (snapshots {} B + chunks {} B), WAL {} B; \
              plain Automerge save() of the same documents before the local edits: {:.0} B/record",
             s.records,
@@ -120,7 +139,7 @@ fn bench_store(c: &mut Criterion) {
 
     group.bench_function("open_and_list_5000", |b| {
         b.iter(|| {
-            let store = Store::open(&path, device, RulesConfig::default()).expect("open");
+            let store = open(&path, device, key);
             let rows = store.list(&ListQuery::default()).expect("list");
             assert_eq!(rows.len(), RECORDS);
             black_box(rows.len())
@@ -128,7 +147,7 @@ fn bench_store(c: &mut Criterion) {
     });
     group.bench_function("open_and_list_first_page_of_50", |b| {
         b.iter(|| {
-            let store = Store::open(&path, device, RulesConfig::default()).expect("open");
+            let store = open(&path, device, key);
             let q = ListQuery {
                 limit: Some(50),
                 ..Default::default()
@@ -137,7 +156,7 @@ fn bench_store(c: &mut Criterion) {
         })
     });
     group.bench_function("search_5000", |b| {
-        let store = Store::open(&path, device, RulesConfig::default()).expect("open");
+        let store = open(&path, device, key);
         let q = ListQuery {
             text: Some("loi di".into()),
             limit: Some(50),

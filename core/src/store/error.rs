@@ -31,6 +31,17 @@ pub enum StoreError {
         /// Device id given to `open`.
         given: String,
     },
+    /// The key does not open this encrypted store (or the file is not a store at all: without
+    /// the right key the two look the same). Nothing was changed.
+    #[error("the store could not be opened: wrong key")]
+    WrongKey,
+    /// A store key must be exactly 32 bytes.
+    #[error("a store key is 32 bytes, not {0}")]
+    BadKeyLength(usize),
+    /// This build's SQLite has no encryption (SQLCipher is not compiled in): an encrypted store
+    /// is never opened or created as a plain one.
+    #[error("this build cannot encrypt the store (SQLCipher is not compiled in)")]
+    EncryptionUnavailable,
     /// Another `Store` (in this or another process) has the file open for writing.
     #[error("the store is already open by another writer")]
     InUse,

@@ -10,6 +10,10 @@
 //!   process *and* a power loss (see `docs/adr/0002-offline-store.md`).
 //! - **Documents** are a compacted snapshot plus small incremental chunks, compacted by size
 //!   (see [`MAX_CHUNKS`]).
+//! - **Encrypted** on the phone: [`Store::open_encrypted`] with the app's 32-byte [`StoreKey`]
+//!   (SQLCipher, AES-256, every page of the file and the WAL; a wrong key is
+//!   [`StoreError::WrongKey`] and changes nothing; a plain store is encrypted once, in place).
+//!   [`Store::open`] opens a plain store (tests, tools). See `docs/adr/0013-encrypted-phone-store.md`.
 //!
 //! ```
 //! use danvan_core::{RecordBody, RulesConfig, model::common::Date, store::{ListQuery, Store}};
@@ -28,6 +32,7 @@
 mod documents;
 mod error;
 mod index;
+mod key;
 mod outbox;
 mod read;
 mod recover;
@@ -51,6 +56,7 @@ use crate::error::Result;
 pub use documents::MAX_CHUNKS;
 pub use error::StoreError;
 pub use index::fold;
+pub use key::{KEY_LEN, StoreKey};
 pub use recover::Discarded;
 pub use types::{
     HomeSummary, KindStatusCount, ListQuery, RecordSummary, Rejection, StorageStats, SyncState,
@@ -74,18 +80,79 @@ pub struct Store {
 }
 
 impl Store {
-    /// Open the store at `path` for `device`, creating or upgrading it.
+    /// Open the **plain** (unencrypted) store at `path` for `device`, creating or upgrading it.
+    /// Phones open their store with [`Store::open_encrypted`]; this is for tests, tools and
+    /// stores that hold no personal data.
     ///
-    /// Errors, never panics, on a file that is not ours ([`StoreError::NotADanvanStore`]), a
-    /// damaged one ([`StoreError::Corrupt`]), one from a newer app ([`StoreError::TooNew`]), one
-    /// of another device ([`StoreError::WrongDevice`]) or one already open
-    /// ([`StoreError::InUse`]).
+    /// Errors, never panics, on a file that is not ours ([`StoreError::NotADanvanStore`] — an
+    /// encrypted store opened without its key is one), a damaged one ([`StoreError::Corrupt`]),
+    /// one from a newer app ([`StoreError::TooNew`]), one of another device
+    /// ([`StoreError::WrongDevice`]) or one already open ([`StoreError::InUse`]).
     pub fn open(path: impl AsRef<Path>, device: Uuid, cfg: RulesConfig) -> Result<Store> {
-        let path = path.as_ref().to_path_buf();
-        let _span = tracing::info_span!("store.open").entered();
+        Store::open_with(path.as_ref(), device, cfg, None)
+    }
+
+    /// Open the store at `path` for `device`, encrypted with `key` (SQLCipher, AES-256, ADR
+    /// 0013), creating or upgrading it. The key is 32 random bytes the app keeps in the platform
+    /// keystore; it is applied as the first statement of the connection and checked before
+    /// anything is read or written.
+    ///
+    /// - A store encrypted with another key (or a file that is not a store at all: the two
+    ///   cannot be told apart without the key) fails with [`StoreError::WrongKey`] and is left
+    ///   byte for byte as it was.
+    /// - A **plain** danvan store at `path` (from a version of the app before encryption) is
+    ///   encrypted once, in place: exported into a new file beside it, fsynced, renamed over
+    ///   it. If that is interrupted, the plain store is still complete and the next open
+    ///   starts again.
+    ///
+    /// Other errors as [`Store::open`].
+    ///
+    /// ```
+    /// use danvan_core::{RulesConfig, store::{Store, StoreError, StoreKey}, CoreError};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("danvan.sqlite3");
+    /// let device = uuid::Uuid::now_v7();
+    /// let key = StoreKey::new([42; 32]);
+    /// drop(Store::open_encrypted(&path, device, RulesConfig::default(), &key)?);
+    /// let wrong = StoreKey::new([43; 32]);
+    /// let err = Store::open_encrypted(&path, device, RulesConfig::default(), &wrong).unwrap_err();
+    /// assert!(matches!(err, CoreError::Store(StoreError::WrongKey)));
+    /// # Ok::<(), danvan_core::CoreError>(())
+    /// ```
+    pub fn open_encrypted(
+        path: impl AsRef<Path>,
+        device: Uuid,
+        cfg: RulesConfig,
+        key: &StoreKey,
+    ) -> Result<Store> {
+        Store::open_with(path.as_ref(), device, cfg, Some(key))
+    }
+
+    fn open_with(
+        path: &Path,
+        device: Uuid,
+        cfg: RulesConfig,
+        key: Option<&StoreKey>,
+    ) -> Result<Store> {
+        let path = path.to_path_buf();
+        let _span = tracing::info_span!("store.open", encrypted = key.is_some()).entered();
         let lock = lock(&path)?;
-        check_header(&path)?;
-        let mut conn = Connection::open(&path).map_err(StoreError::from)?;
+        let mut conn = match key {
+            None => {
+                check_header(&path)?;
+                Connection::open(&path).map_err(StoreError::from)?
+            }
+            Some(store_key) => {
+                if key::is_plain(&path)? {
+                    key::encrypt_plain(&path, store_key, &device.to_string())?;
+                } else {
+                    key::remove_leftovers(&path)?;
+                }
+                let conn = Connection::open(&path).map_err(StoreError::from)?;
+                key::unlock(&conn, store_key)?;
+                conn
+            }
+        };
         // Refuse foreign files before changing anything in them (journal mode included).
         let fresh = schema::inspect(&conn)?.is_none();
         conn.busy_timeout(Duration::from_secs(5))?;

@@ -1,7 +1,7 @@
 //! Crash safety: a child process writes records in a loop and reports each commit; the parent
 //! kills it (SIGKILL) at random moments, many times, and checks after each kill that the store
 //! opens, holds every reported commit, passes `integrity_check` and that index and documents
-//! agree.
+//! agree. Run on a plain store and on an encrypted one (SQLCipher, the phone's store).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -10,12 +10,14 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use danvan_core::RulesConfig;
-use danvan_core::store::{ListQuery, Store};
+use danvan_core::store::{ListQuery, Store, StoreKey};
 
 use super::*;
 
 const CHILD_ENV: &str = "DANVAN_CRASH_CHILD_STORE";
 const DEVICE_ENV: &str = "DANVAN_CRASH_CHILD_DEVICE";
+/// The store key in hex, when the store is encrypted.
+const KEY_ENV: &str = "DANVAN_CRASH_CHILD_KEY";
 const CHILD_TEST: &str = "store::crash::crash_child";
 const ROUNDS: usize = 32;
 
@@ -53,7 +55,10 @@ fn version_of(unit: &str) -> u64 {
 fn crash_child() {
     let path = std::env::var(CHILD_ENV).expect("run by the crash test");
     let device: Uuid = std::env::var(DEVICE_ENV).unwrap().parse().unwrap();
-    let mut store = Store::open(&path, device, RulesConfig::default()).unwrap();
+    let key = std::env::var(KEY_ENV)
+        .ok()
+        .map(|h| StoreKey::from_slice(&hex::decode(h).unwrap()).unwrap());
+    let mut store = open_store(&path, device, key.as_ref());
     let mut known: Vec<(String, u64)> = store
         .list(&ListQuery::default())
         .unwrap()
@@ -88,18 +93,47 @@ fn crash_child() {
     }
 }
 
+/// Open the store at `path`, encrypted when `key` is given.
+fn open_store(path: impl AsRef<std::path::Path>, device: Uuid, key: Option<&StoreKey>) -> Store {
+    match key {
+        Some(key) => Store::open_encrypted(path, device, RulesConfig::default(), key),
+        None => Store::open(path, device, RulesConfig::default()),
+    }
+    .unwrap_or_else(|e| panic!("store does not open: {e}"))
+}
+
 #[test]
 fn crash_kills_never_lose_committed_records() {
+    crash_rounds(None);
+}
+
+#[test]
+fn crash_kills_never_lose_committed_records_encrypted() {
+    let key: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(11));
+    crash_rounds(Some(key));
+}
+
+/// Kill a writing child [`ROUNDS`] times; check the store after each kill.
+fn crash_rounds(raw_key: Option<[u8; 32]>) {
+    let key = raw_key.map(StoreKey::new);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crash.sqlite3");
     let device = Uuid::now_v7();
-    drop(Store::open(&path, device, RulesConfig::default()).unwrap());
+    drop(open_store(&path, device, key.as_ref()));
+    if key.is_some() {
+        let header = std::fs::read(&path).unwrap();
+        assert!(!header.starts_with(b"SQLite format 3\0"), "not encrypted");
+    }
     let exe = std::env::current_exe().unwrap();
     let mut rng = Rng::seeded();
     let mut committed: HashMap<String, u64> = HashMap::new();
     let mut total_commits = 0usize;
     for round in 0..ROUNDS {
-        let mut child = Command::new(&exe)
+        let mut command = Command::new(&exe);
+        if let Some(raw) = raw_key {
+            command.env(KEY_ENV, hex::encode(raw));
+        }
+        let mut child = command
             .args([
                 "--exact",
                 CHILD_TEST,
@@ -142,8 +176,11 @@ fn crash_kills_never_lose_committed_records() {
             total_commits += 1;
         }
 
-        let store = Store::open(&path, device, RulesConfig::default())
-            .unwrap_or_else(|e| panic!("round {round}: store does not open: {e}"));
+        let store = match &key {
+            Some(key) => Store::open_encrypted(&path, device, RulesConfig::default(), key),
+            None => Store::open(&path, device, RulesConfig::default()),
+        }
+        .unwrap_or_else(|e| panic!("round {round}: store does not open: {e}"));
         for (id, v) in &committed {
             let rec = store
                 .get(id)
@@ -165,7 +202,8 @@ fn crash_kills_never_lose_committed_records() {
         "the children committed too little: {total_commits}"
     );
     eprintln!(
-        "crash test: {ROUNDS} kills, {total_commits} commits, {} records",
+        "crash test ({}): {ROUNDS} kills, {total_commits} commits, {} records",
+        if key.is_some() { "encrypted" } else { "plain" },
         committed.len()
     );
 }

@@ -1,6 +1,7 @@
 //! Tests of the offline store (`danvan_core::store`).
 
 mod crash;
+mod encrypted;
 mod files;
 mod records;
 mod schema;
