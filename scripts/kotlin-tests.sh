@@ -78,7 +78,8 @@ step "Kotlin tests (JUnit 4) against a live server"
 start_server tests --codes 24
 start=$(date +%s%N)
 "${jvm[@]}" org.junit.runner.JUnitCore danvan.tests.DanvanBindingsTest danvan.tests.TwoPeopleOneCaseTest \
-  danvan.tests.CorrectionTest danvan.tests.HistoricalEntryTest danvan.tests.PetitionDialogueTest
+  danvan.tests.CorrectionTest danvan.tests.HistoricalEntryTest danvan.tests.PetitionDialogueTest \
+  danvan.tests.EncryptedStoreTest
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "Kotlin tests: $ms ms"
 

@@ -5,7 +5,8 @@
 #
 #   scripts/setup.sh
 #
-# - Debian packages: a JDK (when `javac` is missing), libjna-java and junit4 (Kotlin binding
+# - Debian packages: libssl-dev (the encrypted phone store's SQLCipher uses OpenSSL's libcrypto),
+#   a JDK (when `javac` is missing), libjna-java and junit4 (Kotlin binding
 #   tests), chromium (browser test), nodejs and npm (when missing), python3 and python3-venv
 #   (when `python3 -m venv` cannot work);
 # - npm: kotlin-compiler (pinned) into .cache/kotlin; `npm ci` in tests/browser (playwright-core)
@@ -30,6 +31,8 @@ apt_install() {
 }
 
 missing=()
+# OpenSSL's headers and libcrypto: the phone store's SQLCipher links them (ADR 0013).
+{ dpkg -s libssl-dev >/dev/null 2>&1 && [ -f /usr/include/openssl/evp.h ]; } || missing+=(libssl-dev)
 command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
 { dpkg -s libjna-java >/dev/null 2>&1 && [ -f /usr/share/java/jna.jar ]; } || missing+=(libjna-java)
 { dpkg -s junit4 >/dev/null 2>&1 && [ -f /usr/share/java/junit4.jar ]; } || missing+=(junit4)

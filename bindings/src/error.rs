@@ -55,6 +55,10 @@ pub enum DanvanError {
         /// Technical detail.
         detail: String,
     },
+    /// The key given to `open_encrypted` does not open the store (or the file is not a store):
+    /// nothing was changed. Another key from the keystore, or the store is lost with its key.
+    #[error("the store could not be opened: wrong key")]
+    WrongKey,
     /// This `DanvanStore` was closed.
     #[error("the store is closed")]
     StoreClosed,
@@ -125,6 +129,10 @@ impl DanvanError {
             DanvanError::StoreUnusable { .. } => (
                 "Không mở được kho dữ liệu trên máy (khác thiết bị, phiên bản mới hơn hoặc tệp không hợp lệ).".into(),
                 "The store on this phone cannot be opened (another device, a newer version or not a danvan file).".into(),
+            ),
+            DanvanError::WrongKey => (
+                "Không mở được kho dữ liệu: khóa không đúng.".into(),
+                "The store could not be opened: wrong key.".into(),
             ),
             DanvanError::StoreClosed => (
                 "Kho dữ liệu đã đóng.".into(),
@@ -199,6 +207,13 @@ impl From<StoreError> for DanvanError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::InUse => DanvanError::StoreBusy,
+            StoreError::WrongKey => DanvanError::WrongKey,
+            StoreError::BadKeyLength(n) => DanvanError::invalid(
+                "key",
+                "bad_key_length",
+                &format!("Khóa của kho dữ liệu phải dài 32 byte, không phải {n}."),
+                &format!("The store key must be 32 bytes long, not {n}."),
+            ),
             e @ (StoreError::WrongDevice { .. }
             | StoreError::TooNew { .. }
             | StoreError::NotADanvanStore) => DanvanError::StoreUnusable {
@@ -227,6 +242,7 @@ mod tests {
             DanvanError::NotFound { what: "x".into() },
             DanvanError::StoreBusy,
             DanvanError::StoreUnusable { detail: "x".into() },
+            DanvanError::WrongKey,
             DanvanError::StoreClosed,
             DanvanError::Other { detail: "x".into() },
         ];
@@ -251,6 +267,25 @@ mod tests {
             en.contains("was revoked") && en.contains("new enrollment code"),
             "{en}"
         );
+    }
+
+    #[test]
+    fn a_wrong_key_says_so_in_both_languages() {
+        let e = DanvanError::from(CoreError::Store(StoreError::WrongKey));
+        assert_eq!(e, DanvanError::WrongKey);
+        assert_eq!(
+            e.message(Language::Vi),
+            "Không mở được kho dữ liệu: khóa không đúng."
+        );
+        assert_eq!(
+            e.message(Language::En),
+            "The store could not be opened: wrong key."
+        );
+        let e = DanvanError::from(StoreError::BadKeyLength(16));
+        let DanvanError::InvalidInput { issues } = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(issues[0].code, "bad_key_length");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use danvan_core::model::{DemocracyCheck, InspectionActivity, MediationCase as CoreCase};
-use danvan_core::store::Store;
+use danvan_core::store::{Store, StoreKey};
 use danvan_core::sync::{SyncOptions, Transport, run_sync};
 use danvan_core::{Record, RecordBody, RulesConfig};
 use uuid::Uuid;
@@ -219,13 +219,39 @@ fn body_from_json(kind: RecordKind, json: &str) -> Result<RecordBody> {
 
 #[uniffi::export]
 impl DanvanStore {
-    /// Open (or create) the store at `path` for the device `device_id` (from enrollment).
-    /// Fails with `StoreBusy` if it is open elsewhere, `StoreUnusable` if it belongs to another
-    /// device, comes from a newer app or is not a danvan file.
+    /// Open (or create) the **plain** (unencrypted) store at `path` for the device `device_id`
+    /// (from enrollment). A phone keeps personal data: use `open_encrypted`. Fails with
+    /// `StoreBusy` if it is open elsewhere, `StoreUnusable` if it belongs to another device,
+    /// comes from a newer app, is not a danvan file or is encrypted.
     #[uniffi::constructor]
     pub fn open(path: String, device_id: String) -> Result<Arc<DanvanStore>> {
         let device = device_uuid(&device_id)?;
         let store = Store::open(&path, device, RulesConfig::default())?;
+        Ok(Arc::new(DanvanStore {
+            inner: Mutex::new(Some(store)),
+        }))
+    }
+
+    /// Open (or create) the store at `path` for the device `device_id`, **encrypted** with
+    /// `key` (SQLCipher, AES-256): 32 random bytes the app creates once and keeps in the
+    /// platform keystore (Android Keystore, iOS Keychain), never beside the store on a real
+    /// phone. The Rust copy of the key is zeroed after use; clear the app's own array too.
+    ///
+    /// - `WrongKey` if the key does not open the file (or the file is not a store): nothing
+    ///   was changed, the file is as it was.
+    /// - A plain store at `path` (from an app version before encryption) is encrypted once, in
+    ///   place; if that is interrupted, the plain store is kept and the next open starts again.
+    /// - `InvalidInput` (`key`, `bad_key_length`) if the key is not 32 bytes; otherwise as
+    ///   `open`.
+    #[uniffi::constructor]
+    pub fn open_encrypted(
+        path: String,
+        device_id: String,
+        key: Vec<u8>,
+    ) -> Result<Arc<DanvanStore>> {
+        let key = StoreKey::from_vec(key)?;
+        let device = device_uuid(&device_id)?;
+        let store = Store::open_encrypted(&path, device, RulesConfig::default(), &key)?;
         Ok(Arc::new(DanvanStore {
             inner: Mutex::new(Some(store)),
         }))
@@ -505,4 +531,38 @@ pub fn example_body_json(kind: RecordKind) -> Result<String> {
     .map_err(|e| DanvanError::Other {
         detail: format!("body json: {e}"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_encrypted_store_opens_only_with_its_key() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| DanvanError::Other {
+            detail: e.to_string(),
+        })?;
+        let path = dir.path().join("danvan.sqlite3").to_string_lossy().to_string();
+        let device = Uuid::now_v7().to_string();
+        let store = DanvanStore::open_encrypted(path.clone(), device.clone(), vec![1; 32])?;
+        let json = example_body_json(RecordKind::Mediation)?;
+        let rec =
+            store.create_record_json(RecordKind::Mediation, "11533-T01".into(), "2025-09-02".into(), json)?;
+        store.close_store()?;
+        assert!(matches!(
+            DanvanStore::open_encrypted(path.clone(), device.clone(), vec![2; 32]),
+            Err(DanvanError::WrongKey)
+        ));
+        assert!(matches!(
+            DanvanStore::open(path.clone(), device.clone()),
+            Err(DanvanError::StoreUnusable { .. })
+        ));
+        match DanvanStore::open_encrypted(path.clone(), device.clone(), vec![1; 16]) {
+            Err(DanvanError::InvalidInput { issues }) => assert_eq!(issues[0].code, "bad_key_length"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        let store = DanvanStore::open_encrypted(path, device, vec![1; 32])?;
+        assert_eq!(store.get(rec.id.clone())?, rec);
+        Ok(())
+    }
 }

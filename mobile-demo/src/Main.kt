@@ -67,7 +67,10 @@ class Interactive(private val ui: Ui, private val server: String, private val di
         person = p.getProperty("person", "")
         store?.closeStore()
         // One store file per device identity (a re-enrolled phone is a new device).
-        store = DanvanStore.open(File(dir, "danvan-${creds!!.deviceId}.sqlite3").path, creds!!.deviceId)
+        // Encrypted with the key kept beside it (StoreKey.kt: a real app uses the platform
+        // keystore); a plain store of an older demo is encrypted on this first open.
+        store = DanvanStore.openEncrypted(
+            File(dir, "danvan-${creds!!.deviceId}.sqlite3").path, creds!!.deviceId, storeKey(dir))
     }
 
     private fun enrollNow() {

@@ -15,7 +15,10 @@ private fun check(ok: Boolean, what: String) {
 /** One phone: an enrollment and its store. */
 class Device(val ui: Ui, val server: String, code: String, label: String, dir: Path) : AutoCloseable {
     val enrollment = enroll(server, code, label)
-    val store = DanvanStore.open(dir.resolve("danvan.sqlite3").toString(), enrollment.credentials.deviceId)
+    // The phone's store is encrypted; the demo keeps its key in a file beside it (StoreKey.kt),
+    // a real app in the Android Keystore / iOS Keychain.
+    val store = DanvanStore.openEncrypted(
+        dir.resolve("danvan.sqlite3").toString(), enrollment.credentials.deviceId, storeKey(dir.toFile()))
     val id: String get() = enrollment.credentials.deviceId
 
     fun sync(): SyncProgress {
