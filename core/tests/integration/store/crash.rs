@@ -207,3 +207,109 @@ fn crash_rounds(raw_key: Option<[u8; 32]>) {
         committed.len()
     );
 }
+
+const ENCRYPT_CHILD_TEST: &str = "store::crash::encrypt_child";
+const ENCRYPT_ROUNDS: usize = 16;
+
+/// The child of `a_killed_encryption_loses_nothing`: say `READY`, open the plain store with a
+/// key (which encrypts it), say `DONE`.
+#[test]
+#[ignore = "child process of the encryption crash test; run by it"]
+fn encrypt_child() {
+    let path = std::env::var(CHILD_ENV).expect("run by the crash test");
+    let device: Uuid = std::env::var(DEVICE_ENV).unwrap().parse().unwrap();
+    let raw = hex::decode(std::env::var(KEY_ENV).unwrap()).unwrap();
+    let key = StoreKey::from_slice(&raw).unwrap();
+    let out = std::io::stdout();
+    writeln!(out.lock(), "READY").unwrap();
+    out.lock().flush().unwrap();
+    drop(open_store(&path, device, Some(&key)));
+    writeln!(out.lock(), "DONE").unwrap();
+    out.lock().flush().unwrap();
+}
+
+/// A plain store's one-time encryption killed (SIGKILL) at random moments: after each kill the
+/// store opens with the key and holds every record (the encryption finished, or it runs again).
+#[test]
+fn a_killed_encryption_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.sqlite3");
+    let device = Uuid::now_v7();
+    let mut store = Store::open(&plain, device, RulesConfig::default()).unwrap();
+    let ids: Vec<String> = (0..600)
+        .map(|i| {
+            let body = with_summary(mediation(), &format!("Vụ việc lối đi {i}"));
+            store.create(body, "v0", day(2)).unwrap().id().to_string()
+        })
+        .collect();
+    drop(store);
+    assert!(!plain.with_extension("sqlite3-wal").exists());
+    let plain_bytes = std::fs::read(&plain).unwrap();
+    let raw: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(13).wrapping_add(5));
+    let key = StoreKey::new(raw);
+
+    // How long one encryption takes here, to aim the kills inside it.
+    let timing = dir.path().join("timing.sqlite3");
+    std::fs::write(&timing, &plain_bytes).unwrap();
+    let start = Instant::now();
+    drop(open_store(&timing, device, Some(&key)));
+    let took = start.elapsed();
+
+    let exe = std::env::current_exe().unwrap();
+    let mut rng = Rng::seeded();
+    let (mut interrupted, mut finished) = (0, 0);
+    for round in 0..ENCRYPT_ROUNDS {
+        let path = dir.path().join(format!("round{round}.sqlite3"));
+        std::fs::write(&path, &plain_bytes).unwrap();
+        let mut child = Command::new(&exe)
+            .args([
+                "--exact",
+                ENCRYPT_CHILD_TEST,
+                "--ignored",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env(CHILD_ENV, &path)
+            .env(DEVICE_ENV, device.to_string())
+            .env(KEY_ENV, hex::encode(raw))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let ready = lines.find(|l| l.as_deref().is_ok_and(|l| l == "READY"));
+        assert!(ready.is_some(), "round {round}: the child did not start");
+        let micros = took.as_micros() as u64;
+        std::thread::sleep(Duration::from_micros(rng.below(micros * 3 / 2 + 1)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if lines.any(|l| l.as_deref().is_ok_and(|l| l == "DONE")) {
+            finished += 1;
+        } else {
+            interrupted += 1;
+        }
+
+        let store = open_store(&path, device, Some(&key));
+        for id in &ids {
+            store
+                .get(id)
+                .unwrap_or_else(|e| panic!("round {round}: {id} lost: {e}"));
+        }
+        store
+            .check_integrity()
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        drop(store);
+        assert!(
+            !std::fs::read(&path)
+                .unwrap()
+                .starts_with(b"SQLite format 3\0"),
+            "round {round}: still plain"
+        );
+        assert!(!dir.path().join(format!("round{round}.sqlite3.encrypting")).exists());
+    }
+    eprintln!(
+        "encryption crash test: {ENCRYPT_ROUNDS} kills, {interrupted} before it finished, \
+         {finished} after it (one encryption of 600 records: {took:?})"
+    );
+}
