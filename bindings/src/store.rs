@@ -542,12 +542,20 @@ mod tests {
         let dir = tempfile::tempdir().map_err(|e| DanvanError::Other {
             detail: e.to_string(),
         })?;
-        let path = dir.path().join("danvan.sqlite3").to_string_lossy().to_string();
+        let path = dir
+            .path()
+            .join("danvan.sqlite3")
+            .to_string_lossy()
+            .to_string();
         let device = Uuid::now_v7().to_string();
         let store = DanvanStore::open_encrypted(path.clone(), device.clone(), vec![1; 32])?;
         let json = example_body_json(RecordKind::Mediation)?;
-        let rec =
-            store.create_record_json(RecordKind::Mediation, "11533-T01".into(), "2025-09-02".into(), json)?;
+        let rec = store.create_record_json(
+            RecordKind::Mediation,
+            "11533-T01".into(),
+            "2025-09-02".into(),
+            json,
+        )?;
         store.close_store()?;
         assert!(matches!(
             DanvanStore::open_encrypted(path.clone(), device.clone(), vec![2; 32]),
@@ -558,7 +566,9 @@ mod tests {
             Err(DanvanError::StoreUnusable { .. })
         ));
         match DanvanStore::open_encrypted(path.clone(), device.clone(), vec![1; 16]) {
-            Err(DanvanError::InvalidInput { issues }) => assert_eq!(issues[0].code, "bad_key_length"),
+            Err(DanvanError::InvalidInput { issues }) => {
+                assert_eq!(issues[0].code, "bad_key_length")
+            }
             other => panic!("{:?}", other.map(|_| ())),
         }
         let store = DanvanStore::open_encrypted(path, device, vec![1; 32])?;

@@ -117,8 +117,16 @@ fn the_encrypted_file_shows_nothing_without_the_key() {
     let records = fill(&mut store, 5);
     // The WAL holds the last commits: it must be encrypted too.
     for (p, bytes) in files(dir.path()) {
-        assert!(!contains(&bytes, NEEDLE.as_bytes()), "{} has plain text", p.display());
-        assert!(!contains(&bytes, records[1].id().as_bytes()), "{}", p.display());
+        assert!(
+            !contains(&bytes, NEEDLE.as_bytes()),
+            "{} has plain text",
+            p.display()
+        );
+        assert!(
+            !contains(&bytes, records[1].id().as_bytes()),
+            "{}",
+            p.display()
+        );
     }
     store.compact().unwrap();
     drop(store);
@@ -196,7 +204,11 @@ fn an_interrupted_encryption_is_started_again() {
     // beside the plain store, which is complete and untouched.
     let tmp = ts.dir.path().join("danvan.sqlite3.encrypting");
     std::fs::write(&tmp, b"half an export").unwrap();
-    std::fs::write(ts.dir.path().join("danvan.sqlite3.encrypting-journal"), b"x").unwrap();
+    std::fs::write(
+        ts.dir.path().join("danvan.sqlite3.encrypting-journal"),
+        b"x",
+    )
+    .unwrap();
     // A plain open still works meanwhile (e.g. an older app version).
     let plain = Store::open(&path, device, RulesConfig::default()).unwrap();
     assert_holds(&plain, &records);
@@ -205,7 +217,12 @@ fn an_interrupted_encryption_is_started_again() {
     let store = open_with(&path, device, &key(9)).unwrap();
     assert_holds(&store, &records);
     assert!(!tmp.exists());
-    assert!(!ts.dir.path().join("danvan.sqlite3.encrypting-journal").exists());
+    assert!(
+        !ts.dir
+            .path()
+            .join("danvan.sqlite3.encrypting-journal")
+            .exists()
+    );
     assert!(!std::fs::read(&path).unwrap().starts_with(PLAIN_HEADER));
 }
 
