@@ -315,7 +315,18 @@ impl Store {
         let q = |sql: &str| -> Result<u64> {
             Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))?.max(0) as u64)
         };
-        let page = q("PRAGMA page_size")?;
+        // SQLCipher answers `page_size` itself on an encrypted store, as text
+        // (`cipher_page_size`): read either form.
+        let page: u64 = self.conn.query_row("PRAGMA page_size", [], |r| {
+            Ok(match r.get_ref(0)? {
+                rusqlite::types::ValueRef::Integer(n) => u64::try_from(n).unwrap_or(0),
+                rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t)
+                    .ok()
+                    .and_then(|t| t.trim().parse().ok())
+                    .unwrap_or(0),
+                _ => 0,
+            })
+        })?;
         Ok(StorageStats {
             records: q("SELECT count(*) FROM documents")?,
             file_bytes: size(&self.path),

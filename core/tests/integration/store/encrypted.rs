@@ -129,6 +129,10 @@ fn the_encrypted_file_shows_nothing_without_the_key() {
         );
     }
     store.compact().unwrap();
+    // Where the bytes go, on an encrypted store too (SQLCipher answers `page_size` as text).
+    let stats = store.storage_stats().unwrap();
+    assert_eq!(stats.records, 5);
+    assert!(stats.used_page_bytes > 0 && stats.used_page_bytes <= stats.file_bytes);
     drop(store);
     let bytes = std::fs::read(&path).unwrap();
     assert!(!bytes.starts_with(PLAIN_HEADER));
