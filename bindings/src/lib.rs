@@ -17,6 +17,7 @@
 //! - [`enroll`] / [`enroll_with`]: exchange a one-time code for [`DeviceCredentials`].
 //! - [`codes`] / [`label`]: Vietnamese and English labels of every enumerated code.
 //! - [`DanvanError`]: one small error enum, messages in both languages ([`error_message`]).
+//! - [`set_log_listener`]: the core's `tracing` logs to the app's [`LogListener`].
 //!
 //! ```
 //! use danvan_bindings::*;
@@ -35,6 +36,7 @@
 mod dialogue;
 mod error;
 mod labels;
+mod logging;
 mod mediation;
 mod petition;
 mod store;
@@ -47,6 +49,7 @@ pub use dialogue::{
 };
 pub use error::{DanvanError, Result, error_message};
 pub use labels::{code_lists, codes, label};
+pub use logging::{LogLevel, LogListener, LogListenerError, set_log_listener};
 pub use mediation::{MediationCase, Party, Person};
 pub use petition::{
     OverduePetition, Petition, PetitionDeadlines, PetitionExtension, PetitionResolution, Petitioner,
