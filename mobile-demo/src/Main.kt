@@ -4,6 +4,8 @@
 //                             DANVAN_CODES_TEAM_LEADER); exits 1 if any step does not behave
 //   --server URL [--data-dir DIR]   interactive terminal mode (menu in Vietnamese)
 //   --lang en                 English instead of Vietnamese
+//   --log-level LEVEL         the core's log lines on stderr: off, error, warn, info (default),
+//                             debug or trace
 package danvan.demo
 
 import java.io.File
@@ -15,9 +17,10 @@ fun main(args: Array<String>) {
     val opts = args.toList()
     fun opt(name: String) = opts.indexOf(name).takeIf { it >= 0 }?.let { opts.getOrNull(it + 1) }
     val ui = Ui(if (opt("--lang") == "en") Language.EN else Language.VI)
+    installCoreLogs(opt("--log-level"))
     val server = opt("--server") ?: System.getenv("DANVAN_URL")
     if (server == null) {
-        System.err.println("usage: --server URL [--scripted] [--lang en] [--data-dir DIR]")
+        System.err.println("usage: --server URL [--scripted] [--lang en] [--data-dir DIR] [--log-level LEVEL]")
         exitProcess(2)
     }
     if ("--scripted" in opts) {
