@@ -128,6 +128,17 @@ impl Database {
         Ok(())
     }
 
+    /// Import more units (CSV as `danvan-server units import` reads it). A server process
+    /// loads the unit tree when it starts: import before.
+    pub fn import_units(&self, csv: &str) -> Result<()> {
+        self.rt.block_on(danvan_server::units::import_csv(
+            self.storage.as_ref(),
+            &self.units,
+            csv.as_bytes(),
+        ))?;
+        Ok(())
+    }
+
     /// Run a future on this value's runtime (to query the storage).
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)
@@ -150,6 +161,8 @@ pub struct Memory {
     /// `VmHWM`: the most resident since the process started or since
     /// [`ServerProcess::reset_peak`], in bytes.
     pub peak: u64,
+    /// `Threads`: the process's threads now.
+    pub threads: u64,
 }
 
 impl Memory {
@@ -158,6 +171,7 @@ impl Memory {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
             .with_context(|| format!("reading /proc/{pid}/status"))?;
         let field = |name: &str| -> Result<u64> {
+            let unit = if name == "Threads:" { 1 } else { 1024 };
             let line = status
                 .lines()
                 .find(|l| l.starts_with(name))
@@ -169,13 +183,31 @@ impl Memory {
                 .trim()
                 .parse()
                 .with_context(|| format!("{line:?}"))?;
-            Ok(kb * 1024)
+            Ok(kb * unit)
         };
         Ok(Memory {
             rss: field("VmRSS:")?,
             peak: field("VmHWM:")?,
+            threads: field("Threads:")?,
         })
     }
+}
+
+/// CPU time process `pid` has used (user + system, from `/proc/<pid>/stat`, at 100 ticks a
+/// second, Linux's `USER_HZ`).
+pub fn cpu_time(pid: u32) -> Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name (which may hold spaces) in parentheses.
+    let rest = stat.rsplit_once(") ").context("/proc/<pid>/stat")?.1;
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks = |i: usize| -> Result<u64> {
+        fields
+            .get(i)
+            .and_then(|v| v.parse().ok())
+            .context("/proc/<pid>/stat field")
+    };
+    // utime and stime, fields 14 and 15 of the line (the state, field 3, is at 0 here).
+    Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
 }
 
 /// A danvan server in its own process (`danvan-testserver` on a [`Database`]).
@@ -326,6 +358,11 @@ impl ServerProcess {
     /// The process's resident memory now and at its peak.
     pub fn memory(&self) -> Result<Memory> {
         Memory::of(self.pid().context("the server is not running")?)
+    }
+
+    /// CPU time the process has used ([`cpu_time`]).
+    pub fn cpu(&self) -> Result<Duration> {
+        cpu_time(self.pid().context("the server is not running")?)
     }
 
     /// Reset the process's peak (`VmHWM`) to its resident size now, so that the next

@@ -271,6 +271,12 @@ pub(crate) async fn sync(
                 |before, after, delta| authorize(&scope, &historical, before, after, delta),
             )
         };
+        // Wait for a turn before reading anything (`state::sync_write_turns`).
+        let _turn = state
+            .sync_writes
+            .acquire()
+            .await
+            .map_err(|_| ApiError::internal("sync write turns closed"))?;
         storage
             .apply_pushes(&device_id, &req.pushes, &decide, &rules)
             .await?

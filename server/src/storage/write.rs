@@ -25,7 +25,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use danvan_core::facts::Fact;
 use danvan_core::sync::merge::{MergeLimits, MergeOutcome, Stored};
-use danvan_core::sync::wire::{Outcome, Push, Verdict};
+use danvan_core::sync::wire::{Outcome, Push, RejectReason, Verdict};
 use danvan_core::{RecordKind, RulesConfig};
 use sqlx::{ColumnIndex, Executor, IntoArguments, QueryBuilder, Transaction};
 
@@ -120,18 +120,77 @@ impl DocState {
     }
 }
 
+/// A decision as held until the writer's turn. The merged Automerge document is not kept: in
+/// memory it weighs tens of KiB for a record of about 1 KiB saved, and a request holds hundreds
+/// of decisions while it waits for the writer (with four such requests at once the server's RSS
+/// passed 120 MiB in the merges bench). Only what the write needs is kept: the new changes,
+/// the heads, the record, and the compacted bytes when the write will compact
+/// ([`DocState::compacts_with`]), saved here on the deciding thread.
+pub(crate) enum Decided {
+    /// Accepted: store it.
+    Accepted {
+        /// The changes the server did not have.
+        new_changes: Vec<u8>,
+        /// Heads after the merge.
+        heads: Vec<[u8; 32]>,
+        /// The merged record (for the fact row).
+        record: Box<danvan_core::Record>,
+        /// The merged document saved, when the write compacts it into a new snapshot.
+        snapshot: Option<Vec<u8>>,
+    },
+    /// Nothing new: the server's heads.
+    Unchanged {
+        /// Heads of the server's copy.
+        heads: Vec<[u8; 32]>,
+    },
+    /// Refused; nothing is stored.
+    Rejected {
+        /// Why.
+        reason: RejectReason,
+        /// Detail for the device.
+        detail: String,
+    },
+}
+
+impl Decided {
+    /// Keep of `outcome`, decided against `stored`, what its write needs.
+    fn hold(outcome: MergeOutcome, stored: Option<&DocState>) -> Decided {
+        match outcome {
+            MergeOutcome::Accepted {
+                new_changes,
+                heads,
+                record,
+                mut doc,
+            } => {
+                let snapshot = stored
+                    .is_some_and(|d| d.compacts_with(new_changes.len()))
+                    .then(|| doc.save());
+                Decided::Accepted {
+                    new_changes,
+                    heads,
+                    record,
+                    snapshot,
+                }
+            }
+            MergeOutcome::Unchanged { heads } => Decided::Unchanged { heads },
+            MergeOutcome::Rejected { reason, detail } => Decided::Rejected { reason, detail },
+        }
+    }
+}
+
 /// Decide every push against the document read for it, on all cores, without holding the async
 /// worker thread hostage (`block_in_place` on the multi-threaded runtime).
 pub(crate) fn decide_all(
     decide: &Decide<'_>,
     pushes: &[Push],
     docs: &[Option<DocState>],
-) -> Vec<MergeOutcome> {
+) -> Vec<Decided> {
     let run = || {
         let work: Vec<(&Push, Option<&DocState>)> =
             pushes.iter().zip(docs.iter().map(Option::as_ref)).collect();
-        let one =
-            |(push, doc): &(&Push, Option<&DocState>)| decide(doc.map(DocState::stored), push);
+        let one = |(push, doc): &(&Push, Option<&DocState>)| {
+            Decided::hold(decide(doc.map(DocState::stored), push), *doc)
+        };
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(work.len() / MIN_PUSHES_PER_THREAD)
@@ -381,10 +440,11 @@ where
         decide: &Decide<'_>,
         push: &Push,
         id: &str,
-    ) -> Result<(Option<DocState>, MergeOutcome)> {
+    ) -> Result<(Option<DocState>, Decided)> {
         let doc = Self::doc_state(&mut self.tx, id).await?;
         let outcome = decide(doc.as_ref().map(DocState::stored), push);
-        Ok((doc, outcome))
+        let held = Decided::hold(outcome, doc.as_ref());
+        Ok((doc, held))
     }
 
     /// Step 2: whether document `id` is still as it was read (`read`), given the `updated_seq`s
@@ -406,23 +466,23 @@ where
         id: String,
         device: &str,
         stored: Option<DocState>,
-        outcome: MergeOutcome,
+        outcome: Decided,
         rules: &RulesConfig,
     ) -> Result<Verdict> {
-        let (new_changes, heads, record, mut merged) = match outcome {
-            MergeOutcome::Unchanged { heads } => return Ok(accepted(push.id, heads)),
-            MergeOutcome::Rejected { reason, detail } => {
+        let (new_changes, heads, record, snapshot) = match outcome {
+            Decided::Unchanged { heads } => return Ok(accepted(push.id, heads)),
+            Decided::Rejected { reason, detail } => {
                 return Ok(Verdict {
                     id: push.id,
                     outcome: Outcome::Rejected { reason, detail },
                 });
             }
-            MergeOutcome::Accepted {
+            Decided::Accepted {
                 new_changes,
                 heads,
                 record,
-                doc,
-            } => (new_changes, heads, record, doc),
+                snapshot,
+            } => (new_changes, heads, record, snapshot),
         };
         let change = Change {
             id: &id,
@@ -433,7 +493,7 @@ where
             bytes: &new_changes,
         };
         let kind = record.envelope.kind;
-        self.write_document(&change, stored.as_ref(), kind, || merged.save())
+        self.write_document(&change, stored.as_ref(), kind, snapshot)
             .await?;
         if stored.as_ref().is_none_or(|d| !d.written_by(device)) {
             // The device's first change to this record (or one compacted from several
@@ -473,21 +533,22 @@ where
     }
 
     /// Step 3: store an accepted change of a document (`stored` as read, `None` if new).
-    /// `snapshot` serialises the merged document; it is called only to compact.
+    /// `snapshot`, the merged document saved, is there when the decision found that the write
+    /// compacts ([`Decided::hold`]).
     async fn write_document(
         &mut self,
         change: &Change<'_>,
         stored: Option<&DocState>,
         kind: RecordKind,
-        snapshot: impl FnOnce() -> Vec<u8>,
+        snapshot: Option<Vec<u8>>,
     ) -> Result<()> {
-        match stored {
-            None => self.insert_document(change, kind).await,
-            Some(doc) if doc.compacts_with(change.bytes.len()) => {
+        match (stored, snapshot) {
+            (None, _) => self.insert_document(change, kind).await,
+            (Some(doc), Some(snapshot)) => {
                 let sole = doc.only_from(change.device);
-                self.compact(change, snapshot(), sole).await
+                self.compact(change, snapshot, sole).await
             }
-            Some(doc) => self.append_chunk(change, doc).await,
+            (Some(doc), None) => self.append_chunk(change, doc).await,
         }
     }
 

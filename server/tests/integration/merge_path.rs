@@ -15,7 +15,8 @@ use crate::support::{both_backends, haiphong};
 
 both_backends!(
     same_record_twice_in_one_batch_is_decided_on_the_first,
-    concurrent_edits_of_one_record_are_all_kept
+    concurrent_edits_of_one_record_are_all_kept,
+    edits_past_the_chunk_limit_are_compacted_and_read_back_whole
 );
 
 async fn push_all(storage: &dyn Storage, device: &uuid::Uuid, pushes: &[Push]) -> Vec<Verdict> {
@@ -122,4 +123,62 @@ async fn concurrent_edits_of_one_record_are_all_kept(storage: Arc<dyn Storage>) 
     }
     assert_eq!(have.len(), 4);
     assert_eq!(heads.len(), 4 * 32, "stored heads are the merged heads");
+}
+
+/// One record edited 40 times, each edit pushed on its own and then, from the 30th, two edits
+/// in one batch (the second decided again inside the writer): the stored document is appended
+/// to chunk by chunk and compacted into a new snapshot from the merged document the decision
+/// saved (`Decided::hold`), never holds more than `MAX_CHUNKS` chunks, and after every push
+/// reads back as exactly the device's record.
+async fn edits_past_the_chunk_limit_are_compacted_and_read_back_whole(storage: Arc<dyn Storage>) {
+    haiphong(&*storage).await;
+    let device = uuid::Uuid::now_v7();
+    let (record, mut doc) = new_record(&device);
+    let create = push_since(&mut doc, &record, &[]);
+    let mut server_heads = accepted_heads(&push_all(&*storage, &device, &[create]).await[0]);
+    let mut most_chunks = 0;
+    let mut compactions = 0;
+    let mut chunks_before = 0;
+    let mut i = 0;
+    while i < 40 {
+        let mut batch = Vec::new();
+        let mut since = server_heads.clone();
+        for _ in 0..(if i >= 30 { 2 } else { 1 }) {
+            note(
+                &mut doc,
+                &format!("lần sửa {i}: hai bên đã gặp nhau ở nhà văn hóa"),
+            );
+            let push = push_since(&mut doc, &record, &since);
+            since = push.heads.clone();
+            batch.push(push);
+            i += 1;
+        }
+        let verdicts = push_all(&*storage, &device, &batch).await;
+        for v in &verdicts {
+            server_heads = accepted_heads(v);
+        }
+        assert_eq!(server_heads, to_wire_heads(&doc.heads()));
+        let (bytes, heads) = storage.full_document(record.id()).await.unwrap().unwrap();
+        assert_eq!(heads.len(), 32);
+        let mut stored = RecordDoc::load(&bytes, &device).unwrap();
+        assert_eq!(to_wire_heads(&stored.heads()), server_heads);
+        let RecordBody::Mediation(m) = stored.record().unwrap().body else {
+            panic!("not a mediation case")
+        };
+        assert_eq!(
+            m.notes.as_deref(),
+            Some(format!("lần sửa {}: hai bên đã gặp nhau ở nhà văn hóa", i - 1).as_str())
+        );
+        let chunks = storage.doc_stats().await.unwrap().chunks;
+        if chunks < chunks_before {
+            compactions += 1;
+        }
+        chunks_before = chunks;
+        most_chunks = most_chunks.max(chunks);
+    }
+    assert!(
+        most_chunks <= danvan_server::storage::docs::MAX_CHUNKS,
+        "{most_chunks} chunks"
+    );
+    assert!(compactions >= 1, "40 edits were never compacted");
 }
