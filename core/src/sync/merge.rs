@@ -341,6 +341,27 @@ fn foreign_change(
 
 /// Run `f` with no tracing subscriber: Automerge logs what it cannot parse at ERROR level, and
 /// the bytes parsed here come from any client (a flood of garbage must not flood the log).
+thread_local! {
+    static READING_CLIENT_CHANGES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` marked as Automerge reading a client's changes ([`reading_client_changes`]).
+fn reading_client_changes_in<T>(f: impl FnOnce() -> T) -> T {
+    READING_CLIENT_CHANGES.with(|c| c.set(true));
+    let out = f();
+    READING_CLIENT_CHANGES.with(|c| c.set(false));
+    out
+}
+
+/// Whether this thread is inside the guard around Automerge reading a client's pushed changes,
+/// where a panic (of Automerge or of the crates it reads with, such as `hexane`) is caught and
+/// the push answered as malformed. For panic hooks: the server's keeps such a panic out of its
+/// log (any enrolled device could otherwise write a panic message per push), the fuzz targets'
+/// let it unwind to the guard instead of aborting.
+pub fn reading_client_changes() -> bool {
+    READING_CLIENT_CHANGES.with(std::cell::Cell::get)
+}
+
 fn quietly<T>(f: impl FnOnce() -> T) -> T {
     tracing::dispatcher::with_default(&tracing::Dispatch::none(), f)
 }
@@ -395,9 +416,11 @@ fn merge_with<B>(
     // Automerge 0.12 panics on some crafted change bytes (an `unwrap` in its change batch
     // reader; found by the `server_push` fuzz target): a panic while reading a client's bytes
     // is a malformed push, never a failed request. The document is dropped with the verdict.
-    let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        quietly(|| doc.load_incremental(&push.changes))
-    }));
+    let loaded = reading_client_changes_in(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            quietly(|| doc.load_incremental(&push.changes))
+        }))
+    });
     match loaded {
         Ok(Ok(_)) => {}
         Ok(Err(e)) => return reject(RejectReason::Malformed, e.to_string()),

@@ -91,6 +91,23 @@ fn timeout(limit: Duration) -> TimeoutLayer {
     TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limit)
 }
 
+/// Keep the panics that the sync write path catches out of the log: Automerge reading a
+/// client's pushed changes may panic on crafted bytes, the push is then answered as malformed
+/// (`danvan_core::sync::merge`), and the default hook would print a panic message per hostile
+/// push. Every other panic goes to the hook installed before (the panic layer then answers a
+/// JSON 500 and logs it). Installed once, by [`serve`].
+pub fn quiet_client_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !danvan_core::sync::merge::reading_client_changes() {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Serve `app(state)` on `listener` until `shutdown` completes; then stop accepting, let the
 /// requests in flight finish for at most `state.config.shutdown_grace`, and return (requests
 /// still running then are cut when the runtime ends).
@@ -99,6 +116,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    quiet_client_panics();
     let grace = state.config.shutdown_grace;
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {

@@ -230,6 +230,57 @@ fn parse_row(f: [&str; 7]) -> Result<Unit, String> {
 }
 
 /// Check the rows against each other and against the units already stored: no duplicate or
+/// Cycles of parents in `after` that go through a unit of the file: following parents must end
+/// (the tree's walks rely on it), so a file may not make a unit its own ancestor, directly or
+/// through stored units (found by the `units_csv` fuzz target: a file re-issuing province `30`
+/// as a commune under the stored city `30.thanh-pho-hai-duong`, itself under `30`). A cycle
+/// has a day all its versions are in force on (the latest first day among them), so walking up
+/// from every version on its own first day finds every cycle; each is reported once, on the
+/// first line of the file it goes through.
+fn parent_cycles(rows: &[(u64, Unit)], after: &UnitTree) -> Vec<ImportProblem> {
+    let lines: HashMap<&str, u64> = rows.iter().map(|(l, u)| (u.code.as_str(), *l)).collect();
+    let mut reported = HashSet::new();
+    let mut problems = Vec::new();
+    for start in after.all() {
+        let day = start.valid_from;
+        let mut path: Vec<&Unit> = Vec::new();
+        let mut on_path: HashSet<&str> = HashSet::new();
+        let mut at = Some(start);
+        while let Some(u) = at {
+            if !on_path.insert(u.code.as_str()) {
+                let from = path.iter().position(|v| v.code == u.code).unwrap_or(0);
+                let mut cycle: Vec<&Unit> = path[from..].to_vec();
+                // Told the same way whichever version the walk started from: from the
+                // smallest code, on the latest first day (all of them are in force then).
+                let first = (0..cycle.len())
+                    .min_by_key(|&k| &cycle[k].code)
+                    .unwrap_or(0);
+                cycle.rotate_left(first);
+                let codes: Vec<&str> = cycle.iter().map(|v| v.code.as_str()).collect();
+                let on = cycle.iter().map(|v| v.valid_from).max().unwrap_or(day);
+                let line = codes.iter().filter_map(|c| lines.get(c)).min().copied();
+                if let Some(line) = line
+                    && reported.insert(format!("{} {on}", codes.join(" ")))
+                {
+                    problems.push(ImportProblem {
+                        line,
+                        message: format!(
+                            "units {} → {} form a cycle of parents on {on}",
+                            codes.join(" → "),
+                            codes[0]
+                        ),
+                    });
+                }
+                break;
+            }
+            path.push(u);
+            at = u.parent.as_deref().and_then(|p| after.unit(p, day));
+        }
+    }
+    problems.sort_by(|a, b| (a.line, &a.message).cmp(&(b.line, &b.message)));
+    problems
+}
+
 /// overlapping versions of a code, parents and successors that exist on the right dates.
 pub fn check_rows(rows: &[(u64, Unit)], existing: &UnitTree) -> Result<(), ImportError> {
     let mut problems = Vec::new();
@@ -295,6 +346,7 @@ pub fn check_rows(rows: &[(u64, Unit)], existing: &UnitTree) -> Result<(), Impor
             }
         }
     }
+    problems.extend(parent_cycles(rows, &after));
     if problems.is_empty() {
         Ok(())
     } else {
@@ -387,5 +439,55 @@ mod tests {
         let err = check_rows(&rows, &UnitTree::default()).unwrap_err();
         let lines: Vec<u64> = err.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, vec![3, 4, 5]);
+    }
+
+    /// Found by the `units_csv` fuzz target: province `30` re-issued as a commune under the
+    /// stored city `30.thanh-pho-hai-duong`, whose parent is `30`, made the tree's walks loop.
+    #[test]
+    fn a_cycle_through_stored_units_is_refused() {
+        let stored = format!(
+            "{HEAD}30,Tỉnh Hải Dương,province,,,2025-06-30,\n\
+             30.thanh-pho-hai-duong,Thành phố Hải Dương,district,30,,2025-06-30,\n"
+        );
+        let stored = UnitTree::new(
+            parse_csv(stored.as_bytes())
+                .unwrap()
+                .into_iter()
+                .map(|(_, u)| u)
+                .collect(),
+        );
+        let file = format!("{HEAD}30,Tỉnh Hải Dương,commune,30.thanh-pho-hai-duong,,2024-06-30,\n");
+        let rows = parse_csv(file.as_bytes()).unwrap();
+        let err = check_rows(&rows, &stored).unwrap_err();
+        assert_eq!(err.problems.len(), 1, "{err}");
+        assert_eq!(err.problems[0].line, 2);
+        assert_eq!(
+            err.problems[0].message,
+            "units 30 → 30.thanh-pho-hai-duong → 30 form a cycle of parents on 0001-01-01"
+        );
+        // Under the city instead, it is a tree again.
+        let file = format!("{HEAD}30,Tỉnh Hải Dương,province,,,2024-06-30,\n");
+        check_rows(&parse_csv(file.as_bytes()).unwrap(), &stored).unwrap();
+    }
+
+    #[test]
+    fn a_cycle_within_the_file_is_refused_once() {
+        let csv = format!(
+            "{HEAD}31,Hải Phòng,province,,,,\n\
+             A,Xã A,commune,B,2025-07-01,,\n\
+             B,Xã B,commune,A,2025-07-01,,\n\
+             C,Xã C,commune,31,2025-07-01,,\n"
+        );
+        let rows = parse_csv(csv.as_bytes()).unwrap();
+        let err = check_rows(&rows, &UnitTree::default()).unwrap_err();
+        let problems: Vec<(u64, &str)> = err
+            .problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            problems,
+            vec![(3, "units A → B → A form a cycle of parents on 2025-07-01")]
+        );
     }
 }
