@@ -339,9 +339,8 @@ fn foreign_change(
         .map(|c| c.actor.into_owned())
 }
 
-/// Run `f` with no tracing subscriber: Automerge logs what it cannot parse at ERROR level, and
-/// the bytes parsed here come from any client (a flood of garbage must not flood the log).
 thread_local! {
+    // Set by `reading_client_changes_in`.
     static READING_CLIENT_CHANGES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
@@ -362,6 +361,8 @@ pub fn reading_client_changes() -> bool {
     READING_CLIENT_CHANGES.with(std::cell::Cell::get)
 }
 
+/// Run `f` with no tracing subscriber: Automerge logs what it cannot parse at ERROR level, and
+/// the bytes parsed here come from any client (a flood of garbage must not flood the log).
 fn quietly<T>(f: impl FnOnce() -> T) -> T {
     tracing::dispatcher::with_default(&tracing::Dispatch::none(), f)
 }
