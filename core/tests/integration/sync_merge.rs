@@ -408,3 +408,79 @@ fn changes_automerge_panics_on_are_malformed() {
     );
     assert_eq!(reason(outcome), RejectReason::Malformed);
 }
+
+/// Automerge "bundle" chunks (type 3, experimental, never written by a danvan client) are
+/// refused before Automerge reads them. Two pushes found by the `server_push` fuzz target:
+/// 1,708 bytes whose run-length columns Automerge expanded into hundreds of MB for about a
+/// second of CPU (a device could exhaust the server's memory with a few of them), and 1,636
+/// bytes that made Automerge's column decoder (`hexane`) panic.
+#[test]
+fn bundle_chunks_are_refused_before_automerge_reads_them() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fuzz");
+    for name in ["bundle-slow-push.bin", "bundle-hexane-panic-push.bin"] {
+        let changes = std::fs::read(format!("{dir}/{name}")).unwrap();
+        assert_eq!(changes[8], 3, "{name} is a bundle chunk");
+        let push = Push {
+            id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00aa),
+            changes,
+            heads: vec![],
+        };
+        let outcome = merge_push(
+            None,
+            &push,
+            &RulesConfig::default(),
+            &MergeLimits::default(),
+            allow,
+        );
+        match outcome {
+            MergeOutcome::Rejected { reason, detail } => {
+                assert_eq!(reason, RejectReason::Malformed, "{name}");
+                assert_eq!(
+                    detail, "bytes at offset 0: Automerge chunk type 3 is not accepted",
+                    "{name}"
+                );
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+/// What a client sends passes the chunk check: a new record's `save()` (a document chunk),
+/// the changes after it (`save_after`), and both concatenated; bytes cut inside a chunk, or
+/// followed by something that is not a chunk, do not.
+#[test]
+fn the_chunk_check_walks_what_clients_send() {
+    use danvan_core::sync::merge::chunks_danvan_sends;
+    let device = Uuid::now_v7();
+    let record = Record::new(
+        "11560-T02",
+        device.to_string(),
+        Date::ymd(2025, 9, 2).unwrap(),
+        RecordBody::Mediation(MediationCase::example()),
+    );
+    let mut doc = RecordDoc::create(&record, &device).unwrap();
+    let saved = doc.save();
+    let heads = doc.heads();
+    doc.update("ghi chú", |r| {
+        if let RecordBody::Mediation(m) = &mut r.body {
+            m.notes = Some("hai bên đã gặp nhau".into());
+        }
+        Ok(())
+    })
+    .unwrap();
+    let changes = doc.changes_after(&heads);
+    assert_eq!(chunks_danvan_sends(&saved), Ok(()));
+    assert_eq!(chunks_danvan_sends(&changes), Ok(()));
+    let both = [saved.as_slice(), changes.as_slice()].concat();
+    assert_eq!(chunks_danvan_sends(&both), Ok(()));
+    assert_eq!(chunks_danvan_sends(&[]), Ok(()));
+    assert!(chunks_danvan_sends(&both[..both.len() - 1]).is_err());
+    let trailing = [both.as_slice(), b"garbage!!!"].concat();
+    assert_eq!(
+        chunks_danvan_sends(&trailing),
+        Err(format!(
+            "bytes at offset {}: not an Automerge chunk",
+            both.len()
+        ))
+    );
+}
