@@ -343,9 +343,13 @@ fn foreign_change(
 const CHUNK_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 
 /// Check that pushed bytes are a sequence of the Automerge chunks danvan's clients send, before
-/// Automerge reads them: a whole document (type 0, a new record's `save()`), changes (type 1,
-/// `save_after`) or a compressed change (type 2). Each chunk is the magic bytes, a 4-byte
-/// checksum, the type, a LEB128 length and that many bytes.
+/// Automerge reads them: a whole document (type 0, a new record's `save()`) or changes (type 1,
+/// `save_after`, which writes each change uncompressed, as Automerge's JavaScript
+/// `saveIncremental` and `getChanges` do). Each chunk is the magic bytes, a 4-byte checksum, the
+/// type, a LEB128 length and that many bytes.
+///
+/// A compressed change (type 2) is refused too: no client writes one, and Automerge inflates it
+/// without a bound (`read_to_end`), so a 1 MiB push of it could become about 1 GiB.
 ///
 /// Automerge 0.12 also reads "bundle" chunks (type 3, an experimental format no danvan client
 /// writes) whose run-length-encoded columns it expands in full: a 1.7 KB push decoded into
@@ -362,7 +366,7 @@ pub fn chunks_danvan_sends(bytes: &[u8]) -> Result<(), String> {
             return bad("not an Automerge chunk");
         }
         let kind = rest[8];
-        if kind > 2 {
+        if kind > 1 {
             return bad(&format!("Automerge chunk type {kind} is not accepted"));
         }
         let mut len: u64 = 0;
