@@ -48,6 +48,11 @@ step "Kotlin binding tests and the mobile demo (JVM)"; ./scripts/kotlin-tests.sh
 
 step "browser test of the dashboard (headless Chromium)"; ./scripts/browser-tests.sh
 
+# The committed fuzz seeds through the targets' checks (stable, no libFuzzer): each reaches the
+# decision it was kept for (fuzz/tests/seeds.rs).
+step "fuzz seeds replayed (cargo test --manifest-path fuzz/Cargo.toml)"
+cargo test --manifest-path fuzz/Cargo.toml
+
 # Each cargo-fuzz target for 45 s (nightly, ASan), so that a regression in the decoders shows;
 # the long campaigns are recorded in fuzz/README.md.
 step "fuzz each target briefly (scripts/fuzz.sh)"; FUZZ_SECONDS=${FUZZ_SECONDS:-45} ./scripts/fuzz.sh

@@ -96,8 +96,12 @@ fn units_csv_seeds_pass() {
 
 #[test]
 fn fixed_checksums_are_what_automerge_checks() {
-    // Fixing the checksums of untouched chunks changes nothing.
-    for (_, data) in seeds("server_push") {
+    // Fixing the checksums of untouched chunks changes nothing. The inputs the fuzzer found
+    // (`found-*`) are kept as it wrote them: their flags may ask the target to fix checksums.
+    for (_, data) in seeds("server_push")
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with("found-"))
+    {
         let mut fixed = data.clone();
         danvan_fuzz::server_push::fix_checksums(&mut fixed[2 + 32 * usize::from(data[1])..]);
         assert_eq!(fixed, data);
