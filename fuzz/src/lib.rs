@@ -32,13 +32,5 @@ pub const NEW_ID: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00
 /// version matched Automerge's source path and missed a panic in `hexane`. Called at the start
 /// of each input; it wraps the hook once.
 pub fn let_danvan_catch_automerge_panics() {
-    static WRAPPED: std::sync::Once = std::sync::Once::new();
-    WRAPPED.call_once(|| {
-        let libfuzzer_hook = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !danvan_core::sync::merge::reading_client_changes() {
-                libfuzzer_hook(info);
-            }
-        }));
-    });
+    danvan_core::sync::merge::pass_over_caught_panics();
 }

@@ -419,6 +419,23 @@ pub fn reading_client_changes() -> bool {
     READING_CLIENT_CHANGES.with(std::cell::Cell::get)
 }
 
+/// Wrap the process's panic hook, once, so that a panic inside the guard around Automerge
+/// reading a client's changes ([`reading_client_changes`]) is not reported: it is caught there
+/// and the push answered as malformed. Every other panic goes to the hook installed before.
+/// The server calls it so that hostile pushes do not write a panic message each; the fuzz
+/// targets, so that libFuzzer's hook (which aborts) lets such a panic unwind to the guard.
+pub fn pass_over_caught_panics() {
+    static WRAPPED: std::sync::Once = std::sync::Once::new();
+    WRAPPED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !reading_client_changes() {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Run `f` with no tracing subscriber: Automerge logs what it cannot parse at ERROR level, and
 /// the bytes parsed here come from any client (a flood of garbage must not flood the log).
 fn quietly<T>(f: impl FnOnce() -> T) -> T {

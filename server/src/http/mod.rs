@@ -97,15 +97,7 @@ fn timeout(limit: Duration) -> TimeoutLayer {
 /// push. Every other panic goes to the hook installed before (the panic layer then answers a
 /// JSON 500 and logs it). Installed once, by [`serve`].
 pub fn quiet_client_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !danvan_core::sync::merge::reading_client_changes() {
-                previous(info);
-            }
-        }));
-    });
+    danvan_core::sync::merge::pass_over_caught_panics();
 }
 
 /// Serve `app(state)` on `listener` until `shutdown` completes; then stop accepting, let the
