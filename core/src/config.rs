@@ -28,6 +28,8 @@ pub struct RulesConfig {
     /// Public holidays and compensatory days off: not working days (the Prime Minister's yearly
     /// notice). Saturdays and Sundays are never working days for State bodies.
     pub holidays: Vec<Date>,
+    /// Limits on attached files (size, count, media types, photo downscaling).
+    pub attachments: crate::attachment::AttachmentRules,
 }
 
 impl Default for RulesConfig {
@@ -40,6 +42,7 @@ impl Default for RulesConfig {
             petitions: PetitionDeadlines::default(),
             dialogues: DialogueFrequency::default(),
             holidays: default_holidays(),
+            attachments: crate::attachment::AttachmentRules::default(),
         }
     }
 }

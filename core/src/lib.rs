@@ -16,6 +16,7 @@
 //! assert!(doc.conflicts().is_empty());
 //! ```
 
+pub mod attachment;
 pub mod config;
 mod conflict;
 mod doc;

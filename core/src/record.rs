@@ -151,6 +151,12 @@ pub struct Record {
     /// Status history: an append-only graph of transitions, in recording order (see
     /// [`Timeline`]; use [`Record::status_as_of`] for dates).
     pub history: Vec<StatusChange>,
+    /// Files attached to the record (signed minutes, photos), by SHA-256: references only, the
+    /// bytes travel apart (ADR 0014). Present from creation; a document written before
+    /// attachments existed reads as none.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[autosurgeon(missing = "std::collections::BTreeMap::new")]
+    pub attachments: std::collections::BTreeMap<String, crate::attachment::AttachmentRef>,
 }
 
 macro_rules! with_body {
@@ -252,6 +258,7 @@ impl Record {
             },
             body,
             history: vec![first],
+            attachments: std::collections::BTreeMap::new(),
         }
     }
 
@@ -628,6 +635,7 @@ impl Record {
             ));
         }
         self.history_issues(&mut out);
+        crate::attachment::check_refs(&self.attachments, &cfg.attachments, &mut out);
         with_body!(&self.body, b => b.validate(cfg, &mut out));
         out
     }

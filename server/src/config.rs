@@ -107,6 +107,11 @@ pub struct ServeArgs {
     /// away (ADR 0012). 0 or 1: nothing suppressed.
     #[arg(long, env = "DANVAN_SMALL_CELL_THRESHOLD", default_value_t = DEFAULT_SMALL_CELL_THRESHOLD)]
     pub small_cell_threshold: u64,
+    /// Directory for attachment files (photos and PDFs of signed minutes, ADR 0014); absent =
+    /// `<data-dir>/attachments`. Several instances on one database must share it (a network
+    /// file system).
+    #[arg(long, env = "DANVAN_ATTACHMENTS_DIR")]
+    pub attachments_dir: Option<PathBuf>,
     /// Behind a reverse proxy: the header in which it puts the client's address (e.g.
     /// `X-Forwarded-For`; its last address counts), for the failed-login limit. Absent = the
     /// header is ignored and the socket's peer address counts. Set it only when every request
@@ -224,6 +229,8 @@ pub struct ServerConfig {
     /// Above the commune, breakdown cells with a count below this are suppressed (ADR 0012);
     /// 0 or 1 suppresses nothing (and still hides the lines below the commune).
     pub small_cell_threshold: u64,
+    /// Where attachment files are kept; `None`: attachments are not served (503 `unavailable`).
+    pub attachments_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -239,6 +246,7 @@ impl Default for ServerConfig {
             metrics_token: None,
             trusted_proxy_header: None,
             small_cell_threshold: DEFAULT_SMALL_CELL_THRESHOLD,
+            attachments_dir: None,
         }
     }
 }

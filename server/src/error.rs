@@ -127,6 +127,16 @@ error_codes! {
     BadPeriod = ("bad_period", BAD_REQUEST, "Kỳ báo cáo không hợp lệ (ví dụ: 2026-07, 2026-Q3, 2026-H1, 2026-YP, 2026).", "Invalid reporting period (e.g. 2026-07, 2026-Q3, 2026-H1, 2026-YP, 2026)."),
     RecordsForbidden = ("records_forbidden", FORBIDDEN, "Chỉ cán bộ cấp xã được xem hồ sơ có thông tin cá nhân.", "Only commune officers may see individual records."),
     LockForbidden = ("lock_forbidden", FORBIDDEN, "Chỉ cán bộ cấp xã được khóa kỳ báo cáo của xã.", "Only a commune officer may lock a commune's period."),
+    /// Attachments are personal data: never shown above the commune (ADR 0014).
+    AttachmentsForbidden = ("attachments_forbidden", FORBIDDEN, "Tệp đính kèm có thông tin cá nhân, chỉ cán bộ cấp xã trở xuống được xem.", "Attachments hold personal data: only the commune and below may see them."),
+    /// The attachment's name is not a SHA-256 in lowercase hex.
+    BadHash = ("bad_hash", BAD_REQUEST, "Mã băm của tệp không hợp lệ.", "The file's hash is not a SHA-256 in lowercase hex."),
+    /// A piece of an upload does not start where the server's copy ends (`Upload-Offset` says where).
+    OffsetMismatch = ("offset_mismatch", CONFLICT, "Phần tệp gửi lên không khớp vị trí máy chủ đang có; gửi tiếp từ vị trí máy chủ báo.", "The piece does not start where the server's copy ends; resume from the server's offset."),
+    /// Another upload of the same file is in progress.
+    UploadInProgress = ("upload_in_progress", CONFLICT, "Tệp này đang được gửi lên từ một kết nối khác.", "This file is being uploaded on another connection."),
+    /// The uploaded bytes do not hash to the file's name; they were discarded.
+    HashMismatch = ("hash_mismatch", UNPROCESSABLE_ENTITY, "Nội dung tệp gửi lên không khớp mã băm; tệp đã bị loại bỏ, hãy gửi lại.", "The uploaded bytes do not match the file's hash; they were discarded, send it again."),
     NotLocked = ("not_locked", NOT_FOUND, "Đơn vị chưa khóa (chưa gửi) kỳ báo cáo này.", "This unit has not locked (submitted) this period."),
     /// A text field of the registry is empty, too long or holds control characters.
     InvalidText = ("invalid_text", BAD_REQUEST, "Nội dung nhập không hợp lệ (để trống, quá dài hoặc có ký tự điều khiển).", "A text field is empty, too long or contains control characters."),

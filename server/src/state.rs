@@ -39,6 +39,8 @@ pub struct AppState {
     pub(crate) seen: Arc<SeenThrottle>,
     /// Turns of sync requests that push: see [`sync_write_turns`].
     pub(crate) sync_writes: Arc<tokio::sync::Semaphore>,
+    /// Attachment uploads in progress (one per file at a time).
+    pub(crate) uploads: crate::http::attachments::Uploads,
 }
 
 /// How many sync requests may be between reading the documents they push and committing them, at
@@ -80,6 +82,7 @@ impl AppState {
             web: Arc::new(WebState::new(SessionConfig::default())),
             seen: Arc::new(SeenThrottle::default()),
             sync_writes: Arc::new(tokio::sync::Semaphore::new(sync_write_turns())),
+            uploads: Default::default(),
         }
     }
 

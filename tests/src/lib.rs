@@ -6,6 +6,7 @@
 //! phone app takes.
 
 pub mod dashboard;
+pub mod link;
 pub mod process;
 
 use std::path::{Path, PathBuf};
@@ -92,6 +93,7 @@ impl TestServer {
         let url = format!("http://{}", listener.local_addr()?);
         let config = ServerConfig {
             metrics_token: Some(METRICS_TOKEN.into()),
+            attachments_dir: Some(data_dir.join("attachments")),
             ..ServerConfig::default()
         };
         let state = AppState::new(storage.clone(), units.clone(), config);

@@ -60,6 +60,11 @@ impl StoreKey {
         key
     }
 
+    /// The key's bytes (to derive the attachments' key from).
+    pub(crate) fn bytes(&self) -> &[u8; KEY_LEN] {
+        &self.0
+    }
+
     /// SQLCipher's raw-key literal `x'<64 hex digits>'`, zeroed when dropped (written into a
     /// buffer of its final size, so no reallocation leaves a copy behind).
     fn raw_literal(&self) -> Zeroizing<String> {

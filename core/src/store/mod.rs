@@ -29,6 +29,8 @@
 //! # Ok::<(), danvan_core::CoreError>(())
 //! ```
 
+mod attachments;
+mod blobs;
 mod documents;
 mod error;
 mod index;
@@ -53,6 +55,7 @@ use uuid::Uuid;
 use crate::config::RulesConfig;
 use crate::error::Result;
 
+pub use attachments::{AttachmentState, AttachmentStatus, AttachmentTransfer};
 pub use documents::MAX_CHUNKS;
 pub use error::StoreError;
 pub use index::fold;
@@ -75,6 +78,8 @@ pub struct Store {
     device: Uuid,
     cfg: RulesConfig,
     path: PathBuf,
+    /// Attachment bytes beside the store, encrypted when the store is.
+    blobs: blobs::Blobs,
     /// Held (locked) for the store's lifetime; the OS releases it if the process dies.
     _lock: File,
 }
@@ -165,11 +170,13 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)?;
         let prepared = schema::prepare(&mut conn)?;
         tracing::debug!(fresh, ?prepared, "store schema ready");
+        let blobs = blobs::Blobs::new(&path, key.map(blobs::BlobKey::derive));
         let mut store = Store {
             conn,
             device,
             cfg,
             path,
+            blobs,
             _lock: lock,
         };
         store.claim_device()?;

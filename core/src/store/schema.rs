@@ -13,7 +13,7 @@ use super::error::{StoreError, StoreResult};
 pub const APPLICATION_ID: i32 = 0x446E_566E;
 
 /// The schema version this build creates and reads.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 /// Meta key set by an upgrade step that needs every record re-indexed from its document (done
 /// by `Store::open`, which has the code for it).
@@ -208,6 +208,22 @@ ALTER TABLE sync_state_v3 RENAME TO sync_state;
 CREATE INDEX sync_state_dirty ON sync_state (dirty) WHERE dirty = 1;
 ";
 
+/// v3 → v4: the attachments this phone holds or moves (ADR 0014).
+const V4_STEP: &str = ATTACHMENTS_DDL;
+
+/// The attachments table: one row per blob this phone has written or is downloading, with its
+/// transfer state. A reference in a record with no row is `remote` (on the server only).
+const ATTACHMENTS_DDL: &str = "
+CREATE TABLE attachments (
+    sha256 TEXT PRIMARY KEY,
+    record_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('waiting', 'uploading', 'uploaded', 'downloading', 'downloaded')),
+    transferred INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX attachments_to_upload ON attachments (state) WHERE state IN ('waiting', 'uploading');
+";
+
 /// What `prepare` found in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Prepared {
@@ -226,6 +242,7 @@ pub(crate) fn prepare(conn: &mut Connection) -> StoreResult<Prepared> {
     let Some(version) = inspect(conn)? else {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
         tx.execute_batch(CURRENT_DDL)?;
+        tx.execute_batch(ATTACHMENTS_DDL)?;
         set_versions(&tx, VERSION)?;
         tx.commit()?;
         return Ok(Prepared::Created);
@@ -267,7 +284,7 @@ pub(crate) fn inspect(conn: &Connection) -> StoreResult<Option<u32>> {
 
 /// Run every step after `from`, in order, inside `tx`, and set the new version.
 pub(crate) fn upgrade(tx: &Transaction<'_>, from: u32) -> StoreResult<()> {
-    let steps: [(u32, &str); 2] = [(2, V2_STEP), (3, V3_STEP)];
+    let steps: [(u32, &str); 3] = [(2, V2_STEP), (3, V3_STEP), (4, V4_STEP)];
     for (to, sql) in steps {
         if from < to {
             tx.execute_batch(sql)?;

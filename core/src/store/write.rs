@@ -147,11 +147,23 @@ impl Store {
     }
 
     /// Load, edit with `f`, validate and persist as a local change.
-    fn write_local(
+    pub(super) fn write_local(
         &mut self,
         id: &str,
         message: &str,
         f: impl FnOnce(&mut Record) -> Result<()>,
+    ) -> Result<Record> {
+        self.write_local_with(id, message, f, |_| Ok(()))
+    }
+
+    /// [`Store::write_local`], running `also` in the same transaction when the record changed
+    /// (the attachments table, written with the reference that names the blob).
+    pub(super) fn write_local_with(
+        &mut self,
+        id: &str,
+        message: &str,
+        f: impl FnOnce(&mut Record) -> Result<()>,
+        also: impl FnOnce(&Transaction<'_>) -> Result<()>,
     ) -> Result<Record> {
         let (device, cfg) = (self.device, self.cfg.clone());
         let tx = self.write_tx()?;
@@ -168,6 +180,7 @@ impl Store {
         doc.write(&record, message)?;
         persist(&tx, id, &mut doc, &record, &cfg)?;
         outbox::local_write(&tx, id)?;
+        also(&tx)?;
         tx.commit()?;
         Ok(record)
     }

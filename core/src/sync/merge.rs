@@ -357,9 +357,15 @@ const CHUNK_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 /// by the `server_push` fuzz target), so a device could exhaust the server's memory with a few
 /// pushes. Any other type, and bytes that do not walk as chunks to their end, are refused here
 /// (Automerge refuses or skips such bytes too: the verdict is the same, `malformed`).
+///
+/// A document chunk may hold deflated columns, which Automerge inflates without a bound
+/// (`read_to_end`): deflate expands up to about 1,000 times, so a 1 MiB push could become about
+/// 1 GiB. Each document chunk's column metadata is read here and its deflated columns inflated,
+/// stopping as soon as the push's columns together pass [`MAX_INFLATED_COLUMN_BYTES`].
 pub fn chunks_danvan_sends(bytes: &[u8]) -> Result<(), String> {
     let mut rest = bytes;
     let mut at = 0usize;
+    let mut inflated = 0usize;
     while !rest.is_empty() {
         let bad = |what: &str| Err(format!("bytes at offset {at}: {what}"));
         if rest.len() < 10 || rest[..4] != CHUNK_MAGIC {
@@ -391,8 +397,93 @@ pub fn chunks_danvan_sends(bytes: &[u8]) -> Result<(), String> {
         let Some(end) = end else {
             return bad("chunk longer than the push");
         };
+        if kind == 0 {
+            if let Err(what) = document_columns_inflate_within(&rest[9 + used..end], &mut inflated)
+            {
+                return bad(&what);
+            }
+        }
         rest = &rest[end..];
         at += end;
+    }
+    Ok(())
+}
+
+/// How many bytes the columns of the document chunks in one push may hold once inflated: eight
+/// times the 4 MiB document limit ([`MergeLimits::max_doc_bytes`]), far above what a record's
+/// columns compress from (a danvan record document is a few kilobytes) and far below what deflate
+/// lets 1 MiB become.
+pub const MAX_INFLATED_COLUMN_BYTES: usize = 32 * 1024 * 1024;
+
+/// Walk a document chunk's body (after the chunk header) far enough to find its columns: the
+/// actors, the heads, the change columns' and the operation columns' metadata (each a count,
+/// then a LEB128 specification and length per column), then the column data. Every column whose
+/// specification has the deflate bit (`0b1000`) is inflated into a sink, adding to `inflated`,
+/// and refused once the total passes [`MAX_INFLATED_COLUMN_BYTES`]: nothing is kept, only
+/// counted. The layout is Automerge's storage format
+/// (<https://alexjg.github.io/automerge-storage-docs/#document-chunks>); anything that does not
+/// read as it is left for Automerge to refuse.
+fn document_columns_inflate_within(body: &[u8], inflated: &mut usize) -> Result<(), String> {
+    use std::io::Read;
+    let mut at = 0usize;
+    let uleb = |body: &[u8], at: &mut usize| -> Option<u64> {
+        let mut value: u64 = 0;
+        for shift in 0..10 {
+            let b = *body.get(*at)?;
+            *at += 1;
+            value |= u64::from(b & 0x7f).checked_shl(7 * shift)?;
+            if b & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    };
+    let skip = |at: &mut usize, n: u64| -> Option<()> {
+        let end = at.checked_add(usize::try_from(n).ok()?)?;
+        (end <= body.len()).then(|| *at = end)
+    };
+    // Past the prefix only to learn where the columns are: a body that does not read is
+    // Automerge's to refuse, with its own words.
+    let Some(columns) = (|| {
+        let actors = uleb(body, &mut at)?;
+        for _ in 0..actors {
+            let len = uleb(body, &mut at)?;
+            skip(&mut at, len)?;
+        }
+        let heads = uleb(body, &mut at)?;
+        skip(&mut at, heads.checked_mul(32)?)?;
+        let mut columns: Vec<(u64, u64)> = Vec::new();
+        for _ in 0..2 {
+            let count = uleb(body, &mut at)?;
+            for _ in 0..count {
+                let spec = uleb(body, &mut at)?;
+                let len = uleb(body, &mut at)?;
+                columns.push((spec, len));
+            }
+        }
+        Some(columns)
+    })() else {
+        return Ok(());
+    };
+    for (spec, len) in columns {
+        let start = at;
+        if skip(&mut at, len).is_none() {
+            return Ok(());
+        }
+        if spec & 0b1000 == 0 {
+            continue;
+        }
+        let room = MAX_INFLATED_COLUMN_BYTES.saturating_sub(*inflated) as u64;
+        let mut inflater = flate2::bufread::DeflateDecoder::new(&body[start..at]).take(room + 1);
+        let grew = std::io::copy(&mut inflater, &mut std::io::sink())
+            .map_err(|e| format!("a deflated column does not inflate: {e}"))?;
+        if grew > room {
+            return Err(format!(
+                "the document's columns inflate past {} MiB",
+                MAX_INFLATED_COLUMN_BYTES / (1024 * 1024)
+            ));
+        }
+        *inflated += grew as usize;
     }
     Ok(())
 }

@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 pub use engine::{SyncMeta, SyncOptions, SyncProgress, SyncSession, SyncStore};
 #[cfg(feature = "http")]
 pub use transport::{BadCertificate, HttpTransport};
-pub use transport::{HttpReply, NetworkError, Transport};
+pub use transport::{
+    BlobMethod, BlobReply, BlobRequest, BlobTransport, HttpReply, NetworkError, Transport,
+};
 pub use wire::{RejectReason, WireError};
 
 /// A device's credentials, from enrollment.
@@ -112,6 +114,15 @@ struct ErrorDetail {
 }
 
 fn reply_error(reply: &HttpReply) -> SyncError {
+    error_of(reply.status, &reply.body)
+}
+
+/// The error a non-success answer with `status` and JSON error `body` stands for.
+pub(crate) fn error_of(status: u16, body: &[u8]) -> SyncError {
+    let reply = HttpReply {
+        status,
+        body: body.to_vec(),
+    };
     let (code, message) = match serde_json::from_slice::<ErrorBody>(&reply.body) {
         Ok(b) => (b.error.code, b.error.message),
         Err(_) => (

@@ -28,6 +28,52 @@ pub trait Transport {
     ) -> Result<HttpReply, NetworkError>;
 }
 
+/// The methods of the attachment transfer (ADR 0014), after tus: `HEAD` asks how many bytes
+/// the server has, `PATCH` appends a piece at an offset, `GET` reads a range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobMethod {
+    /// `HEAD`: the server answers `Upload-Offset` and `Upload-Length`.
+    Head,
+    /// `PATCH` with `Upload-Offset`: append the body there.
+    Patch,
+    /// `GET`, with a `Range` when given.
+    Get,
+}
+
+/// One request of the attachment transfer.
+#[derive(Debug, Clone)]
+pub struct BlobRequest<'a> {
+    /// Method.
+    pub method: BlobMethod,
+    /// Path and query, e.g. `/v1/attachments/<sha256>?record=<id>`.
+    pub path: &'a str,
+    /// `Authorization` header value.
+    pub authorization: &'a str,
+    /// `Upload-Offset` header (`PATCH`).
+    pub upload_offset: Option<u64>,
+    /// `Range: bytes=first-last` (`GET`), both inclusive.
+    pub range: Option<(u64, u64)>,
+    /// Body (`PATCH`; sent as `application/offset+octet-stream`).
+    pub body: &'a [u8],
+}
+
+/// The answer to a [`BlobRequest`]: status, the `Upload-Offset` header if any, and the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobReply {
+    /// HTTP status.
+    pub status: u16,
+    /// The `Upload-Offset` header: bytes the server holds of the file.
+    pub upload_offset: Option<u64>,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+/// Something that can move attachment bytes (implemented by [`HttpTransport`]).
+pub trait BlobTransport {
+    /// Send `req`; the answer whatever its status, an error only when there is none.
+    fn blob(&self, req: &BlobRequest<'_>) -> Result<BlobReply, NetworkError>;
+}
+
 /// Blocking HTTP(S) transport on `ureq` with rustls (no OpenSSL).
 ///
 /// Server certificates are checked by the platform's verifier (`rustls-platform-verifier`):
@@ -124,5 +170,64 @@ impl Transport for HttpTransport {
             .read_to_vec()
             .map_err(|e| NetworkError(e.to_string()))?;
         Ok(HttpReply { status, body })
+    }
+}
+
+#[cfg(feature = "http")]
+impl BlobTransport for HttpTransport {
+    fn blob(&self, req: &BlobRequest<'_>) -> Result<BlobReply, NetworkError> {
+        let url = format!("{}{}", self.base, req.path);
+        let net = |e: ureq::Error| NetworkError(e.to_string());
+        let mut resp = match req.method {
+            BlobMethod::Head => self
+                .agent
+                .head(&url)
+                .header("authorization", req.authorization)
+                .header("tus-resumable", "1.0.0")
+                .call()
+                .map_err(net)?,
+            BlobMethod::Get => {
+                let mut r = self
+                    .agent
+                    .get(&url)
+                    .header("authorization", req.authorization);
+                if let Some((first, last)) = req.range {
+                    r = r.header("range", &format!("bytes={first}-{last}"));
+                }
+                r.call().map_err(net)?
+            }
+            BlobMethod::Patch => {
+                let mut r = self
+                    .agent
+                    .patch(&url)
+                    .header("authorization", req.authorization)
+                    .header("tus-resumable", "1.0.0")
+                    .header("content-type", "application/offset+octet-stream");
+                if let Some(offset) = req.upload_offset {
+                    r = r.header("upload-offset", &offset.to_string());
+                }
+                r.send(req.body).map_err(net)?
+            }
+        };
+        let status = resp.status().as_u16();
+        let upload_offset = resp
+            .headers()
+            .get("upload-offset")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let body = if req.method == BlobMethod::Head {
+            Vec::new()
+        } else {
+            resp.body_mut()
+                .with_config()
+                .limit(64 * 1024 * 1024)
+                .read_to_vec()
+                .map_err(net)?
+        };
+        Ok(BlobReply {
+            status,
+            upload_offset,
+            body,
+        })
     }
 }

@@ -484,3 +484,115 @@ fn the_chunk_check_walks_what_clients_send() {
         ))
     );
 }
+
+/// Builds a document chunk whose one operation column is deflated: `inflated` zero bytes
+/// compressed. The checksum is the chunk's real one, so Automerge itself would read it.
+fn document_chunk_with_deflated_column(inflated: usize) -> Vec<u8> {
+    use std::io::Write;
+    fn uleb(out: &mut Vec<u8>, mut v: u64) {
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                out.push(b);
+                return;
+            }
+            out.push(b | 0x80);
+        }
+    }
+    let mut deflater = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1024 * 1024];
+    for _ in 0..inflated / zeros.len() {
+        deflater.write_all(&zeros).unwrap();
+    }
+    deflater
+        .write_all(&zeros[..inflated % zeros.len()])
+        .unwrap();
+    let column = deflater.finish().unwrap();
+    let mut body = Vec::new();
+    uleb(&mut body, 1); // one actor
+    uleb(&mut body, 16);
+    body.extend_from_slice(Uuid::from_u128(7).as_bytes());
+    uleb(&mut body, 0); // no heads
+    uleb(&mut body, 0); // no change columns
+    uleb(&mut body, 1); // one operation column: id 1, type 0 (group), deflate bit
+    uleb(&mut body, (1 << 4) | 0b1000);
+    uleb(&mut body, column.len() as u64);
+    body.extend_from_slice(&column);
+    let mut header_tail = vec![0u8]; // chunk type 0, a document
+    uleb(&mut header_tail, body.len() as u64);
+    let mut hashed = header_tail.clone();
+    hashed.extend_from_slice(&body);
+    let checksum = sha2_prefix(&hashed);
+    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83];
+    chunk.extend_from_slice(&checksum);
+    chunk.extend_from_slice(&header_tail);
+    chunk.extend_from_slice(&body);
+    chunk
+}
+
+/// The first four bytes of the SHA-256 of `bytes`: an Automerge chunk's checksum.
+fn sha2_prefix(bytes: &[u8]) -> [u8; 4] {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    [digest[0], digest[1], digest[2], digest[3]]
+}
+
+/// A document chunk whose deflated columns would inflate past 32 MiB is refused before
+/// Automerge reads it (Automerge inflates columns with `read_to_end`, no bound): a push of
+/// 40 KB that would have taken 48 MiB of memory, which a device could send in a loop. A real
+/// record whose columns Automerge deflated when saving still passes.
+#[test]
+fn a_document_whose_columns_inflate_past_the_bound_is_refused() {
+    use danvan_core::sync::merge::{MAX_INFLATED_COLUMN_BYTES, chunks_danvan_sends};
+    let bomb = document_chunk_with_deflated_column(MAX_INFLATED_COLUMN_BYTES + 16 * 1024 * 1024);
+    assert!(bomb.len() < 100 * 1024, "{} bytes", bomb.len());
+    assert_eq!(
+        chunks_danvan_sends(&bomb),
+        Err("bytes at offset 0: the document's columns inflate past 32 MiB".to_string())
+    );
+    let push = Push {
+        id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00bb),
+        changes: bomb,
+        heads: vec![],
+    };
+    let outcome = merge_push(
+        None,
+        &push,
+        &RulesConfig::default(),
+        &MergeLimits::default(),
+        allow,
+    );
+    assert_eq!(reason(outcome), RejectReason::Malformed);
+
+    // Just under the bound, the same construction passes the check (Automerge then refuses it
+    // as a document: its one column is no operation layout).
+    let under = document_chunk_with_deflated_column(MAX_INFLATED_COLUMN_BYTES - 1024);
+    assert_eq!(chunks_danvan_sends(&under), Ok(()));
+    // The bound is per push: two chunks under it each, together past it, are refused.
+    let half = document_chunk_with_deflated_column(MAX_INFLATED_COLUMN_BYTES / 2 + 1024);
+    let twice = [half.as_slice(), half.as_slice()].concat();
+    assert_eq!(
+        chunks_danvan_sends(&twice),
+        Err(format!(
+            "bytes at offset {}: the document's columns inflate past 32 MiB",
+            half.len()
+        ))
+    );
+
+    // A real record with long notes: Automerge deflates its text column when saving.
+    let device = Uuid::now_v7();
+    let notes =
+        "Hai bên thống nhất chia lối đi chung rộng 1,5 m, mỗi bên góp một nửa chi phí. ".repeat(40);
+    let mut case = MediationCase::example();
+    case.notes = Some(notes.clone());
+    let record = Record::new(
+        "11560-T02",
+        device.to_string(),
+        Date::ymd(2025, 9, 2).unwrap(),
+        RecordBody::Mediation(case),
+    );
+    let saved = RecordDoc::create(&record, &device).unwrap().save();
+    assert!(saved.len() < notes.len(), "the notes were deflated");
+    assert_eq!(chunks_danvan_sends(&saved), Ok(()));
+}

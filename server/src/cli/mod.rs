@@ -67,6 +67,11 @@ pub async fn run(cli: Cli) -> Result<()> {
                 metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
                 trusted_proxy_header: args.trusted_proxy_header,
                 small_cell_threshold: args.small_cell_threshold,
+                attachments_dir: Some(
+                    args.attachments_dir
+                        .clone()
+                        .unwrap_or_else(|| g.data_dir.join("attachments")),
+                ),
             };
             let state = AppState::new(storage, units, config);
             // Load the fact index in the background so the first report does not wait for it.

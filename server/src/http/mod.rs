@@ -29,6 +29,7 @@ use tower_http::trace::TraceLayer;
 use crate::error::{ApiError, ErrorCode, LoggedError};
 use crate::state::AppState;
 
+pub mod attachments;
 pub mod auth;
 mod device;
 mod enroll;
@@ -42,6 +43,7 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(enroll::router())
         .merge(device::router())
+        .merge(attachments::router())
         .merge(openapi::router())
         .merge(crate::web::router());
     app_with(state, routes)

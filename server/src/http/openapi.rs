@@ -38,7 +38,8 @@ async fn serve() -> Response {
 /// The devices' and operators' part of the description (completed by [`document`]).
 #[derive(OpenApi)]
 #[openapi(
-    paths(super::enroll::enroll, super::device::me, super::sync::sync, super::health::healthz,
+    paths(super::enroll::enroll, super::device::me, super::sync::sync,
+        super::attachments::offset, super::attachments::upload, super::attachments::download, super::health::healthz,
         super::health::metrics),
     components(schemas(super::enroll::EnrollRequest, super::enroll::EnrollResponse,
         super::device::DeviceInfo, super::health::Health, Role)),

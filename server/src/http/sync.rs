@@ -111,6 +111,20 @@ struct Historical<'a> {
 }
 
 impl Historical<'_> {
+    /// The unit codes whose records the device may read: none above the commune (de-identified
+    /// roles never receive documents), else its scope's units and the old units that went
+    /// wholly into them (historical entries travel to the scope's devices too).
+    fn readable(&self) -> Vec<String> {
+        if self.scope.deidentified {
+            return Vec::new();
+        }
+        let mut codes: Vec<String> = self.scope.units.iter().cloned().collect();
+        codes.extend(self.old_codes());
+        codes.sort();
+        codes.dedup();
+        codes
+    }
+
     /// Codes of expired units the successor mapping places, as of today, inside the scope
     /// (old communes and villages merged into it), so devices pull their historical entries.
     /// A reused code names both; a split old unit is left out (its records may be another
@@ -155,6 +169,32 @@ impl Historical<'_> {
     }
 }
 
+/// Today in Vietnam (UTC+7): the day scopes are read on.
+pub(crate) fn vietnam_today() -> NaiveDate {
+    (Utc::now() + Duration::hours(7)).date_naive()
+}
+
+/// What `device` may read: its scope today and the unit codes whose records it may read
+/// ([`Historical::readable`]), as `POST /v1/sync` pulls them. The attachment routes authorise
+/// with it too.
+pub(crate) fn readable_scope(
+    state: &AppState,
+    device: &crate::storage::Device,
+) -> Result<(Scope, Vec<String>), ApiError> {
+    let today = vietnam_today();
+    let tree = state.units.tree();
+    let scope = scope(device.role, &device.unit, &tree, today)
+        .map_err(|e| ApiError::new(ErrorCode::Forbidden).with_detail(e))?;
+    let readable = Historical {
+        role: device.role,
+        scope: &scope,
+        tree: &tree,
+        today,
+    }
+    .readable();
+    Ok((scope, readable))
+}
+
 /// One sync round: the device's changed records out, what it lacks past its cursor back
 /// (`docs/sync-protocol.md`). Both bodies are binary frames: the magic `DV`, the protocol
 /// version (u16, big-endian), then a postcard-encoded `SyncRequest` / `SyncResponse`. The
@@ -184,7 +224,7 @@ pub(crate) async fn sync(
             ApiError::new(ErrorCode::BadFrame).with_detail(e)
         }
     })?;
-    let today = (Utc::now() + Duration::hours(7)).date_naive();
+    let today = vietnam_today();
     let tree = state.units.tree();
     let scope = scope(device.role, &device.unit, &tree, today)
         .map_err(|e| ApiError::new(ErrorCode::Forbidden).with_detail(e))?;
@@ -209,18 +249,7 @@ pub(crate) async fn sync(
         }));
     }
 
-    // De-identified roles (above the commune) never receive documents.
-    let readable: Vec<String> = if scope.deidentified {
-        Vec::new()
-    } else {
-        let mut codes: Vec<String> = scope.units.iter().cloned().collect();
-        // Historical entries under old units that went wholly into the scope travel to the
-        // scope's devices too.
-        codes.extend(historical.old_codes());
-        codes.sort();
-        codes.dedup();
-        codes
-    };
+    let readable = historical.readable();
     let rules = state.config.rules.clone();
     let limits = MergeLimits::default();
     let verdicts = if req.pushes.is_empty() {

@@ -125,7 +125,7 @@ fn v1_store_upgrades_to_the_fresh_schema_and_keeps_its_records() {
     assert_eq!(version(&old_path), schema::VERSION);
     assert_eq!(
         version(&old_path),
-        3,
+        4,
         "bump this test with the next schema step"
     );
     let describe =
