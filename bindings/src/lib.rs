@@ -33,6 +33,7 @@
 //! assert_eq!(store.search("loi di".into()).unwrap()[0].id, rec.id);
 //! ```
 
+mod attachments;
 mod dialogue;
 mod error;
 mod labels;
@@ -43,6 +44,7 @@ mod store;
 mod sync;
 mod types;
 
+pub use attachments::{AttachmentInfo, AttachmentListener, AttachmentState, AttachmentUpload};
 pub use dialogue::{
     Dialogue, DialogueCommitment, DialogueFollowUp, DialogueIssue, DialogueParticipants,
     OverdueCommitment,

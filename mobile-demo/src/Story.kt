@@ -138,6 +138,8 @@ fun story(ui: Ui, server: String, enrollmentCode: (String) -> String) {
                 ui.line("Máy chị Hoa: ${atLeader.status.vi}, không còn xung đột.",
                     "Hoa's phone: ${atLeader.status.en}, no conflict left.")
 
+                attachAgreement(ui, lan, hoa, id, root)
+
                 val second = twoStatuses(ui, lan, hoa)
 
                 ui.step("Tổng quan cuối ngày", "End of the day")

@@ -8,6 +8,7 @@
 pub mod dashboard;
 pub mod link;
 pub mod process;
+pub mod web;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

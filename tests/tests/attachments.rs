@@ -328,3 +328,92 @@ fn an_attachment_travels_cut_and_resumed_on_postgres() {
     };
     scenario(&server);
 }
+
+/// The commune officer sees the record's files on its page and downloads them; the city
+/// officer may not (personal data, never above the commune).
+#[test]
+fn the_commune_officer_downloads_a_file_and_the_city_officer_may_not() {
+    use danvan_e2e::web;
+    let server = TestServer::start().unwrap();
+    let logins = dashboard::create_users(&server, Some("mật khẩu đủ dài 2025")).unwrap();
+    let mut lan = server
+        .enroll("Nguyễn Thị Lan", Role::Mediator, VILLAGE_HOA_BINH_1)
+        .unwrap();
+    let id = lan
+        .create(
+            mediation_case(VILLAGE_HOA_BINH_1, COMMUNE_HOA_BINH),
+            day(9, 2),
+        )
+        .unwrap()
+        .id()
+        .to_string();
+    let pdf = b"%PDF-1.4\n% bien ban hoa giai thanh\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    let (sha, _) = lan
+        .store
+        .attach(&id, pdf, "application/pdf", "biên bản hòa giải.pdf", None)
+        .unwrap();
+    let (png_sha, _) = lan
+        .store
+        .attach(&id, &tiny_png(), "image/png", "so-do.png", None)
+        .unwrap();
+    lan.sync().unwrap();
+    let page_path = format!("/dashboard/records/{id}");
+    let officer = &logins[0];
+    let s = web::login(&server.url, &officer.username, &officer.password);
+    // Synced but not uploaded: listed, no link yet.
+    let page = web::get(&server.url, &page_path, &s).text();
+    assert!(page.contains("biên bản hòa giải.pdf"), "{page}");
+    assert!(!page.contains(&format!("/attachments/{sha}")));
+    lan.store
+        .upload_attachments(&lan.transport, &lan.creds, |_| {})
+        .unwrap();
+    let page = web::get(&server.url, &page_path, &s).text();
+    let link = format!("/dashboard/records/{id}/attachments/{sha}");
+    assert!(page.contains(&link), "{page}");
+    let r = web::get(&server.url, &link, &s);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, pdf);
+    assert_eq!(r.header("content-type"), ["application/pdf"]);
+    assert_eq!(r.header("x-content-type-options"), ["nosniff"]);
+    assert!(r.header("content-disposition")[0].starts_with("attachment;"));
+    // A range, as a PDF viewer asks.
+    let r = web::http(
+        &server.url,
+        "GET",
+        &link,
+        &[("Cookie", &s.cookie), ("Range", "bytes=0-7")],
+        b"",
+    );
+    assert_eq!((r.status, r.body.as_slice()), (206, &b"%PDF-1.4"[..]));
+    // Another record's file through this record: not found.
+    let r = web::get(
+        &server.url,
+        &format!("/dashboard/records/{id}/attachments/{}", "0".repeat(64)),
+        &s,
+    );
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        web::get(
+            &server.url,
+            &format!("/dashboard/records/{id}/attachments/{png_sha}"),
+            &s
+        )
+        .status,
+        200
+    );
+    // The city officer: 403, for the page and the file.
+    let city = &logins[1];
+    let c = web::login(&server.url, &city.username, &city.password);
+    assert_eq!(web::get(&server.url, &page_path, &c).status, 403);
+    let r = web::get(&server.url, &link, &c);
+    assert_eq!(r.status, 403);
+    assert!(r.text().contains("records_forbidden"));
+}
+
+fn tiny_png() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 90]));
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}

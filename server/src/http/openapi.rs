@@ -201,6 +201,16 @@ const TEAM: &[ErrorCode] = &[
     E::NotFound,
 ];
 
+/// Codes of the attachment routes that read (`HEAD`, `GET`).
+const ATTACHMENT: &[ErrorCode] = &[
+    E::BadHash,
+    E::BadRequest,
+    E::Forbidden,
+    E::AttachmentsForbidden,
+    E::NotFound,
+    E::Unavailable,
+];
+
 /// Every operation of the description.
 pub const OPERATIONS: &[Operation] = &[
     // The session.
@@ -560,6 +570,39 @@ pub const OPERATIONS: &[Operation] = &[
             E::BadFrame,
             E::UpgradeRequired,
             E::Forbidden,
+        ],
+        &[],
+    ),
+    // Attachments (ADR 0014).
+    op(
+        "head",
+        "/v1/attachments/{sha256}",
+        Auth::Device,
+        ATTACHMENT,
+        &[],
+    ),
+    op(
+        "get",
+        "/v1/attachments/{sha256}",
+        Auth::Device,
+        ATTACHMENT,
+        &[],
+    ),
+    op(
+        "patch",
+        "/v1/attachments/{sha256}",
+        Auth::Device,
+        &[
+            E::BadHash,
+            E::BadRequest,
+            E::Forbidden,
+            E::AttachmentsForbidden,
+            E::NotFound,
+            E::Unavailable,
+            E::UnsupportedMediaType,
+            E::OffsetMismatch,
+            E::UploadInProgress,
+            E::HashMismatch,
         ],
         &[],
     ),

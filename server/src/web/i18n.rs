@@ -133,6 +133,8 @@ catalogue! {
     summary: "Nội dung", "Summary";
     parties: "Các bên", "Parties";
     people: "Người trong hồ sơ (các bên, hòa giải viên, người được mời, thành viên)", "People in the record (parties, mediators, invited, members)";
+    attachments: "Tệp đính kèm (biên bản, ảnh chụp)", "Attachments (minutes, photos)";
+    attachment_pending: "chưa gửi lên máy chủ", "not on the server yet";
     mediators: "Hòa giải viên", "Mediators";
     petitioner: "Người gửi đơn", "Petitioner";
     full_record: "Toàn bộ hồ sơ", "Full record";

@@ -23,10 +23,38 @@ use crate::web::session::{PageViewer, ReqLang, Viewer};
 /// Most records listed on one page.
 pub const LIST_LIMIT: u32 = 500;
 
+/// Where the server keeps attachment `sha` (as `http::attachments` writes it).
+fn attachment_path(dir: &std::path::Path, sha: &str) -> std::path::PathBuf {
+    dir.join(sha.get(..2).unwrap_or("xx")).join(sha)
+}
+
+/// A file attached to record `id`, for the commune officer (a download, with its media type).
+/// Above the commune: 403 `records_forbidden`, as for the record itself.
+async fn attachment(
+    State(state): State<AppState>,
+    PageViewer(viewer): PageViewer,
+    Path((id, sha)): Path<(String, String)>,
+    req: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    let record = load_record(&state, &viewer, &id).await?;
+    let reference = record
+        .attachments
+        .get(&sha)
+        .filter(|_| danvan_core::attachment::is_sha256_hex(&sha))
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    let dir = state
+        .config
+        .attachments_dir
+        .as_deref()
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    crate::http::attachments::serve_file(&attachment_path(dir, &sha), reference, req).await
+}
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/dashboard/records", get(list))
         .route("/dashboard/records/{id}", get(detail))
+        .route("/dashboard/records/{id}/attachments/{sha}", get(attachment))
 }
 
 pub(crate) struct RecordView {
@@ -211,6 +239,8 @@ struct DetailPage<'a> {
     reasons: Vec<render::Choice>,
     outcomes: Vec<render::Choice>,
     today: String,
+    /// The record's files: name, media type, size in KB, link (empty while not uploaded).
+    files: Vec<(String, String, String, String)>,
 }
 
 /// The whole record `id`, if the viewer may see it.
@@ -344,7 +374,27 @@ async fn detail(
     } else {
         Vec::new()
     };
+    let mut files = Vec::new();
+    for (sha, a) in &record.attachments {
+        let href = match state.config.attachments_dir.as_deref() {
+            Some(dir)
+                if tokio::fs::try_exists(attachment_path(dir, sha))
+                    .await
+                    .unwrap_or(false) =>
+            {
+                format!("/dashboard/records/{id}/attachments/{sha}")
+            }
+            _ => String::new(),
+        };
+        files.push((
+            a.name.clone(),
+            a.media_type.clone(),
+            format!("{:.0}", f64::from(a.size) / 1024.0),
+            href,
+        ));
+    }
     let page = DetailPage {
+        files,
         steps,
         reasons: render::choices::<danvan_core::model::petition::NotAcceptedReason>(lang),
         outcomes: render::choices::<danvan_core::model::petition::PetitionOutcome>(lang),
