@@ -397,11 +397,10 @@ pub fn chunks_danvan_sends(bytes: &[u8]) -> Result<(), String> {
         let Some(end) = end else {
             return bad("chunk longer than the push");
         };
-        if kind == 0 {
-            if let Err(what) = document_columns_inflate_within(&rest[9 + used..end], &mut inflated)
-            {
-                return bad(&what);
-            }
+        if kind == 0
+            && let Err(what) = document_columns_inflate_within(&rest[9 + used..end], &mut inflated)
+        {
+            return bad(&what);
         }
         rest = &rest[end..];
         at += end;
