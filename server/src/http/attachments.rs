@@ -79,10 +79,30 @@ impl Drop for UploadTurn {
 
 /// The record a file is asked for.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RecordParam {
-    /// Id of a record that names the file among its attachments.
-    #[param(value_type = String, format = "uuid")]
+    /// Id of a record that names the file among its attachments (400 `bad_request` without it).
+    #[param(value_type = String, format = Uuid, required = true)]
     pub record: Option<String>,
+}
+
+/// The file: its SHA-256.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ShaParam {
+    /// SHA-256 of the file's bytes, 64 lowercase hex digits (400 `bad_hash` otherwise).
+    #[param(pattern = "^[0-9a-f]{64}$")]
+    pub sha256: String,
+}
+
+/// Where a piece goes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct OffsetHeader {
+    /// Bytes of the file the server holds, where this piece starts (the `HEAD`'s answer).
+    #[serde(rename = "Upload-Offset")]
+    #[param(rename = "Upload-Offset", minimum = 0)]
+    pub upload_offset: u64,
 }
 
 /// Where a file's bytes are on disk.
@@ -182,7 +202,7 @@ fn io(e: std::io::Error) -> ApiError {
 
 /// How many bytes of the file the server holds (`Upload-Offset`) and its size (`Upload-Length`).
 #[utoipa::path(head, path = "/v1/attachments/{sha256}", tag = "device",
-    params(("sha256" = String, Path, description = "SHA-256 of the file, lowercase hex"), RecordParam),
+    params(ShaParam, RecordParam),
     responses((status = 200, description = "`Upload-Offset` and `Upload-Length` headers")))]
 pub(crate) async fn offset(
     State(state): State<AppState>,
@@ -199,7 +219,7 @@ pub(crate) async fn offset(
 /// at most 1 MiB). The piece that completes the file is checked against the hash. A file the
 /// server has whole answers 204 at once, whatever the piece (another device sent it).
 #[utoipa::path(patch, path = "/v1/attachments/{sha256}", tag = "device",
-    params(("sha256" = String, Path, description = "SHA-256 of the file, lowercase hex"), RecordParam),
+    params(ShaParam, RecordParam, OffsetHeader),
     request_body(content = inline(crate::web::api::Binary), content_type = "application/offset+octet-stream"),
     responses((status = 204, description = "Appended; `Upload-Offset` is the new offset"),
         (status = 409, description = "`offset_mismatch` (with the server's `Upload-Offset`) or `upload_in_progress`"),
@@ -284,7 +304,7 @@ pub(crate) async fn upload(
 
 /// The file, whole or a `Range` of it (206), with its media type.
 #[utoipa::path(get, path = "/v1/attachments/{sha256}", tag = "device",
-    params(("sha256" = String, Path, description = "SHA-256 of the file, lowercase hex"), RecordParam),
+    params(ShaParam, RecordParam),
     responses((status = 200, description = "The file", content_type = "application/octet-stream",
         body = inline(crate::web::api::Binary)),
         (status = 206, description = "The range asked for")))]
