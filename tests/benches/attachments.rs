@@ -28,16 +28,16 @@ fn env_u64(name: &str, default: u64) -> u64 {
 }
 
 /// A 2,048 × 1,365 photo (already at the phone's size, so downscaling only re-encodes it) of
-/// noise-like detail: about 2 MB as JPEG at quality 85.
+/// noise-like detail: about 2 MB as JPEG at quality 85, as a phone saves it.
 fn photo(seed: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(2048, 1365, |x, y| {
         let v = x.wrapping_mul(7919) ^ y.wrapping_mul(104_729) ^ seed.wrapping_mul(2_246_822_519);
         let h = v.wrapping_mul(2_654_435_761);
         let g = ((x / 8 + y / 8) % 256) as u8;
-        image::Rgb([(h >> 24) as u8 / 2 + g / 2, (h >> 16) as u8 / 2 + g / 2, g])
+        image::Rgb([(h >> 24) as u8 / 5 + g / 2, (h >> 16) as u8 / 5 + g / 2, g])
     });
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
         .encode_image(&img)
         .map(|()| out)
         .unwrap_or_default()

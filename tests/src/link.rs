@@ -115,10 +115,14 @@ fn cut_all(shared: &Shared) {
     }
 }
 
+/// Most bytes a direction may send at once after an idle spell (the token bucket's size):
+/// without a cap, a keep-alive connection idle for a minute would then burst at full speed.
+const BURST: f64 = 64.0 * 1024.0;
+
 fn pump(mut from: TcpStream, mut to: TcpStream, shared: &Shared, up: bool) {
     let mut buf = vec![0u8; 16 * 1024];
-    let started = Instant::now();
-    let mut moved = 0u64;
+    let mut tokens = BURST;
+    let mut last = Instant::now();
     loop {
         let n = match from.read(&mut buf) {
             Ok(0) | Err(_) => break,
@@ -140,12 +144,18 @@ fn pump(mut from: TcpStream, mut to: TcpStream, shared: &Shared, up: bool) {
         if shared.cut.load(Ordering::SeqCst) || to.write_all(&buf[..n]).is_err() {
             break;
         }
-        moved += n as u64;
-        let rate = shared.rate.load(Ordering::SeqCst);
-        if rate > 0 {
-            let due = Duration::from_secs_f64(moved as f64 / rate as f64);
-            if let Some(wait) = due.checked_sub(started.elapsed()) {
-                std::thread::sleep(wait);
+        let rate = shared.rate.load(Ordering::SeqCst) as f64;
+        if rate > 0.0 {
+            // Token bucket: refill at `rate`, at most BURST; pay for what was sent, and sleep
+            // off a debt.
+            let now = Instant::now();
+            tokens = (tokens + now.duration_since(last).as_secs_f64() * rate).min(BURST);
+            last = now;
+            tokens -= n as f64;
+            if tokens < 0.0 {
+                std::thread::sleep(Duration::from_secs_f64(-tokens / rate));
+                tokens = 0.0;
+                last = Instant::now();
             }
         }
     }

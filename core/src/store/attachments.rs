@@ -112,8 +112,10 @@ fn invalid(field: &str, code: &str, vi: &str, en: &str) -> CoreError {
 }
 
 /// Check a file's type against its bytes and the rules, and downscale a photo: the bytes to
-/// store and their media type. A JPEG is always re-encoded (which drops its EXIF block, the
-/// location with it); a PNG only when it is too large; a PDF is kept as it is.
+/// store and their media type. A photo larger than `max_image_px` is scaled and re-encoded
+/// (JPEG quality 85, which keeps no metadata); a JPEG within the size keeps its image data and
+/// loses its metadata segments (EXIF with the location, XMP, IPTC, comments: see
+/// [`strip_jpeg_metadata`]); a PNG within the size and a PDF are kept as they are.
 pub fn prepare_file(
     bytes: &[u8],
     media_type: &str,
@@ -179,6 +181,15 @@ fn downscale(bytes: &[u8], media_type: &'static str, max_px: u32) -> Result<Vec<
             "The photo cannot be read.",
         )
     };
+    // A JPEG already within the size only loses its metadata: no decoding, no quality lost.
+    if format == ImageFormat::Jpeg {
+        let within = image::ImageReader::with_format(std::io::Cursor::new(bytes), format)
+            .into_dimensions()
+            .is_ok_and(|(w, h)| w.max(h) <= max_px.max(1));
+        if within && let Some(stripped) = strip_jpeg_metadata(bytes) {
+            return Ok(stripped);
+        }
+    }
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
     // A photo claiming 100,000 × 100,000 pixels is refused before any memory is taken for it.
     let mut limits = image::Limits::default();
@@ -207,6 +218,53 @@ fn downscale(bytes: &[u8], media_type: &'static str, max_px: u32) -> Result<Vec<
             .map_err(|_| unreadable())?;
     }
     Ok(out)
+}
+
+/// A JPEG without its metadata segments: APP1 (EXIF, with the GPS location and the camera's
+/// serial number, and XMP), APP13 (IPTC: names, places) and comments. The image data, JFIF
+/// (APP0), the colour profile (APP2) and Adobe's colour transform (APP14) are kept byte for
+/// byte. `None` when the segments do not walk (the caller re-encodes the photo instead).
+pub fn strip_jpeg_metadata(bytes: &[u8]) -> Option<Vec<u8>> {
+    if !bytes.starts_with(&[0xff, 0xd8]) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..2]);
+    let mut at = 2usize;
+    loop {
+        if *bytes.get(at)? != 0xff {
+            return None;
+        }
+        let marker = *bytes.get(at + 1)?;
+        match marker {
+            // Fill bytes before a marker.
+            0xff => at += 1,
+            // Markers without a length.
+            0x01 | 0xd0..=0xd7 => {
+                out.extend_from_slice(&bytes[at..at + 2]);
+                at += 2;
+            }
+            // Start of scan: the entropy-coded data and everything after it, as they are.
+            0xda => {
+                out.extend_from_slice(&bytes[at..]);
+                return Some(out);
+            }
+            0xd9 => return None,
+            _ => {
+                let len = usize::from(u16::from_be_bytes([
+                    *bytes.get(at + 2)?,
+                    *bytes.get(at + 3)?,
+                ]));
+                let end = at
+                    .checked_add(2 + len)
+                    .filter(|&e| len >= 2 && e <= bytes.len())?;
+                if !matches!(marker, 0xe1 | 0xed | 0xfe) {
+                    out.extend_from_slice(&bytes[at..end]);
+                }
+                at = end;
+            }
+        }
+    }
 }
 
 fn row_state(
@@ -613,4 +671,89 @@ fn wrong_device() -> CoreError {
         "Thông tin xác thực là của thiết bị khác.",
         "The credentials belong to another device.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small JPEG with an EXIF block holding a GPS position and a comment.
+    fn jpeg_with_exif() -> Vec<u8> {
+        let img =
+            image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 3, y as u8 * 5, 77]));
+        let mut plain = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90)
+            .encode_image(&img)
+            .unwrap();
+        let exif = b"Exif\0\0GPS 20.8449N 106.6881E";
+        let mut out = plain[..2].to_vec();
+        out.extend_from_slice(&[0xff, 0xe1]);
+        out.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(exif);
+        let comment = b"Nguyen Thi Lan";
+        out.extend_from_slice(&[0xff, 0xfe]);
+        out.extend_from_slice(&((comment.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(comment);
+        out.extend_from_slice(&plain[2..]);
+        out
+    }
+
+    #[test]
+    fn a_small_jpeg_loses_its_metadata_not_its_pixels() {
+        let with = jpeg_with_exif();
+        let (kept, ty) = prepare_file(&with, "", &AttachmentRules::default()).unwrap();
+        assert_eq!(ty, "image/jpeg");
+        assert!(!kept.windows(3).any(|w| w == b"GPS"), "the location stayed");
+        assert!(
+            !kept.windows(6).any(|w| w == b"Nguyen"),
+            "the comment stayed"
+        );
+        // The two segments: marker and length (4 bytes) and 28 and 14 bytes of content.
+        assert_eq!(kept.len(), with.len() - (4 + 28) - (4 + 14));
+        let a = image::load_from_memory(&with).unwrap().to_rgb8();
+        let b = image::load_from_memory(&kept).unwrap().to_rgb8();
+        assert_eq!(a, b, "the image data is untouched");
+    }
+
+    #[test]
+    fn a_large_photo_is_scaled_and_bad_files_are_refused() {
+        let img = image::RgbImage::from_fn(3000, 1000, |x, _| image::Rgb([(x % 256) as u8, 0, 0]));
+        let mut big = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut big, 90)
+            .encode_image(&img)
+            .unwrap();
+        let (kept, _) = prepare_file(&big, "image/jpeg", &AttachmentRules::default()).unwrap();
+        let d = image::load_from_memory(&kept).unwrap();
+        assert_eq!((d.width(), d.height()), (2048, 683));
+        let code = |r: Result<(Vec<u8>, &str)>| match r {
+            Err(CoreError::Invalid(i)) => i[0].code.clone(),
+            other => panic!("{:?}", other.map(|(b, t)| (b.len(), t))),
+        };
+        assert_eq!(
+            code(prepare_file(&big, "image/png", &AttachmentRules::default())),
+            "media_type_mismatch"
+        );
+        assert_eq!(
+            code(prepare_file(b"GIF89a....", "", &AttachmentRules::default())),
+            "media_type_not_allowed"
+        );
+        // A JPEG header with nothing behind it.
+        assert_eq!(
+            code(prepare_file(&big[..600], "", &AttachmentRules::default())),
+            "unreadable_image"
+        );
+        let pdf_only = AttachmentRules {
+            media_types: vec!["application/pdf".into()],
+            ..AttachmentRules::default()
+        };
+        assert_eq!(
+            code(prepare_file(&big, "", &pdf_only)),
+            "media_type_not_allowed"
+        );
+        let tiny = AttachmentRules {
+            max_file_bytes: 1000,
+            ..AttachmentRules::default()
+        };
+        assert_eq!(code(prepare_file(&big, "", &tiny)), "attachment_too_large");
+    }
 }
