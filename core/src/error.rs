@@ -42,6 +42,9 @@ pub enum CoreError {
     /// A record or object that does not exist.
     #[error("not found: {0}")]
     NotFound(String),
+    /// A phone-to-phone file or certificate is not accepted (ADR 0014).
+    #[error("phone-to-phone: {0}")]
+    Peer(#[from] crate::peer::PeerError),
     /// The offline store failed (database error, foreign or corrupt file, wrong device…).
     #[cfg(feature = "store")]
     #[error(transparent)]

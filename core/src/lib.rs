@@ -25,6 +25,7 @@ pub mod facts;
 pub mod label;
 pub mod lifecycle;
 pub mod model;
+pub mod peer;
 mod record;
 #[cfg(feature = "store")]
 pub mod store;
@@ -43,6 +44,8 @@ pub use record::{
 pub use validate::ValidationIssue;
 
 // Re-exported so that `coded_enum!` works in other crates.
+/// Automerge, as core uses it (change hashes and actor ids in the server's merge hooks).
+pub use automerge;
 #[doc(hidden)]
 pub use autosurgeon;
 #[doc(hidden)]

@@ -137,6 +137,8 @@ error_codes! {
     UploadInProgress = ("upload_in_progress", CONFLICT, "Tệp này đang được gửi lên từ một kết nối khác.", "This file is being uploaded on another connection."),
     /// The uploaded bytes do not hash to the file's name; they were discarded.
     HashMismatch = ("hash_mismatch", UNPROCESSABLE_ENTITY, "Nội dung tệp gửi lên không khớp mã băm; tệp đã bị loại bỏ, hãy gửi lại.", "The uploaded bytes do not match the file's hash; they were discarded, send it again."),
+    /// The device registered another public key before; it cannot change it.
+    KeyMismatch = ("key_mismatch", CONFLICT, "Thiết bị đã đăng ký một khóa khác; không thể thay khóa.", "This device registered another key; it cannot be changed."),
     NotLocked = ("not_locked", NOT_FOUND, "Đơn vị chưa khóa (chưa gửi) kỳ báo cáo này.", "This unit has not locked (submitted) this period."),
     /// A text field of the registry is empty, too long or holds control characters.
     InvalidText = ("invalid_text", BAD_REQUEST, "Nội dung nhập không hợp lệ (để trống, quá dài hoặc có ký tự điều khiển).", "A text field is empty, too long or contains control characters."),

@@ -41,6 +41,8 @@ pub struct AppState {
     pub(crate) sync_writes: Arc<tokio::sync::Semaphore>,
     /// Attachment uploads in progress (one per file at a time).
     pub(crate) uploads: crate::http::attachments::Uploads,
+    /// The server's Ed25519 key for device certificates, loaded on first use (ADR 0014).
+    pub(crate) server_key: Arc<tokio::sync::OnceCell<ed25519_dalek::SigningKey>>,
 }
 
 /// How many sync requests may be between reading the documents they push and committing them, at
@@ -83,6 +85,7 @@ impl AppState {
             seen: Arc::new(SeenThrottle::default()),
             sync_writes: Arc::new(tokio::sync::Semaphore::new(sync_write_turns())),
             uploads: Default::default(),
+            server_key: Default::default(),
         }
     }
 

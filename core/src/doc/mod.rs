@@ -47,6 +47,14 @@ impl RecordDoc {
         })
     }
 
+    /// An empty document to be written by `device` (a record about to arrive as changes).
+    pub fn empty(device: &Uuid) -> RecordDoc {
+        RecordDoc {
+            doc: AutoCommit::new().with_actor(actor_for_device(device)),
+            saved_heads: Vec::new(),
+        }
+    }
+
     /// Load a document from saved bytes (a snapshot, optionally followed by incremental chunks),
     /// to be written by `device`.
     pub fn load(bytes: &[u8], device: &Uuid) -> Result<RecordDoc> {

@@ -36,6 +36,7 @@ mod error;
 mod index;
 mod key;
 mod outbox;
+mod peer;
 mod read;
 mod recover;
 pub mod schema;
@@ -60,6 +61,7 @@ pub use documents::MAX_CHUNKS;
 pub use error::StoreError;
 pub use index::fold;
 pub use key::{KEY_LEN, StoreKey};
+pub use peer::BundleImport;
 pub use recover::Discarded;
 pub use types::{
     HomeSummary, KindStatusCount, ListQuery, RecordSummary, Rejection, StorageStats, SyncState,

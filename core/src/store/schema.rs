@@ -208,7 +208,8 @@ ALTER TABLE sync_state_v3 RENAME TO sync_state;
 CREATE INDEX sync_state_dirty ON sync_state (dirty) WHERE dirty = 1;
 ";
 
-/// v3 → v4: the attachments this phone holds or moves (ADR 0014).
+/// v3 → v4: the attachments this phone holds or moves, and the attestations of other phones'
+/// changes received in bundles (ADR 0014).
 const V4_STEP: &str = ATTACHMENTS_DDL;
 
 /// The attachments table: one row per blob this phone has written or is downloading, with its
@@ -222,6 +223,12 @@ CREATE TABLE attachments (
     transferred INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX attachments_to_upload ON attachments (state) WHERE state IN ('waiting', 'uploading');
+CREATE TABLE attestations (
+    hash BLOB PRIMARY KEY,
+    device TEXT NOT NULL,
+    signature BLOB NOT NULL,
+    posted INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
 ";
 
 /// What `prepare` found in the file.

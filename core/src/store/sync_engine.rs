@@ -45,6 +45,22 @@ fn set_server_heads(conn: &Connection, id: &str, heads: &[ChangeHash]) -> Result
 }
 
 impl SyncStore for Store {
+    fn wants_certificate(&mut self) -> Result<Option<[u8; 32]>> {
+        Store::wants_certificate(self)
+    }
+
+    fn set_certificate(&mut self, encoded: &[u8]) -> Result<()> {
+        Store::set_certificate(self, encoded)
+    }
+
+    fn pending_attestations(&mut self) -> Result<Vec<crate::peer::Attestation>> {
+        Store::pending_attestations(self)
+    }
+
+    fn attestations_posted(&mut self, hashes: &[[u8; 32]]) -> Result<()> {
+        Store::attestations_posted(self, hashes)
+    }
+
     fn sync_meta(&mut self) -> Result<SyncMeta> {
         Ok(SyncMeta {
             epoch: get_u64(&self.conn, EPOCH_KEY)?,

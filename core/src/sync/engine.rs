@@ -54,6 +54,23 @@ pub trait SyncStore {
     /// The server is a different instance: forget the cursor and what the server was believed to
     /// hold; every record becomes pending again.
     fn reset_sync(&mut self) -> Result<()>;
+    /// The device's public key when the store wants the server to certify it (phone-to-phone
+    /// exchange, ADR 0014); `None` (the default) when it has a certificate or does not take one.
+    fn wants_certificate(&mut self) -> Result<Option<[u8; 32]>> {
+        Ok(None)
+    }
+    /// Keep the certificate the server issued.
+    fn set_certificate(&mut self, _encoded: &[u8]) -> Result<()> {
+        Ok(())
+    }
+    /// Attestations of other phones' changes to give the server before pushing them.
+    fn pending_attestations(&mut self) -> Result<Vec<crate::peer::Attestation>> {
+        Ok(Vec::new())
+    }
+    /// The server took these attestations.
+    fn attestations_posted(&mut self, _hashes: &[[u8; 32]]) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Tuning of a sync session.

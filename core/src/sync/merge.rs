@@ -268,6 +268,32 @@ pub fn merge_device_push(
     visible: impl FnOnce(&str, &str) -> bool,
     authorize: impl FnOnce(Option<&str>, &Record, &HistoryDelta) -> Result<(), (RejectReason, String)>,
 ) -> MergeOutcome {
+    merge_relayed_push(
+        device,
+        stored,
+        push,
+        cfg,
+        limits,
+        &|_, _| false,
+        visible,
+        authorize,
+    )
+}
+
+/// [`merge_device_push`] for a phone that may relay other phones' changes (phone-to-phone
+/// exchange, ADR 0014): a change new to the server under another actor is accepted when
+/// `attested(hash, actor)` says its author signed it; any other is `foreign_actor` as before.
+#[allow(clippy::too_many_arguments)]
+pub fn merge_relayed_push(
+    device: &Uuid,
+    stored: Option<Stored<'_>>,
+    push: &Push,
+    cfg: &RulesConfig,
+    limits: &MergeLimits,
+    attested: Attested<'_>,
+    visible: impl FnOnce(&str, &str) -> bool,
+    authorize: impl FnOnce(Option<&str>, &Record, &HistoryDelta) -> Result<(), (RejectReason, String)>,
+) -> MergeOutcome {
     let actor = crate::doc::actor_for_device(device);
     let hidden = stored.is_some_and(|s| !visible(s.kind, s.unit));
     let stored = if hidden { None } else { stored };
@@ -276,7 +302,7 @@ pub fn merge_device_push(
         push,
         cfg,
         limits,
-        Some(&actor),
+        Some((&actor, attested)),
         |_| stored,
         |b, r| b.kind == crate::Coded::code(&r.envelope.kind),
         |b, r, d| authorize(b.map(|b| b.unit), r, d),
@@ -328,14 +354,19 @@ fn unknown_keys(
 }
 
 /// The first change of `doc` after `old_heads` (new to the server) whose actor is not `actor`.
+/// A change is attested when its author signed its hash and another phone handed the signature
+/// to the server (phone-to-phone exchange, ADR 0014): `attested(hash, actor)`.
+pub type Attested<'a> = &'a dyn Fn(&automerge::ChangeHash, &automerge::ActorId) -> bool;
+
 fn foreign_change(
     doc: &mut AutoCommit,
     old_heads: &[automerge::ChangeHash],
     actor: &automerge::ActorId,
+    attested: Attested<'_>,
 ) -> Option<automerge::ActorId> {
     doc.get_changes_meta(old_heads)
         .into_iter()
-        .find(|c| c.actor.as_ref() != actor)
+        .find(|c| c.actor.as_ref() != actor && !attested(&c.hash, c.actor.as_ref()))
         .map(|c| c.actor.into_owned())
 }
 
@@ -541,7 +572,7 @@ fn merge_with<B>(
     push: &Push,
     cfg: &RulesConfig,
     limits: &MergeLimits,
-    author: Option<&automerge::ActorId>,
+    author: Option<(&automerge::ActorId, Attested<'_>)>,
     before_of: impl FnOnce(&AutoCommit) -> Option<B>,
     same: impl FnOnce(&B, &Record) -> bool,
     authorize: impl FnOnce(Option<&B>, &Record, &HistoryDelta) -> Result<(), (RejectReason, String)>,
@@ -613,8 +644,8 @@ fn merge_with<B>(
             heads: to_wire_heads(&new_heads),
         };
     }
-    if let Some(actor) = author
-        && let Some(other) = foreign_change(&mut doc, &old_heads, actor)
+    if let Some((actor, attested)) = author
+        && let Some(other) = foreign_change(&mut doc, &old_heads, actor, attested)
     {
         return reject(
             RejectReason::Malformed,

@@ -156,6 +156,7 @@ pub fn run_sync(
     let mut session = SyncSession::new(opts);
     let span = tracing::info_span!("sync", device = %credentials.device_id);
     let _g = span.enter();
+    peer_exchange_setup(store, transport, &auth)?;
     while let Some(frame) = session.next_request(store)? {
         let answer = match transport.post(wire::SYNC_PATH, wire::CONTENT_TYPE, Some(&auth), &frame)
         {
@@ -179,6 +180,84 @@ pub fn run_sync(
         "sync complete"
     );
     Ok(p)
+}
+
+/// Path of the device certificate request (ADR 0014).
+pub const CERTIFICATE_PATH: &str = "/v1/device/certificate";
+/// Path of the attestations a phone hands the server before pushing another phone's changes.
+pub const ATTESTATIONS_PATH: &str = "/v1/attestations";
+
+/// Before a sync: ask the server to certify the device's key if the store has none, and give
+/// it the attestations of other phones' changes received in bundles. A server without these
+/// routes (404) or a refusal is logged and the sync goes on: the record sync does not depend on
+/// them (a relayed change without its attestation is refused as `foreign_actor` and stays
+/// pending). A network failure ends the sync, as for any request.
+fn peer_exchange_setup(
+    store: &mut dyn SyncStore,
+    transport: &dyn Transport,
+    auth: &str,
+) -> crate::Result<()> {
+    if let Some(key) = store.wants_certificate()? {
+        let body = serde_json::json!({ "public_key": hex_lower(&key) }).to_string();
+        let reply = transport
+            .post(
+                CERTIFICATE_PATH,
+                "application/json",
+                Some(auth),
+                body.as_bytes(),
+            )
+            .map_err(SyncError::from)?;
+        if reply.status == 200 {
+            if let Err(e) = store.set_certificate(&reply.body) {
+                tracing::warn!(error = %e, "device certificate not kept");
+            }
+        } else {
+            tracing::info!(
+                status = reply.status,
+                "no device certificate from the server"
+            );
+        }
+    }
+    let attestations = store.pending_attestations()?;
+    for batch in attestations.chunks(MAX_ATTESTATIONS) {
+        let list: Vec<serde_json::Value> = batch
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "hash": hex_lower(&a.hash),
+                    "device": a.device,
+                    "signature": hex_lower(&a.signature),
+                })
+            })
+            .collect();
+        let body = serde_json::json!({ "attestations": list }).to_string();
+        let reply = transport
+            .post(
+                ATTESTATIONS_PATH,
+                "application/json",
+                Some(auth),
+                body.as_bytes(),
+            )
+            .map_err(SyncError::from)?;
+        if reply.status == 200 {
+            let hashes: Vec<[u8; 32]> = batch.iter().map(|a| a.hash).collect();
+            store.attestations_posted(&hashes)?;
+        } else {
+            tracing::warn!(
+                status = reply.status,
+                "attestations not taken by the server"
+            );
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Attestations per request (the server takes at most this many).
+pub const MAX_ATTESTATIONS: usize = 1000;
+
+fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Exchange a one-time enrollment code for device credentials.

@@ -35,6 +35,7 @@ mod device;
 mod enroll;
 mod health;
 pub mod openapi;
+pub mod peer;
 mod sync;
 
 /// The whole HTTP application.
@@ -44,6 +45,7 @@ pub fn app(state: AppState) -> Router {
         .merge(enroll::router())
         .merge(device::router())
         .merge(attachments::router())
+        .merge(peer::router())
         .merge(openapi::router())
         .merge(crate::web::router());
     app_with(state, routes)

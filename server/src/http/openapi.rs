@@ -39,7 +39,8 @@ async fn serve() -> Response {
 #[derive(OpenApi)]
 #[openapi(
     paths(super::enroll::enroll, super::device::me, super::sync::sync,
-        super::attachments::offset, super::attachments::upload, super::attachments::download, super::health::healthz,
+        super::attachments::offset, super::attachments::upload, super::attachments::download,
+        super::peer::certificate, super::peer::attestations, super::health::healthz,
         super::health::metrics),
     components(schemas(super::enroll::EnrollRequest, super::enroll::EnrollResponse,
         super::device::DeviceInfo, super::health::Health, Role)),
@@ -571,6 +572,21 @@ pub const OPERATIONS: &[Operation] = &[
             E::UpgradeRequired,
             E::Forbidden,
         ],
+        &[],
+    ),
+    // Phone-to-phone exchange (ADR 0014).
+    op(
+        "post",
+        "/v1/device/certificate",
+        Auth::Device,
+        &[E::BadRequest, E::KeyMismatch],
+        &[],
+    ),
+    op(
+        "post",
+        "/v1/attestations",
+        Auth::Device,
+        &[E::BadRequest],
         &[],
     ),
     // Attachments (ADR 0014).

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use chrono::{Duration, NaiveDate, Utc};
-use danvan_core::sync::merge::{HistoryDelta, MergeLimits, Stored, merge_device_push};
+use danvan_core::sync::merge::{HistoryDelta, MergeLimits, Stored, merge_relayed_push};
 use danvan_core::sync::wire::{
     self, Outcome, PullDoc, RejectReason, SyncRequest, SyncResponse, Verdict, WireError,
 };
@@ -25,6 +25,9 @@ use crate::roles::{Role, Scope, scope};
 use crate::state::AppState;
 use crate::storage::docs::decode_heads;
 use crate::units::UnitTree;
+
+/// Most attested changes of one device considered for its pushes (ADR 0014).
+const MAX_ATTESTED: i64 = 100_000;
 
 /// Largest document batch a response carries, whatever the device asks.
 const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
@@ -288,14 +291,37 @@ pub(crate) async fn sync(
                     || (scope.can_read_kinds.contains(&k) && readable.iter().any(|u| u == unit))
             })
         };
+        // Other phones' changes this device may relay: those whose authors' signatures it
+        // handed in (`POST /v1/attestations`, ADR 0014).
+        let attested: std::collections::HashMap<
+            danvan_core::automerge::ChangeHash,
+            danvan_core::automerge::ActorId,
+        > = storage
+            .attested_posted_by(&device_id, MAX_ATTESTED)
+            .await?
+            .into_iter()
+            .filter_map(|(hash, author)| {
+                let hash = hex::decode(hash).ok()?.try_into().ok()?;
+                let author = uuid::Uuid::parse_str(&author).ok()?;
+                Some((
+                    danvan_core::automerge::ChangeHash(hash),
+                    danvan_core::actor_for_device(&author),
+                ))
+            })
+            .collect();
+        let is_attested = |hash: &danvan_core::automerge::ChangeHash,
+                           actor: &danvan_core::automerge::ActorId| {
+            attested.get(hash) == Some(actor)
+        };
         let decide = |stored: Option<Stored<'_>>, push: &wire::Push| {
             let own = !hidden.contains(&push.id);
-            merge_device_push(
+            merge_relayed_push(
                 &device.id,
                 stored,
                 push,
                 &rules,
                 &limits,
+                &is_attested,
                 |kind, unit| own && visible(kind, unit),
                 |before, after, delta| authorize(&scope, &historical, before, after, delta),
             )

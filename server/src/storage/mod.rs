@@ -27,6 +27,7 @@ pub mod agg;
 mod backend;
 pub mod docs;
 pub mod dvk;
+pub mod peer;
 pub mod postgres;
 pub mod registry;
 pub mod sessions;
@@ -150,6 +151,7 @@ pub trait Storage:
     + sessions::WebStorage
     + registry::RegistryStorage
     + dvk::DvkStorage
+    + peer::PeerStorage
     + Send
     + Sync
     + 'static

@@ -155,7 +155,13 @@ pub(crate) fn assemble_units(rows: Vec<UnitRow>, succ: Vec<SuccessorRow>) -> Vec
 #[async_trait]
 impl<B> Storage for B
 where
-    B: Backend + DocStorage + AggStorage + WebStorage + RegistryStorage + super::dvk::DvkStorage,
+    B: Backend
+        + DocStorage
+        + AggStorage
+        + WebStorage
+        + RegistryStorage
+        + super::dvk::DvkStorage
+        + super::peer::PeerStorage,
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
     Args<B>: IntoArguments<B::Db>,
     usize: ColumnIndex<Row<B>>,
