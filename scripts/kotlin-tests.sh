@@ -79,7 +79,7 @@ start_server tests --codes 24
 start=$(date +%s%N)
 "${jvm[@]}" org.junit.runner.JUnitCore danvan.tests.DanvanBindingsTest danvan.tests.TwoPeopleOneCaseTest \
   danvan.tests.CorrectionTest danvan.tests.HistoricalEntryTest danvan.tests.PetitionDialogueTest \
-  danvan.tests.EncryptedStoreTest danvan.tests.LogsTest danvan.tests.AttachmentTest
+  danvan.tests.EncryptedStoreTest danvan.tests.LogsTest danvan.tests.AttachmentTest danvan.tests.BundleTest
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "Kotlin tests: $ms ms"
 

@@ -39,6 +39,7 @@ mod error;
 mod labels;
 mod logging;
 mod mediation;
+mod peer;
 mod petition;
 mod store;
 mod sync;
@@ -53,6 +54,7 @@ pub use error::{DanvanError, Result, error_message};
 pub use labels::{code_lists, codes, label};
 pub use logging::{LogLevel, LogListener, LogListenerError, set_log_listener};
 pub use mediation::{MediationCase, Party, Person};
+pub use peer::BundleImport;
 pub use petition::{
     OverduePetition, Petition, PetitionDeadlines, PetitionExtension, PetitionResolution, Petitioner,
 };

@@ -139,6 +139,7 @@ fun story(ui: Ui, server: String, enrollmentCode: (String) -> String) {
                     "Hoa's phone: ${atLeader.status.en}, no conflict left.")
 
                 attachAgreement(ui, lan, hoa, id, root)
+                exchangeOffline(ui, lan, hoa)
 
                 val second = twoStatuses(ui, lan, hoa)
 
