@@ -1,6 +1,7 @@
 //! Attachment transfer benchmark (ADR 0014, issue 13): 50 photos of about 2 MB uploaded by a
 //! mediator and downloaded by her team leader over a throttled loopback link, each direction
-//! cut half-way and resumed.
+//! cut half-way and resumed. Then the phone-to-phone bundles' sizes: 1 and 100 records, whole
+//! and with one change each.
 //!
 //! ```text
 //! cargo bench -p danvan-e2e --bench attachments
@@ -34,7 +35,7 @@ fn photo(seed: u32) -> Vec<u8> {
         let v = x.wrapping_mul(7919) ^ y.wrapping_mul(104_729) ^ seed.wrapping_mul(2_246_822_519);
         let h = v.wrapping_mul(2_654_435_761);
         let g = ((x / 8 + y / 8) % 256) as u8;
-        image::Rgb([(h >> 24) as u8 / 5 + g / 2, (h >> 16) as u8 / 5 + g / 2, g])
+        image::Rgb([(h >> 24) as u8 / 3 + g / 2, (h >> 16) as u8 / 3 + g / 2, g / 2 + (h >> 8) as u8 / 8])
     });
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
@@ -147,7 +148,7 @@ fn main() -> Result<()> {
     println!("| step | time | file bytes | wire bytes | sent twice |");
     println!("|---|---|---|---|---|");
     println!(
-        "| attach on the phone (re-encode, hash, store) | {:.2} s | {:.1} MiB | – | – |",
+        "| attach on the phone (metadata stripped, hashed, stored) | {:.2} s | {:.1} MiB | – | – |",
         attach_time.as_secs_f64(),
         mib(file_bytes)
     );
@@ -179,5 +180,55 @@ fn main() -> Result<()> {
         mib(rate),
         load.trim()
     );
+    bundles()?;
+    Ok(())
+}
+
+/// Bundle sizes between two phones of one team: 1 and 100 records handed over whole, then the
+/// same records with one edit each (the changes only, against the other phone's hello).
+fn bundles() -> Result<()> {
+    let server = TestServer::start()?;
+    let mut lan = server.enroll("Nguyễn Thị Lan", Role::Mediator, VILLAGE_HOA_BINH_1)?;
+    let mut hoa = server.enroll("Phạm Thị Hoa", Role::TeamLeader, VILLAGE_HOA_BINH_1)?;
+    lan.sync()?;
+    hoa.sync()?;
+    println!("\n## Phone-to-phone bundles (signed, with attestations)\n");
+    println!("| records | whole (new to the other phone) | one edit each (changes only) | hello of the receiver |");
+    println!("|---|---|---|---|");
+    for n in [1usize, 100] {
+        // Fresh records for each size: Hoa's hello names what she has, so the earlier ones
+        // are left out of Lan's bundle.
+        let mut ids: Vec<String> = Vec::new();
+        while ids.len() < n {
+            let id = lan
+                .create(
+                    mediation_case(VILLAGE_HOA_BINH_1, COMMUNE_HOA_BINH),
+                    day(9, 2),
+                )?
+                .id()
+                .to_string();
+            ids.push(id);
+        }
+        let hello = hoa.store.hello()?;
+        let whole = lan.store.export_bundle(Some(&hello))?;
+        hoa.store.import_bundle(&whole)?;
+        for id in &ids {
+            lan.store.update(id, |r| {
+                if let danvan_core::RecordBody::Mediation(m) = &mut r.body {
+                    m.notes = Some(format!("ghi chú {n}"));
+                }
+                Ok(())
+            })?;
+        }
+        let hello = hoa.store.hello()?;
+        let edits = lan.store.export_bundle(Some(&hello))?;
+        hoa.store.import_bundle(&edits)?;
+        println!(
+            "| {n} | {} B | {} B | {} B |",
+            whole.len(),
+            edits.len(),
+            hello.len()
+        );
+    }
     Ok(())
 }
