@@ -35,7 +35,11 @@ fn photo(seed: u32) -> Vec<u8> {
         let v = x.wrapping_mul(7919) ^ y.wrapping_mul(104_729) ^ seed.wrapping_mul(2_246_822_519);
         let h = v.wrapping_mul(2_654_435_761);
         let g = ((x / 8 + y / 8) % 256) as u8;
-        image::Rgb([(h >> 24) as u8 / 3 + g / 2, (h >> 16) as u8 / 3 + g / 2, g / 2 + (h >> 8) as u8 / 8])
+        image::Rgb([
+            (h >> 24) as u8 / 3 + g / 2,
+            (h >> 16) as u8 / 3 + g / 2,
+            g / 2 + (h >> 8) as u8 / 8,
+        ])
     });
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
@@ -193,7 +197,9 @@ fn bundles() -> Result<()> {
     lan.sync()?;
     hoa.sync()?;
     println!("\n## Phone-to-phone bundles (signed, with attestations)\n");
-    println!("| records | whole (new to the other phone) | one edit each (changes only) | hello of the receiver |");
+    println!(
+        "| records | whole (new to the other phone) | one edit each (changes only) | hello of the receiver |"
+    );
     println!("|---|---|---|---|");
     for n in [1usize, 100] {
         // Fresh records for each size: Hoa's hello names what she has, so the earlier ones

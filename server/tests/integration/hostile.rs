@@ -307,9 +307,11 @@ async fn without_a_session_every_operation_is_401() {
                 Some((JSON, r#"{"on":"2025-01-01"}"#)),
             ] {
                 let r = raw(&anon, method.clone(), &uri, body).await;
+                // A HEAD answer has no body: its status says it.
+                let code = if method == Method::HEAD { "" } else { want };
                 assert_eq!(
                     (r.status, r.code()),
-                    (StatusCode::UNAUTHORIZED, want.to_string()),
+                    (StatusCode::UNAUTHORIZED, code.to_string()),
                     "{method} {uri} {body:?}"
                 );
                 assert!(
