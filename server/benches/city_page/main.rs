@@ -82,7 +82,13 @@ async fn send(router: &Router, req: Request<Body>) -> Resp {
         .iter()
         .filter_map(|v| v.to_str().ok().map(str::to_string))
         .collect();
-    let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     Resp {
         status,
         cookies,

@@ -266,6 +266,9 @@ pub(super) struct Job<'a> {
     pub grouping: &'a Grouping,
     pub period: &'a Period,
     pub as_of: NaiveDate,
+    /// The day units are read on to place records in rows: `as_of`, except for a series of
+    /// periods shown in the rows of one day's units (the commune table, ADR 0015).
+    pub route_on: NaiveDate,
     /// Slots of records amended after a lock of the period (counted per row, distinct).
     pub late: &'a [u32],
 }
@@ -282,6 +285,7 @@ pub(super) fn run(
         grouping,
         period,
         as_of,
+        route_on: as_of,
         late: &[],
     };
     run_many(idx, tree, &[job]).pop().unwrap_or_default()
@@ -296,7 +300,7 @@ pub(super) fn run_many(idx: &FactIndex, tree: &UnitTree, jobs: &[Job<'_>]) -> Ve
         .map(|j| Router {
             tree,
             g: j.grouping,
-            on: j.as_of,
+            on: j.route_on,
             rows: j
                 .grouping
                 .rows

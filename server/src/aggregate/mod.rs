@@ -20,6 +20,7 @@ use crate::storage::Storage;
 use crate::storage::agg::NewLock;
 use crate::units::{Unit, UnitTree, Units, level};
 
+mod communes;
 mod compute;
 pub mod disclosure;
 mod index;
@@ -29,6 +30,7 @@ mod rules;
 mod submitted;
 mod types;
 
+pub use communes::{CommuneLine, CommuneSeries};
 pub use danvan_core::facts::asof;
 pub use index::IndexStats;
 pub use periods::{MonthDay, Period, PeriodError, PeriodKind, PeriodsConfig};
@@ -267,6 +269,7 @@ impl Aggregator {
                     grouping: &grouping,
                     period: &period,
                     as_of,
+                    route_on: as_of,
                     late: &late,
                 }];
                 // The previous period's totals, in the same pass, when the unit or its
@@ -276,6 +279,7 @@ impl Aggregator {
                         grouping: g,
                         period: &prev_period,
                         as_of: prev_as_of,
+                        route_on: prev_as_of,
                         late: &[],
                     });
                 }

@@ -1,0 +1,151 @@
+//! The commune table of an officer above the commune (issue 16, ADR 0015): every commune of a
+//! subtree with its figures for a period and for the periods of the same length before it
+//! (the sparklines), its submission status and lock, computed in one pass over the index.
+//!
+//! Every period of the series is read in the units of the chosen period's cut-off: a record
+//! entered under an old commune is placed, through the successor mapping, in the commune that
+//! holds it on that day, so a commune's line compares like with like across the reform.
+//! Only communes are rows: nothing below the commune (ADR 0012).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::Aggregator;
+use super::compute::{self, Grouping, Target};
+use super::periods::Period;
+use super::types::{Indicators, SubmissionStatus, UnitRef};
+use crate::error::{Error, Result};
+use crate::units::{Unit, level};
+
+/// The most periods a series holds (the chosen one included).
+pub const MAX_PERIODS: usize = 12;
+
+/// Every commune of a unit's subtree over a series of periods.
+#[derive(Debug, Clone)]
+pub struct CommuneSeries {
+    /// The unit whose communes these are.
+    pub unit: UnitRef,
+    /// The periods, oldest first; the last one is the chosen period.
+    pub periods: Vec<Period>,
+    /// Figures are as of this day (the chosen period's cut-off, or today if earlier).
+    pub as_of: NaiveDate,
+    /// Direct dialogues chaired by a head the configured frequency expects in the period.
+    pub dialogues_expected: u64,
+    /// One line per commune, by code.
+    pub rows: Vec<CommuneLine>,
+}
+
+/// One commune of a [`CommuneSeries`].
+#[derive(Debug, Clone)]
+pub struct CommuneLine {
+    /// The commune.
+    pub unit: UnitRef,
+    /// Its figures, one per period of the series (oldest first).
+    pub figures: Vec<Indicators>,
+    /// Whether it submitted (locked) the chosen period, on time or late.
+    pub status: SubmissionStatus,
+    /// When it locked the chosen period.
+    pub locked_at: Option<DateTime<Utc>>,
+}
+
+impl CommuneLine {
+    /// The chosen period's figures.
+    pub fn current(&self) -> Option<&Indicators> {
+        self.figures.last()
+    }
+
+    /// The previous period's figures, when the series holds it.
+    pub fn previous(&self) -> Option<&Indicators> {
+        self.figures.len().checked_sub(2).map(|i| &self.figures[i])
+    }
+}
+
+impl Aggregator {
+    /// The communes of `unit`'s subtree (the version in force on `version_on`, see
+    /// [`Self::report_version`]) for `period` and the `n - 1` periods of the same kind before
+    /// it (`n` at most [`MAX_PERIODS`]).
+    pub async fn commune_series(
+        &self,
+        unit: &str,
+        version_on: Option<NaiveDate>,
+        period: &Period,
+        n: usize,
+    ) -> Result<CommuneSeries> {
+        self.refresh().await?;
+        let tree = self.inner.units.tree();
+        let as_of = Self::as_of(period);
+        let root = Self::report_version(&tree, unit, version_on, as_of)?;
+        let communes: Vec<Unit> = if root.valid_on(as_of) {
+            Self::communes_of(&tree, &root.code, as_of)
+        } else if root.valid_from > as_of {
+            Grouping::predecessors_of(&tree, &root, as_of)
+                .rows()
+                .iter()
+                .filter_map(|c| tree.unit(c, as_of))
+                .filter(|u| u.level == level::COMMUNE)
+                .cloned()
+                .collect()
+        } else {
+            return Err(Error::NotFound(format!("unit {unit} on {as_of}")));
+        };
+        let mut periods = vec![period.clone()];
+        while periods.len() < n.clamp(1, MAX_PERIODS) {
+            let Some(last) = periods.last() else { break };
+            let prev = self.inner.periods.previous(last);
+            if prev.start >= last.start {
+                break;
+            }
+            periods.push(prev);
+        }
+        periods.reverse();
+        let grouping = Grouping::units(&root.code, &communes, Target::Commune);
+        let computed = {
+            let inner = Arc::clone(&self.inner);
+            let tree = Arc::clone(&tree);
+            let periods = periods.clone();
+            tokio::task::spawn_blocking(move || {
+                let idx = inner.index.read().unwrap_or_else(|e| e.into_inner());
+                let jobs: Vec<compute::Job<'_>> = periods
+                    .iter()
+                    .map(|p| compute::Job {
+                        grouping: &grouping,
+                        period: p,
+                        as_of: Self::as_of(p),
+                        route_on: as_of,
+                        late: &[],
+                    })
+                    .collect();
+                compute::run_many(&idx, &tree, &jobs)
+            })
+            .await
+            .map_err(|e| Error::Io(std::io::Error::other(format!("report failed: {e}"))))?
+        };
+        let locks = self.locks_by_unit(period).await?;
+        let today = danvan_core::model::common::Date::today_vn().0;
+        let period_days = (period.end - period.start).num_days() + 1;
+        let rows = communes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let lock = locks.get(&c.code);
+                CommuneLine {
+                    unit: Self::unit_ref(c),
+                    figures: computed
+                        .iter()
+                        .map(|job| job.rows.get(i).cloned().unwrap_or_default())
+                        .collect(),
+                    status: compute::submission_status(lock.map(|l| l.locked_at), period, today),
+                    locked_at: lock.map(|l| l.locked_at),
+                }
+            })
+            .collect();
+        Ok(CommuneSeries {
+            unit: Self::unit_ref(&root),
+            periods,
+            as_of,
+            dialogues_expected: u64::from(self.rules().dialogues.dialogues_expected(period_days)),
+            rows,
+        })
+    }
+}
