@@ -23,6 +23,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::NaiveDate;
+use danvan_server::aggregate::RankIndicator;
 use danvan_server::roles::Role;
 use danvan_server::state::AppState;
 use danvan_server::storage::{SqliteStorage, Storage};
@@ -39,6 +40,9 @@ const HAIPHONG_CSV: &str = include_str!(concat!(
 ));
 const BATCH: usize = 50_000;
 const USER: (&str, &str) = ("bench.city", "mật khẩu thử nghiệm thành phố");
+
+type Timed<'a> =
+    Box<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> + 'a>;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -188,6 +192,7 @@ async fn run() {
     .unwrap();
     let state = AppState::new(storage.clone(), units, ServerConfig::default());
     state.aggregator.refresh().await.unwrap();
+    let agg = state.aggregator.clone();
     let router = app(state);
     let session = login(&router).await;
 
@@ -222,6 +227,73 @@ async fn run() {
             times[times.len() / 2],
             times[times.len() - 1],
             first.body.len() as f64 / 1024.0
+        );
+        println!("{line}");
+        let _ = writeln!(md, "{line}");
+    }
+    // Where the time goes: the aggregator calls the page makes, one by one.
+    let _ = writeln!(
+        md,
+        "\n| aggregator call (2026-H1) | median | max |\n|---|---:|---:|"
+    );
+    let h1 = agg.periods().period("2026-H1").unwrap();
+    let calls: [(&str, Timed<'_>); 5] = [
+        (
+            "report_seen (city, k = 5)",
+            Box::new(|| {
+                Box::pin(async {
+                    agg.report_seen("31", None, &h1, Some(5)).await.unwrap();
+                })
+            }),
+        ),
+        (
+            "completeness (city)",
+            Box::new(|| {
+                Box::pin(async {
+                    agg.completeness("31", &h1).await.unwrap();
+                })
+            }),
+        ),
+        (
+            "ranking (city; the page made it before issue 16)",
+            Box::new(|| {
+                Box::pin(async {
+                    agg.ranking("31", &h1, RankIndicator::MediationReceived)
+                        .await
+                        .unwrap();
+                })
+            }),
+        ),
+        (
+            "commune_series (city, 6 periods)",
+            Box::new(|| {
+                Box::pin(async {
+                    agg.commune_series("31", None, &h1, 6).await.unwrap();
+                })
+            }),
+        ),
+        (
+            "commune_series (city, 2 periods)",
+            Box::new(|| {
+                Box::pin(async {
+                    agg.commune_series("31", None, &h1, 2).await.unwrap();
+                })
+            }),
+        ),
+    ];
+    for (name, f) in calls {
+        f().await;
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let t = Instant::now();
+            f().await;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        let line = format!(
+            "| {name} | {:.1} ms | {:.1} ms |",
+            times[times.len() / 2],
+            times[times.len() - 1]
         );
         println!("{line}");
         let _ = writeln!(md, "{line}");

@@ -1,6 +1,8 @@
 //! The commune table of an officer above the commune (issue 16, ADR 0015): every commune of a
-//! subtree with its figures for a period and for the periods of the same length before it
-//! (the sparklines), its submission status and lock, computed in one pass over the index.
+//! subtree with its figures for a period and the previous one, the mediation cases it received
+//! in each of the periods of the same length before them (the sparklines), its submission
+//! status and lock, computed in one pass over the index (the earlier periods with the light
+//! `received_only` rule).
 //!
 //! Every period of the series is read in the units of the chosen period's cut-off: a record
 //! entered under an old commune is placed, through the successor mapping, in the commune that
@@ -14,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::Aggregator;
 use super::compute::{self, Grouping, Target};
 use super::periods::Period;
-use super::types::{Indicators, SubmissionStatus, UnitRef};
+use super::types::{Completeness, CompletenessRow, Indicators, SubmissionStatus, UnitRef};
 use crate::error::{Error, Result};
 use crate::units::{Unit, level};
 
@@ -32,6 +34,8 @@ pub struct CommuneSeries {
     pub as_of: NaiveDate,
     /// Direct dialogues chaired by a head the configured frequency expects in the period.
     pub dialogues_expected: u64,
+    /// Leaders' reception days the configured frequency expects in the period.
+    pub reception_days_expected: u64,
     /// One line per commune, by code.
     pub rows: Vec<CommuneLine>,
 }
@@ -41,24 +45,19 @@ pub struct CommuneSeries {
 pub struct CommuneLine {
     /// The commune.
     pub unit: UnitRef,
-    /// Its figures, one per period of the series (oldest first).
-    pub figures: Vec<Indicators>,
+    /// Its figures for the chosen period.
+    pub current: Indicators,
+    /// Its figures for the previous period, when the series holds it.
+    pub previous: Option<Indicators>,
+    /// Mediation cases received, one per period of the series (oldest first).
+    pub received: Vec<u64>,
+    /// Records counted in the chosen period: mediation, inspection, democracy, petitions,
+    /// dialogues.
+    pub records: [u64; 5],
     /// Whether it submitted (locked) the chosen period, on time or late.
     pub status: SubmissionStatus,
     /// When it locked the chosen period.
     pub locked_at: Option<DateTime<Utc>>,
-}
-
-impl CommuneLine {
-    /// The chosen period's figures.
-    pub fn current(&self) -> Option<&Indicators> {
-        self.figures.last()
-    }
-
-    /// The previous period's figures, when the series holds it.
-    pub fn previous(&self) -> Option<&Indicators> {
-        self.figures.len().checked_sub(2).map(|i| &self.figures[i])
-    }
 }
 
 impl Aggregator {
@@ -106,14 +105,19 @@ impl Aggregator {
             let periods = periods.clone();
             tokio::task::spawn_blocking(move || {
                 let idx = inner.index.read().unwrap_or_else(|e| e.into_inner());
+                // Every figure for the chosen period and the one before (trend, attention
+                // rules); only cases received for the earlier ones (sparklines).
+                let full_from = periods.len().saturating_sub(2);
                 let jobs: Vec<compute::Job<'_>> = periods
                     .iter()
-                    .map(|p| compute::Job {
+                    .enumerate()
+                    .map(|(k, p)| compute::Job {
                         grouping: &grouping,
                         period: p,
                         as_of: Self::as_of(p),
                         route_on: as_of,
                         late: &[],
+                        received_only: k < full_from,
                     })
                     .collect();
                 compute::run_many(&idx, &tree, &jobs)
@@ -129,12 +133,20 @@ impl Aggregator {
             .enumerate()
             .map(|(i, c)| {
                 let lock = locks.get(&c.code);
+                let row = |job: &compute::Computed| job.rows.get(i).cloned().unwrap_or_default();
+                let n = computed.len();
                 CommuneLine {
                     unit: Self::unit_ref(c),
-                    figures: computed
+                    current: computed.last().map(row).unwrap_or_default(),
+                    previous: n.checked_sub(2).map(|k| row(&computed[k])),
+                    received: computed
                         .iter()
-                        .map(|job| job.rows.get(i).cloned().unwrap_or_default())
+                        .map(|job| job.rows.get(i).map_or(0, |r| r.mediation.received))
                         .collect(),
+                    records: computed
+                        .last()
+                        .and_then(|job| job.records.get(i).copied())
+                        .unwrap_or_default(),
                     status: compute::submission_status(lock.map(|l| l.locked_at), period, today),
                     locked_at: lock.map(|l| l.locked_at),
                 }
@@ -145,7 +157,68 @@ impl Aggregator {
             periods,
             as_of,
             dialogues_expected: u64::from(self.rules().dialogues.dialogues_expected(period_days)),
+            reception_days_expected: u64::from(
+                self.rules().dialogues.reception_days_expected(period_days),
+            ),
             rows,
         })
+    }
+}
+
+impl CommuneSeries {
+    /// The completeness of the chosen period, read from the series' communes (those in force on
+    /// its cut-off, where [`Aggregator::completeness`] takes those of its last day: the same
+    /// communes, as the cut-off lies in the period) without another scan. The city page uses it
+    /// (ADR 0015).
+    pub fn completeness(&self) -> Option<Completeness> {
+        let period = self.periods.last()?.clone();
+        let mut out = Completeness {
+            unit: self.unit.clone(),
+            period,
+            expected: self.rows.len() as u64,
+            with_records: 0,
+            locked: 0,
+            on_time: 0,
+            late: 0,
+            dialogues_missing: 0,
+            reception_days_missing: 0,
+            rows: Vec::with_capacity(self.rows.len()),
+        };
+        for c in &self.rows {
+            if c.records.iter().any(|n| *n > 0) {
+                out.with_records += 1;
+            }
+            match c.status {
+                SubmissionStatus::OnTime => out.on_time += 1,
+                SubmissionStatus::Late => out.late += 1,
+                _ => {}
+            }
+            if c.locked_at.is_some() {
+                out.locked += 1;
+            }
+            let held = c.current.dialogues.chaired_by_head;
+            if held < self.dialogues_expected {
+                out.dialogues_missing += 1;
+            }
+            let reception = c.current.dialogues.reception_days;
+            if reception < self.reception_days_expected {
+                out.reception_days_missing += 1;
+            }
+            out.rows.push(CompletenessRow {
+                unit: c.unit.clone(),
+                mediation_records: c.records[0],
+                inspection_records: c.records[1],
+                democracy_records: c.records[2],
+                petition_records: c.records[3],
+                dialogue_records: c.records[4],
+                dialogues_held: held,
+                dialogues_expected: self.dialogues_expected,
+                reception_days_held: reception,
+                reception_days_expected: self.reception_days_expected,
+                locked_at: c.locked_at,
+                status: c.status,
+            });
+        }
+        Some(out)
     }
 }

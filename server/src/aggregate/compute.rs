@@ -10,7 +10,7 @@ use super::asof;
 use super::index::FactIndex;
 use super::periods::Period;
 use super::resolve::{self, Place};
-use super::rules::{Acc, Window, add_record};
+use super::rules::{Acc, Window, add_received, add_record};
 use super::types::*;
 use crate::units::{Unit, UnitTree, level};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -271,6 +271,9 @@ pub(super) struct Job<'a> {
     pub route_on: NaiveDate,
     /// Slots of records amended after a lock of the period (counted per row, distinct).
     pub late: &'a [u32],
+    /// Count only the mediation cases received (`rules::add_received`): every other figure
+    /// of the job stays 0.
+    pub received_only: bool,
 }
 
 /// Compute `grouping`'s rows for `period` as of `as_of`.
@@ -287,6 +290,7 @@ pub(super) fn run(
         as_of,
         route_on: as_of,
         late: &[],
+        received_only: false,
     };
     run_many(idx, tree, &[job]).pop().unwrap_or_default()
 }
@@ -376,7 +380,11 @@ pub(super) fn run_many(idx: &FactIndex, tree: &UnitTree, jobs: &[Job<'_>]) -> Ve
             for s in &idx.buckets[routed[k]].slots {
                 let slot = &idx.slots[*s as usize];
                 for (j, a, c) in &targets {
-                    add_record(&mut accs[*j][*a], idx, slot, windows[*j], *c);
+                    if jobs[*j].received_only {
+                        add_received(&mut accs[*j][*a], idx, slot, windows[*j]);
+                    } else {
+                        add_record(&mut accs[*j][*a], idx, slot, windows[*j], *c);
+                    }
                 }
             }
         }

@@ -340,13 +340,13 @@ pub(crate) fn build(series: &CommuneSeries, st: &TableState, ctx: &Ctx<'_>) -> C
     );
     let commune_href =
         |code: &str| format!("/dashboard?unit={}&period={}", enc(code), enc(ctx.period));
-    let medians = Medians::of(series.rows.iter().filter_map(CommuneLine::current));
+    let medians = Medians::of(series.rows.iter().map(|c| &c.current));
     let mut lines: Vec<Line<'_>> = series
         .rows
         .iter()
         .map(|c| {
-            let cur = c.current().cloned().unwrap_or_default();
-            let prev = c.previous();
+            let cur = c.current.clone();
+            let prev = c.previous.as_ref();
             let reasons = attention::reasons(
                 attention::Input {
                     status: c.status,
@@ -568,11 +568,7 @@ fn row_view(l: &Line<'_>, ctx: &Ctx<'_>, href: &dyn Fn(&str) -> String) -> RowVi
         cells[2].change = change;
         cells[2].change_class = class;
     }
-    let series: Vec<Option<f64>> =
-        l.c.figures
-            .iter()
-            .map(|f| Some(f.mediation.received as f64))
-            .collect();
+    let series: Vec<Option<f64>> = l.c.received.iter().map(|n| Some(*n as f64)).collect();
     cells[4].svg = charts::sparkline(&series, &ctx.period_labels);
     let (change, class) = indicators::trend(
         Some(i.mediation.received as f64),

@@ -406,18 +406,28 @@ impl Figures {
     ) -> Result<Figures, ApiError> {
         let Target { unit, period, .. } = target;
         let version = Some(unit.valid_from);
-        let report = agg
-            .report_seen(&unit.code, version, period, small_cells)
-            .await?;
-        let completeness = agg.completeness_on(&unit.code, version, period).await?;
-        let communes = if access::is_commune(unit) || unit.level == level::VILLAGE {
-            None
-        } else {
-            Some(
-                agg.commune_series(&unit.code, version, period, SPARK_PERIODS)
-                    .await?,
-            )
+        if access::is_commune(unit) || unit.level == level::VILLAGE {
+            let report = agg
+                .report_seen(&unit.code, version, period, small_cells)
+                .await?;
+            let completeness = agg.completeness_on(&unit.code, version, period).await?;
+            return Ok(Figures {
+                report,
+                completeness,
+                communes: None,
+            });
+        }
+        // Above the commune: the report and the commune table at once (their scans overlap on
+        // a small machine), completeness read from the table's communes (ADR 0015).
+        let (report, series) = tokio::try_join!(
+            agg.report_seen(&unit.code, version, period, small_cells),
+            agg.commune_series(&unit.code, version, period, SPARK_PERIODS),
+        )?;
+        let completeness = match series.completeness() {
+            Some(c) => c,
+            None => agg.completeness_on(&unit.code, version, period).await?,
         };
+        let communes = Some(series);
         Ok(Figures {
             report,
             completeness,

@@ -16,6 +16,9 @@
 //! | E Phường Hải Dương 10525 | 2 / 2 / 2 | 12 / 0 / 0, all 12 still in progress |
 //! | F Phường Lê Thanh Nghị 10532 | 5 / 5 / 3 | 5 / 5 / 3 (60 %) |
 //!
+//! - E also received 3 cases in July 2025 (closed successful on the 20th) and one case on 2
+//!   July found out of scope on the 10th: July's point of its sparkline is 3 (out of scope is
+//!   not a mediation case), read by the light rule of the earlier periods.
 //! - B: an inspection activity whose recommendation was due 2025-09-15 and is unanswered:
 //!   1 recommendation overdue at the September cut-off.
 //! - C: a petition received 2025-09-02, not accepted, acceptance due 2025-09-12: 1 petition
@@ -115,6 +118,15 @@ fn facts() -> Vec<Fact> {
         v.extend(cases(n, code, "2025-08", aug));
         v.extend(cases(n + 50, code, "2025-09", sep));
     }
+    v.extend(cases(600, HAI_DUONG, "2025-07", (3, 3, 3)));
+    v.push(test_fact(
+        0x16_0700,
+        RecordKind::Mediation,
+        HAI_DUONG,
+        "2025-07-02",
+        "2025-07-02",
+        &[("received", "2025-07-02"), ("out_of_scope", "2025-07-10")],
+    ));
     let mut insp = test_fact(
         0x16_1000,
         RecordKind::Inspection,
@@ -329,7 +341,16 @@ async fn commune_table_figures_are_the_hand_computed_ones(st: Arc<dyn Storage>) 
     assert!(spark.contains("<svg class=\"spark\""));
     assert_eq!(spark.matches("<polyline").count(), 1);
     // Its title holds the six months' figures, April to September.
-    assert!(spark.contains("<title>Tháng 4/2025: 0; Tháng 5/2025: 0; Tháng 6/2025: 0; Tháng 7/2025: 0; Tháng 8/2025: 2; Tháng 9/2025: 12</title>"), "{spark}");
+    assert!(spark.contains("<title>Tháng 4/2025: 0; Tháng 5/2025: 0; Tháng 6/2025: 0; Tháng 7/2025: 3; Tháng 8/2025: 2; Tháng 9/2025: 12</title>"), "{spark}");
+    // The light rule of the earlier periods counts as the full one: July's report says 3.
+    let july = city
+        .get(&format!(
+            "/api/v1/aggregates?unit={HAI_DUONG}&period=2025-07"
+        ))
+        .await
+        .json();
+    assert_eq!(july["totals"]["mediation"]["received"], 3, "{july}");
+    assert_eq!(july["totals"]["mediation"]["out_of_scope"], 1);
     // Report status.
     assert_eq!(c(HOA_BINH, "report.status").0, "Muộn");
     assert_eq!(c(THUY_NGUYEN, "report.status").0, "Chưa gửi");

@@ -472,7 +472,7 @@ async fn drill_down_from_city_to_commune_and_language_switch() {
                 .unwrap(),
         )
         .await;
-    assert!(next.text().contains("Ranking of communes"));
+    assert!(next.text().contains("Needs attention"));
     // Security headers.
     let csp = commune.headers.get("content-security-policy").unwrap();
     assert!(csp.to_str().unwrap().contains("default-src 'self'"));
