@@ -101,3 +101,16 @@ pub fn fold(s: &str) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod fold_tests {
+    use super::fold;
+
+    #[test]
+    fn names_fold_without_marks() {
+        assert_eq!(fold("Phường Hòa Bình"), "phuong hoa binh");
+        assert_eq!(fold("HOÀ BÌNH"), "hoa binh");
+        assert_eq!(fold("Xã Đồng Thái"), "xa dong thai");
+        assert_eq!(fold("Thủy Nguyên 11560"), "thuy nguyen 11560");
+    }
+}

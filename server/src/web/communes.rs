@@ -634,7 +634,7 @@ mod tests {
         let s = st.query();
         assert_eq!(
             s,
-            "&sort=received&dir=asc&q=H%C3%B2a%20B%C3%ACnh&attention=1&status=late"
+            "&sort=received&dir=asc&q=H%C3%B2a+B%C3%ACnh&attention=1&status=late"
         );
         assert_eq!(TableState::from_query(&q("", "", "", "", "")).query(), "");
     }
