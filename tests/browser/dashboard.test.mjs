@@ -156,11 +156,18 @@ async function cityView(browser, base) {
   check(wide <= 360, `no sideways scrolling at 360 px (${wide} px wide)`);
   await shot(page, 'city-view-360');
   await page.screenshot({ path: path.join(artifacts, 'city-view-360-first-screen.png') });
+  const tableTop = await page.evaluate(() => document.getElementById('communes').getBoundingClientRect().top + window.scrollY);
+  await page.screenshot({
+    path: path.join(artifacts, 'city-view-360-table.png'),
+    fullPage: true,
+    clip: { x: 0, y: tableTop, width: 360, height: 740 },
+  });
   await page.setViewportSize({ width: 1280, height: 900 });
   const pdf = path.join(artifacts, 'city-view-a4.pdf');
   await page.emulateMedia({ media: 'print' });
   check(!(await page.isVisible('header.top')) && (await page.isVisible('.print-head')),
     'print: no navigation, a header with unit, period and cut-off');
+  await page.screenshot({ path: path.join(artifacts, 'city-view-print-media.png') });
   await page.emulateMedia({ media: 'screen' });
   await page.pdf({ path: pdf, format: 'A4', printBackground: true });
   const pdfBytes = readFileSync(pdf);
