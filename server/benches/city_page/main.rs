@@ -237,7 +237,15 @@ async fn run() {
         "\n| aggregator call (2026-H1) | median | max |\n|---|---:|---:|"
     );
     let h1 = agg.periods().period("2026-H1").unwrap();
-    let calls: [(&str, Timed<'_>); 5] = [
+    let calls: [(&str, Timed<'_>); 6] = [
+        (
+            "report (city, whole figures, with the previous period)",
+            Box::new(|| {
+                Box::pin(async {
+                    agg.report("31", &h1).await.unwrap();
+                })
+            }),
+        ),
         (
             "report_seen (city, k = 5)",
             Box::new(|| {

@@ -47,7 +47,9 @@ pub struct CommuneLine {
     pub unit: UnitRef,
     /// Its figures for the chosen period.
     pub current: Indicators,
-    /// Its figures for the previous period, when the series holds it.
+    /// Its figures for the previous period, when the series holds it: only mediation cases
+    /// received, the results (successful, unsuccessful, mediated) and the success rate are
+    /// counted; every other figure is 0.
     pub previous: Option<Indicators>,
     /// Mediation cases received, one per period of the series (oldest first).
     pub received: Vec<u64>,
@@ -105,9 +107,10 @@ impl Aggregator {
             let periods = periods.clone();
             tokio::task::spawn_blocking(move || {
                 let idx = inner.index.read().unwrap_or_else(|e| e.into_inner());
-                // Every figure for the chosen period and the one before (trend, attention
-                // rules); only cases received for the earlier ones (sparklines).
-                let full_from = periods.len().saturating_sub(2);
+                // Every figure for the chosen period; cases received and results for the one
+                // before (trend, attention rules); cases received for the earlier ones
+                // (sparklines).
+                let last = periods.len().saturating_sub(1);
                 let jobs: Vec<compute::Job<'_>> = periods
                     .iter()
                     .enumerate()
@@ -117,7 +120,13 @@ impl Aggregator {
                         as_of: Self::as_of(p),
                         route_on: as_of,
                         late: &[],
-                        received_only: k < full_from,
+                        rule: if k == last {
+                            compute::Rule::All
+                        } else if k + 1 == last {
+                            compute::Rule::MediationResults
+                        } else {
+                            compute::Rule::Received
+                        },
                     })
                     .collect();
                 compute::run_many(&idx, &tree, &jobs)

@@ -10,7 +10,7 @@ use super::asof;
 use super::index::FactIndex;
 use super::periods::Period;
 use super::resolve::{self, Place};
-use super::rules::{Acc, Window, add_received, add_record};
+use super::rules::{Acc, Window, add_mediation_results, add_received, add_record};
 use super::types::*;
 use crate::units::{Unit, UnitTree, level};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -271,9 +271,20 @@ pub(super) struct Job<'a> {
     pub route_on: NaiveDate,
     /// Slots of records amended after a lock of the period (counted per row, distinct).
     pub late: &'a [u32],
-    /// Count only the mediation cases received (`rules::add_received`): every other figure
-    /// of the job stays 0.
-    pub received_only: bool,
+    /// Which figures to count (all but the commune table's earlier periods: ADR 0015).
+    pub rule: Rule,
+}
+
+/// Which figures a job counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Rule {
+    /// Every figure ([`add_record`]).
+    All,
+    /// Mediation cases received and results only (`rules::add_mediation_results`); every other
+    /// figure stays 0.
+    MediationResults,
+    /// Mediation cases received only (`rules::add_received`).
+    Received,
 }
 
 /// Compute `grouping`'s rows for `period` as of `as_of`.
@@ -290,7 +301,7 @@ pub(super) fn run(
         as_of,
         route_on: as_of,
         late: &[],
-        received_only: false,
+        rule: Rule::All,
     };
     run_many(idx, tree, &[job]).pop().unwrap_or_default()
 }
@@ -380,10 +391,13 @@ pub(super) fn run_many(idx: &FactIndex, tree: &UnitTree, jobs: &[Job<'_>]) -> Ve
             for s in &idx.buckets[routed[k]].slots {
                 let slot = &idx.slots[*s as usize];
                 for (j, a, c) in &targets {
-                    if jobs[*j].received_only {
-                        add_received(&mut accs[*j][*a], idx, slot, windows[*j]);
-                    } else {
-                        add_record(&mut accs[*j][*a], idx, slot, windows[*j], *c);
+                    let acc = &mut accs[*j][*a];
+                    match jobs[*j].rule {
+                        Rule::All => add_record(acc, idx, slot, windows[*j], *c),
+                        Rule::MediationResults => {
+                            add_mediation_results(acc, idx, slot, windows[*j]);
+                        }
+                        Rule::Received => add_received(acc, idx, slot, windows[*j]),
                     }
                 }
             }

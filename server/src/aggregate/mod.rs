@@ -287,7 +287,7 @@ impl Aggregator {
                     as_of,
                     route_on: as_of,
                     late: &late,
-                    received_only: false,
+                    rule: compute::Rule::All,
                 }];
                 // The previous period's totals, in the same pass, when the unit or its
                 // predecessors existed then.
@@ -298,7 +298,7 @@ impl Aggregator {
                         as_of: prev_as_of,
                         route_on: prev_as_of,
                         late: &[],
-                        received_only: false,
+                        rule: compute::Rule::All,
                     });
                 }
                 let mut out = compute::run_many(&idx, &tree, &jobs).into_iter();
