@@ -92,6 +92,14 @@
       keep();
     });
   });
+  // When the server already filtered the rows (the page came with q, attention or status), a
+  // wider filter needs rows the page does not hold: changes go back to the server.
+  var complete = rows.length === Number(shown.getAttribute('data-total'));
+  if (!complete) {
+    att.addEventListener('change', function () { form.submit(); });
+    status.addEventListener('change', function () { form.submit(); });
+    return;
+  }
   form.addEventListener('submit', function (e) { e.preventDefault(); filter(); keep(); });
   q.addEventListener('input', function () { filter(); keep(); });
   att.addEventListener('change', function () { filter(); keep(); });
