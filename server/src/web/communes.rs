@@ -161,7 +161,7 @@ impl TableState {
     }
 
     /// The query string of this state (without unit and period), defaults left out.
-    fn query(&self) -> String {
+    pub fn query(&self) -> String {
         let mut s = String::new();
         if self.sort != Col::Name {
             s.push_str(&format!("&sort={}", self.sort.key()));

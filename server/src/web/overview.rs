@@ -478,7 +478,7 @@ impl Overview<'static> {
         Overview {
             m,
             lang: lang_code(lang),
-            lang_switch: lang_switch(&unit.code, pk, lang),
+            lang_switch: lang_switch(&unit.code, pk, &table.query(), lang),
             username: viewer.username.clone(),
             role: viewer.role.label().get(lang),
             csrf: viewer.csrf.clone(),
@@ -532,11 +532,11 @@ impl Overview<'static> {
     }
 }
 
-/// The same page in the other language.
-fn lang_switch(unit: &str, period: &str, lang: Lang) -> Link {
+/// The same page in the other language (the commune table's sort and filter kept: `table`).
+fn lang_switch(unit: &str, period: &str, table: &str, lang: Lang) -> Link {
     let other = if lang == Lang::En { Lang::Vi } else { Lang::En };
     Link {
-        href: format!("{}&lang={}", href(unit, period), lang_code(other)),
+        href: format!("{}{table}&lang={}", href(unit, period), lang_code(other)),
         label: if other == Lang::En {
             "English"
         } else {

@@ -417,6 +417,10 @@ async fn sort_and_filter_work_without_javascript(st: Arc<dyn Storage>) {
     // By report status, and only communes needing attention.
     let html = city.get(&format!("{SEPT}&status=late&q=hoa")).await.text();
     assert_eq!(table_units(&html), [HOA_BINH]);
+    // The language switch keeps them too.
+    assert!(html.contains(
+        "id=\"lang-switch\" href=\"/dashboard?unit=31&#38;period=2025-09&#38;q=hoa&#38;status=late&#38;lang=en\""
+    ));
     // The heading links keep the filter.
     assert!(html.contains(
         "<a href=\"/dashboard?unit=31&#38;period=2025-09&#38;sort=received&#38;q=hoa&#38;status=late#communes\""
