@@ -128,6 +128,13 @@ async function cityView(browser, base) {
     (tds) => tds.map((td) => td.getAttribute('data-v')))).filter((v) => v !== '').map(Number);
   check(asc.every((v, i) => i === 0 || asc[i - 1] <= v), `a second click reverses (${asc.join(', ')})`);
 
+  // The demo has one commune with a success rate; cases received tell more communes apart.
+  await page.click('#communes-table th[data-sort="received"] a');
+  const received = await page.$$eval('#communes-table tbody tr td[data-indicator="mediation.received"]',
+    (tds) => tds.map((td) => Number(td.getAttribute('data-v'))));
+  check(received[0] > received[1] && received[1] > 0 && received.every((v, i) => i === 0 || received[i - 1] >= v),
+    `rows ordered by cases received, largest first (${received.slice(0, 3).join(', ')}, …)`);
+
   // The filter narrows the rows (marks ignored), in place and through the address.
   await page.fill('#communes-q', 'hoa binh');
   const visible = await page.locator('#communes-table tbody tr:not([hidden])').count();
