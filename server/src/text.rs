@@ -78,3 +78,39 @@ mod tests {
         assert!(id("0190a000-0000-7000-8000-000000000000").is_ok());
     }
 }
+
+/// Text folded for searching names: lower case, Vietnamese tone marks and vowel marks dropped,
+/// `đ` read as `d` ("Hòa Bình", "hoa binh" and "HOÀ BÌNH" fold alike).
+pub fn fold(s: &str) -> String {
+    const GROUPS: &[(char, &str)] = &[
+        ('a', "àáảãạăằắẳẵặâầấẩẫậ"),
+        ('e', "èéẻẽẹêềếểễệ"),
+        ('i', "ìíỉĩị"),
+        ('o', "òóỏõọôồốổỗộơờớởỡợ"),
+        ('u', "ùúủũụưừứửữự"),
+        ('y', "ỳýỷỹỵ"),
+        ('d', "đ"),
+    ];
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| {
+            GROUPS
+                .iter()
+                .find(|(_, marked)| marked.contains(c))
+                .map_or(c, |(base, _)| *base)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::fold;
+
+    #[test]
+    fn names_fold_without_marks() {
+        assert_eq!(fold("Phường Hòa Bình"), "phuong hoa binh");
+        assert_eq!(fold("HOÀ BÌNH"), "hoa binh");
+        assert_eq!(fold("Xã Đồng Thái"), "xa dong thai");
+        assert_eq!(fold("Thủy Nguyên 11560"), "thuy nguyen 11560");
+    }
+}

@@ -5,7 +5,12 @@
 // commune, check a figure on the page against /api/v1/aggregates fetched in the same session,
 // switch to English, download the CSV and XLSX exports and check them, check the record list is
 // forbidden; then as the commune officer: open the record list and a record, lock the period,
-// and open a locked period's "submitted vs now" comparison and its changed record.
+// and open a locked period's "submitted vs now" comparison and its changed record; then, as the
+// city officer again, the city's view (ADR 0015): the attention list names the commune the
+// test made late (Hòa Bình, locked after the deadline above) and the one with the demo's
+// overdue recommendation (Thủy Nguyên), sorting by success rate orders the rows, the filter
+// narrows them; the page height at 1280 px is logged (MEASURE lines), screenshots at 1280 and
+// 360 px wide and an A4 print to PDF are kept.
 // Screenshots go to target/browser-artifacts/ and are kept.
 //
 // Usage: node dashboard.test.mjs <path to danvan-demo> [artifacts dir]
@@ -30,6 +35,7 @@ const PERIOD = '2025-09';
 const LOCKED_PERIOD = '2025-Q3';
 const PREDECESSOR_PERIOD = '2025-H1';
 const OLD_HOA_BINH = '11527';
+const THUY_NGUYEN = '11560';
 const started = Date.now();
 
 mkdirSync(artifacts, { recursive: true });
@@ -83,6 +89,100 @@ async function login(page, base, user) {
   check(new URL(page.url()).pathname === '/dashboard', `${user}: logged in, on the dashboard`);
 }
 
+/// The city officer's view of Hải Phòng for the period Hòa Bình has just locked, late.
+async function cityView(browser, base) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  await login(page, base, CITY);
+  await page.goto(`${base}/dashboard?unit=31&period=${PERIOD}&lang=vi`);
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  log(`MEASURE city page height at 1280 px (attention list and commune table): ${height} px`);
+  check(height < 6000, `the city page is one screen of attention plus one table (${height} px)`);
+  const late = page.locator(`#attention-list li[data-unit="${COMMUNE}"] [data-reason="late"]`);
+  check((await late.count()) === 1, 'attention: Phường Hòa Bình, locked late by the test');
+  check((await page.textContent(`#attention-list li[data-unit="${COMMUNE}"]`)).includes('Phường Hòa Bình'),
+    'the line names the commune');
+  const overdue = page.locator(`#attention-list li[data-unit="${THUY_NGUYEN}"] [data-reason="recommendations_overdue"]`);
+  check((await overdue.count()) === 1, 'attention: Phường Thủy Nguyên, its recommendation overdue');
+  check((await overdue.textContent()).includes('kiến nghị quá hạn'), `says why: "${(await overdue.textContent()).trim()}"`);
+  const rows = page.locator('#communes-table tbody tr');
+  const total = await rows.count();
+  check(total === 114, `one table, every commune once (${total} rows)`);
+  await shot(page, 'city-view-1280');
+
+  // Sort by success rate (the script sorts in place and keeps the state in the address).
+  await page.click('#communes-table th[data-sort="success_rate"] a');
+  check(page.url().includes('sort=success_rate'), 'the address keeps the sort');
+  const rates = await page.$$eval('#communes-table tbody tr:not([hidden]) td[data-indicator="mediation.success_rate"]',
+    (tds) => tds.map((td) => td.getAttribute('data-v')));
+  const defined = rates.filter((v) => v !== '').map(Number);
+  const firstUndefined = rates.indexOf('');
+  check(defined.length >= 1 && rates[0] !== '' && defined.every((v, i) => i === 0 || defined[i - 1] >= v),
+    `rows ordered by success rate, largest first (${defined.join(', ')}; ${rates.length - defined.length} with no rate)`);
+  check(firstUndefined === defined.length && rates.slice(firstUndefined).every((v) => v === ''),
+    'communes with no rate come last');
+  const topName = await page.textContent('#communes-table tbody tr:first-child th');
+  log(`first row by success rate: ${topName}`);
+  await page.click('#communes-table th[data-sort="success_rate"] a');
+  const asc = (await page.$$eval('#communes-table tbody tr td[data-indicator="mediation.success_rate"]',
+    (tds) => tds.map((td) => td.getAttribute('data-v')))).filter((v) => v !== '').map(Number);
+  check(asc.every((v, i) => i === 0 || asc[i - 1] <= v), `a second click reverses (${asc.join(', ')})`);
+
+  // The demo has one commune with a success rate; cases received tell more communes apart.
+  await page.click('#communes-table th[data-sort="received"] a');
+  const received = await page.$$eval('#communes-table tbody tr td[data-indicator="mediation.received"]',
+    (tds) => tds.map((td) => Number(td.getAttribute('data-v'))));
+  check(received[0] > received[1] && received[1] > 0 && received.every((v, i) => i === 0 || received[i - 1] >= v),
+    `rows ordered by cases received, largest first (${received.slice(0, 3).join(', ')}, …)`);
+
+  // The filter narrows the rows (marks ignored), in place and through the address.
+  await page.fill('#communes-q', 'hoa binh');
+  const visible = await page.locator('#communes-table tbody tr:not([hidden])').count();
+  check(visible >= 1 && visible < total, `search "hoa binh": ${visible} of ${total} rows`);
+  check((await page.locator(`#communes-table tbody tr[data-unit="${COMMUNE}"]:not([hidden])`).count()) === 1,
+    'Phường Hòa Bình is among them');
+  check((await page.textContent('#communes-shown')).includes(`${visible}/114`), 'the count follows');
+  await page.fill('#communes-q', '');
+  await page.check('#communes-attention');
+  const attention = await page.locator('#communes-table tbody tr:not([hidden])').count();
+  check(attention >= 2 && attention <= total, `only communes needing attention: ${attention}`);
+  await page.uncheck('#communes-attention');
+  // Without the script: the same filter as a query parameter.
+  const noJs = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+  const np = await noJs.newPage();
+  await login(np, base, CITY);
+  await np.goto(`${base}/dashboard?unit=31&period=${PERIOD}&q=hoa+binh&sort=success_rate`);
+  const serverRows = await np.locator('#communes-table tbody tr').count();
+  check(serverRows === visible, `without JavaScript the server filters the same (${serverRows} rows)`);
+  await noJs.close();
+
+  // A phone, and paper.
+  await page.goto(`${base}/dashboard?unit=31&period=${PERIOD}`);
+  await page.setViewportSize({ width: 360, height: 740 });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(wide <= 360, `no sideways scrolling at 360 px (${wide} px wide)`);
+  await shot(page, 'city-view-360');
+  await page.screenshot({ path: path.join(artifacts, 'city-view-360-first-screen.png') });
+  const tableTop = await page.evaluate(() => document.getElementById('communes').getBoundingClientRect().top + window.scrollY);
+  await page.screenshot({
+    path: path.join(artifacts, 'city-view-360-table.png'),
+    fullPage: true,
+    clip: { x: 0, y: tableTop, width: 360, height: 740 },
+  });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const pdf = path.join(artifacts, 'city-view-a4.pdf');
+  await page.emulateMedia({ media: 'print' });
+  check(!(await page.isVisible('header.top')) && (await page.isVisible('.print-head')),
+    'print: no navigation, a header with unit, period and cut-off');
+  await page.screenshot({ path: path.join(artifacts, 'city-view-print-media.png') });
+  await page.emulateMedia({ media: 'screen' });
+  await page.pdf({ path: pdf, format: 'A4', printBackground: true });
+  const pdfBytes = readFileSync(pdf);
+  check(pdfBytes.length > 5000 && pdfBytes.subarray(0, 4).toString() === '%PDF', `A4 print to PDF (${pdfBytes.length} bytes)`);
+  log(`PDF ${pdf}`);
+  await ctx.close();
+}
+
 async function main() {
   const demo = startDemo();
   let browser;
@@ -128,10 +228,12 @@ async function main() {
     check((await page.getAttribute('#unit-title', 'data-period')) === PERIOD, 'period picker chose 2025-09');
     check((await page.textContent('#unit-title')).includes('Thành phố Hải Phòng'), 'city overview');
     check((await page.locator('svg.chart').count()) >= 2, 'SVG charts rendered');
+    const cityHeight = await page.evaluate(() => document.documentElement.scrollHeight);
+    log(`MEASURE city page height at 1280 px: ${cityHeight} px`);
     await shot(page, 'city');
     await Promise.all([
       page.waitForNavigation(),
-      page.click('#children a:text-is("Phường Hòa Bình")'),
+      page.click('#communes-table a:text-is("Phường Hòa Bình")'),
     ]);
     check((await page.getAttribute('#unit-title', 'data-unit')) === COMMUNE, 'drilled down to Phường Hòa Bình');
     check(await page.isVisible('#disclosure-note'), 'the notice of what is withheld above the commune');
@@ -267,6 +369,8 @@ async function main() {
     check((await cp.getAttribute('#unit-title', 'data-unit')) === OLD_HOA_BINH,
       'the whole predecessor opens on its own for the new commune\'s officer');
     await communeCtx.close();
+
+    await cityView(browser, base);
     log(`PASS in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${artifacts}`);
   } finally {
     if (browser) await browser.close();

@@ -3,8 +3,10 @@
 
 use anyhow::{Context, Result};
 use danvan_core::model::common::Date;
+use danvan_core::model::common::new_item_id;
+use danvan_core::model::inspection::{Addressee, Recommendation};
 use danvan_core::model::mediation::{MediationCategory, MediationSubtype};
-use danvan_core::model::{DemocracyCheck, MediationCase};
+use danvan_core::model::{DemocracyCheck, InspectionActivity, MediationCase};
 use danvan_core::{Coded, Lang, RecordBody, RulesConfig};
 use danvan_server::Role;
 use danvan_server::aggregate::{Aggregator, PeriodsConfig, Report};
@@ -192,6 +194,36 @@ pub fn more_field_work(mai: &mut Device, thu: &mut Device) -> Result<()> {
     thu.create(RecordBody::Democracy(check), day(9, 12))?;
     thu.sync()?;
     Ok(())
+}
+
+/// The commune whose inspection board is waiting for an answer in the demo.
+pub const COMMUNE_THUY_NGUYEN: &str = "11560";
+
+/// An overdue recommendation for the city officer's attention list (issue 16): the people's
+/// inspection board of Phường Thủy Nguyên starts supervising a village road on 1 September
+/// 2025 and sends the commune chair a recommendation on 5 September, answer due 15
+/// September; no answer comes. Returns the record's id.
+pub fn overdue_recommendation(server: &TestServer) -> Result<String> {
+    let mut board = server.enroll("Ngô Văn Kiểm", Role::Inspector, COMMUNE_THUY_NGUYEN)?;
+    let mut a = InspectionActivity::example();
+    a.board = format!("{COMMUNE_THUY_NGUYEN}-TTND");
+    a.start_on = day(9, 1);
+    a.recommendations.push(Recommendation {
+        id: new_item_id(),
+        addressee: Addressee::CommuneChair,
+        addressee_name: None,
+        content: "Đề nghị công khai dự toán bê tông hóa đường tổ dân phố".into(),
+        sent_on: Some(day(9, 5)),
+        document_no: Some("03/KN-TTND".into()),
+        response_due_on: Some(day(9, 15)),
+    });
+    let r = board.create(RecordBody::Inspection(a), day(9, 1))?;
+    let p = board.sync()?;
+    anyhow::ensure!(
+        p.rejected == 0 && p.accepted == 1,
+        "the inspection activity was not accepted: {p:?}"
+    );
+    Ok(r.id().to_string())
 }
 
 /// A past period the new Phường Hòa Bình reports through its predecessors.

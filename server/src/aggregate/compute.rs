@@ -10,7 +10,7 @@ use super::asof;
 use super::index::FactIndex;
 use super::periods::Period;
 use super::resolve::{self, Place};
-use super::rules::{Acc, Window, add_record};
+use super::rules::{Acc, Window, add_mediation_results, add_received, add_record};
 use super::types::*;
 use crate::units::{Unit, UnitTree, level};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -266,8 +266,25 @@ pub(super) struct Job<'a> {
     pub grouping: &'a Grouping,
     pub period: &'a Period,
     pub as_of: NaiveDate,
+    /// The day units are read on to place records in rows: `as_of`, except for a series of
+    /// periods shown in the rows of one day's units (the commune table, ADR 0015).
+    pub route_on: NaiveDate,
     /// Slots of records amended after a lock of the period (counted per row, distinct).
     pub late: &'a [u32],
+    /// Which figures to count (all but the commune table's earlier periods: ADR 0015).
+    pub rule: Rule,
+}
+
+/// Which figures a job counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Rule {
+    /// Every figure ([`add_record`]).
+    All,
+    /// Mediation cases received and results only (`rules::add_mediation_results`); every other
+    /// figure stays 0.
+    MediationResults,
+    /// Mediation cases received only (`rules::add_received`).
+    Received,
 }
 
 /// Compute `grouping`'s rows for `period` as of `as_of`.
@@ -282,7 +299,9 @@ pub(super) fn run(
         grouping,
         period,
         as_of,
+        route_on: as_of,
         late: &[],
+        rule: Rule::All,
     };
     run_many(idx, tree, &[job]).pop().unwrap_or_default()
 }
@@ -296,7 +315,7 @@ pub(super) fn run_many(idx: &FactIndex, tree: &UnitTree, jobs: &[Job<'_>]) -> Ve
         .map(|j| Router {
             tree,
             g: j.grouping,
-            on: j.as_of,
+            on: j.route_on,
             rows: j
                 .grouping
                 .rows
@@ -372,7 +391,14 @@ pub(super) fn run_many(idx: &FactIndex, tree: &UnitTree, jobs: &[Job<'_>]) -> Ve
             for s in &idx.buckets[routed[k]].slots {
                 let slot = &idx.slots[*s as usize];
                 for (j, a, c) in &targets {
-                    add_record(&mut accs[*j][*a], idx, slot, windows[*j], *c);
+                    let acc = &mut accs[*j][*a];
+                    match jobs[*j].rule {
+                        Rule::All => add_record(acc, idx, slot, windows[*j], *c),
+                        Rule::MediationResults => {
+                            add_mediation_results(acc, idx, slot, windows[*j]);
+                        }
+                        Rule::Received => add_received(acc, idx, slot, windows[*j]),
+                    }
                 }
             }
         }

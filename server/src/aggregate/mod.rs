@@ -20,6 +20,7 @@ use crate::storage::Storage;
 use crate::storage::agg::NewLock;
 use crate::units::{Unit, UnitTree, Units, level};
 
+mod communes;
 mod compute;
 pub mod disclosure;
 mod index;
@@ -29,6 +30,7 @@ mod rules;
 mod submitted;
 mod types;
 
+pub use communes::{CommuneLine, CommuneSeries};
 pub use danvan_core::facts::asof;
 pub use index::IndexStats;
 pub use periods::{MonthDay, Period, PeriodError, PeriodKind, PeriodsConfig};
@@ -236,6 +238,18 @@ impl Aggregator {
         version_on: Option<NaiveDate>,
         period: &Period,
     ) -> Result<Report> {
+        self.report_with(unit, version_on, period, true).await
+    }
+
+    /// [`Self::report_on`], without the previous period's totals when `with_previous` is false
+    /// (`previous` is then `None`: one job less in the scan).
+    async fn report_with(
+        &self,
+        unit: &str,
+        version_on: Option<NaiveDate>,
+        period: &Period,
+        with_previous: bool,
+    ) -> Result<Report> {
         self.refresh().await?;
         let tree = self.inner.units.tree();
         let as_of = Self::as_of(period);
@@ -252,7 +266,11 @@ impl Aggregator {
         let locks = self.locks_by_unit(period).await?;
         let amended_ids = self.inner.storage.late_amended_ids(&period.key).await?;
         let prev_as_of = Self::as_of(&prev_period);
-        let prev_grouping = Self::grouping(&tree, &root, prev_as_of);
+        let prev_grouping = if with_previous {
+            Self::grouping(&tree, &root, prev_as_of)
+        } else {
+            None
+        };
         let (cur, prev) = {
             let inner = Arc::clone(&self.inner);
             let (tree, period, prev_period) =
@@ -267,7 +285,9 @@ impl Aggregator {
                     grouping: &grouping,
                     period: &period,
                     as_of,
+                    route_on: as_of,
                     late: &late,
+                    rule: compute::Rule::All,
                 }];
                 // The previous period's totals, in the same pass, when the unit or its
                 // predecessors existed then.
@@ -276,7 +296,9 @@ impl Aggregator {
                         grouping: g,
                         period: &prev_period,
                         as_of: prev_as_of,
+                        route_on: prev_as_of,
                         late: &[],
+                        rule: compute::Rule::All,
                     });
                 }
                 let mut out = compute::run_many(&idx, &tree, &jobs).into_iter();
@@ -368,8 +390,9 @@ impl Aggregator {
             {
                 Some(row) => row,
                 None => {
+                    // Only its protected totals are needed: no previous period of its own.
                     let mut own = self
-                        .report_on(&code, Some(report.unit_from), &prev_period)
+                        .report_with(&code, Some(report.unit_from), &prev_period, false)
                         .await?;
                     disclosure::protect_rows(&mut own, k, false);
                     own.totals

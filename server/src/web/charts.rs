@@ -179,6 +179,73 @@ pub fn stacked_bar(title: &str, parts: &[(String, u64, &str)]) -> String {
     s
 }
 
+/// A sparkline: one small line over a series (oldest first), inline in a table cell. Undefined
+/// values (`None`, e.g. a rate with no case) break the line; the last point is marked. The
+/// values are in the `<title>` as `labels[i]: text[i]` for screen readers and hover.
+pub fn sparkline(values: &[Option<f64>], labels: &[String]) -> String {
+    const W: f64 = 64.0;
+    const H: f64 = 18.0;
+    const PAD: f64 = 2.0;
+    let finite: Vec<f64> = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    let max = finite.iter().copied().fold(0.0_f64, f64::max);
+    let min = finite.iter().copied().fold(max, f64::min).min(0.0);
+    let span = if max - min > 0.0 { max - min } else { 1.0 };
+    let n = values.len();
+    let x = |i: usize| {
+        if n > 1 {
+            PAD + (W - 2.0 * PAD) * i as f64 / (n - 1) as f64
+        } else {
+            W / 2.0
+        }
+    };
+    let y = |v: f64| H - PAD - (H - 2.0 * PAD) * (v - min) / span;
+    let mut title = String::new();
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            title.push_str("; ");
+        }
+        let _ = write!(
+            title,
+            "{}: {}",
+            labels.get(i).map(String::as_str).unwrap_or(""),
+            v.map_or("–".to_string(), fmt_num)
+        );
+    }
+    let mut out = format!(
+        "<svg class=\"spark\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" role=\"img\"><title>{}</title>",
+        escape(&title)
+    );
+    let mut run: Vec<String> = Vec::new();
+    let flush = |run: &mut Vec<String>, out: &mut String| {
+        if run.len() > 1 {
+            let _ = write!(out, "<polyline points=\"{}\"/>", run.join(" "));
+        }
+        run.clear();
+    };
+    for (i, v) in values.iter().enumerate() {
+        match v.filter(|v| v.is_finite()) {
+            Some(v) => run.push(format!("{:.1},{:.1}", x(i), y(v))),
+            None => flush(&mut run, &mut out),
+        }
+    }
+    flush(&mut run, &mut out);
+    if let Some(Some(v)) = values.last().map(|v| v.filter(|v| v.is_finite())) {
+        let _ = write!(
+            out,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\"/>",
+            x(n - 1),
+            y(v)
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,5 +318,24 @@ mod tests {
         assert!((ok[0] - WIDTH * 0.75).abs() < 0.2);
         assert!((late[0] - WIDTH * 0.25).abs() < 0.2);
         assert!(svg.contains("đúng hạn: 3"));
+    }
+
+    #[test]
+    fn sparkline_scales_breaks_and_escapes() {
+        let labels: Vec<String> = ["T1", "T2", "<T3>"].iter().map(|s| s.to_string()).collect();
+        let svg = sparkline(&[Some(0.0), Some(10.0), Some(5.0)], &labels);
+        assert!(svg.starts_with("<svg class=\"spark\""));
+        // 0 at the bottom (y = 16), 10 at the top (y = 2), the last point marked.
+        assert!(
+            svg.contains("points=\"2.0,16.0 32.0,2.0 62.0,9.0\""),
+            "{svg}"
+        );
+        assert!(svg.contains("<circle cx=\"62.0\" cy=\"9.0\""));
+        assert!(svg.contains("&lt;T3&gt;: 5"));
+        // A gap breaks the line; one point alone draws no line; no division by zero.
+        let svg = sparkline(&[Some(1.0), None, Some(1.0)], &labels);
+        assert!(!svg.contains("polyline"), "{svg}");
+        let svg = sparkline(&[None, None], &labels);
+        assert!(!svg.contains("circle") && !svg.contains("NaN"));
     }
 }

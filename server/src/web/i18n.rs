@@ -254,6 +254,28 @@ catalogue! {
     dvk_ended_period: "Dừng trong kỳ", "Ended in the period";
     dvk_own: "Mô hình của cấp này", "Models of this level";
     dvk_counting_help: "Mô hình được tính từ ngày công nhận đến trước ngày dừng; số đang có hiệu lực = số đầu kỳ + công nhận mới − dừng trong kỳ.", "A model counts from its recognition until the day before it ends; in force = in force at the start + recognised − ended in the period.";
+    attention: "Cần chú ý", "Needs attention";
+    attention_none: "Không có xã nào cần chú ý trong kỳ này.", "No commune needs attention in this period.";
+    attention_all: "Xem tất cả xã cần chú ý trong bảng", "Show every commune needing attention in the table";
+    communes_table: "Các xã, phường", "Communes";
+    search_name: "Tìm theo tên", "Search by name";
+    only_attention: "Chỉ xã cần chú ý", "Only communes needing attention";
+    any_status: "Mọi tình trạng báo cáo", "Any report status";
+    filter: "Lọc", "Filter";
+    clear_filter: "Bỏ lọc", "Clear";
+    report_status: "Báo cáo", "Report";
+    no_match: "Không có xã nào khớp bộ lọc.", "No commune matches the filter.";
+    col_received: "Hòa giải tiếp nhận", "Cases received";
+    col_success_rate: "Tỷ lệ hòa giải thành", "Success rate";
+    col_in_progress: "Đang hòa giải", "In progress";
+    col_trend: "Xu hướng tiếp nhận", "Cases trend";
+    col_recs_overdue: "Kiến nghị quá hạn", "Recommendations overdue";
+    col_not_met: "Nội dung dân chủ không đạt", "Democracy items not met";
+    col_petitions_overdue: "Đơn thư quá hạn", "Petitions overdue";
+    col_dialogues_missing: "Đối thoại còn thiếu", "Dialogues missing";
+    unit_totals: "Số liệu tổng hợp toàn đơn vị, biểu đồ, khóa kỳ", "Totals of the unit, charts, lock";
+    printed_on: "In ngày", "Printed on";
+    sort_by: "Sắp xếp theo", "Sort by";
 }
 
 /// The catalogue in `lang`.

@@ -21,7 +21,9 @@ use crate::state::AppState;
 
 pub mod access;
 pub mod api;
+mod attention;
 pub mod charts;
+mod communes;
 pub mod dvk;
 pub mod exports;
 pub mod forms;
@@ -41,12 +43,16 @@ pub use session::Viewer;
 
 /// The one stylesheet, embedded in the binary (offices may be offline: nothing from a CDN).
 const CSS: &str = include_str!("../../static/danvan.css");
+/// The commune table's small script (sorting and filtering in place; the page works without
+/// it through query parameters, ADR 0015).
+const COMMUNES_JS: &str = include_str!("../../static/communes.js");
 
 /// Routes of the dashboard, the API and the exports.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/dashboard") }))
         .route("/static/danvan.css", get(css))
+        .route("/static/communes.js", get(communes_js))
         .merge(login::router())
         .merge(overview::router())
         .merge(records::router())
@@ -67,6 +73,17 @@ async fn css() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         CSS,
+    )
+        .into_response()
+}
+
+async fn communes_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        COMMUNES_JS,
     )
         .into_response()
 }

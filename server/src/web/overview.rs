@@ -1,9 +1,11 @@
-//! The dashboard overview (`/dashboard?unit=&period=&rank=`) and the period lock form
+//! The dashboard overview (`/dashboard?unit=&period=`, and above the commune the commune
+//! table's `sort`, `dir`, `q`, `attention`, `status`: `communes.rs`) and the period lock form
 //! (`POST /dashboard/lock`).
 //!
 //! One page per (unit, period): breadcrumbs up to the officer's own unit, links down to the
-//! children, a period picker, indicator tables with the trend against the previous period, SVG
-//! charts, the children's figures, a ranking of communes, completeness, locks and late
+//! children, a period picker; above the commune, the communes needing attention and the commune
+//! table (ADR 0015); indicator tables with the trend against the previous period, SVG
+//! charts, the children's figures, completeness, locks and late
 //! amendments, export links. Figures carry `data-indicator="<key>"` so tests can read them.
 
 use askama::Template;
@@ -13,12 +15,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
-use danvan_core::{Coded, Label, Lang, RecordKind};
+use danvan_core::{Coded, Lang, RecordKind};
 use serde::Deserialize;
 
 use crate::aggregate::{
-    Aggregator, Completeness, Indicators, Lock, PeriodKind, RankIndicator, RankRow, Report,
-    SubmissionStatus,
+    Aggregator, CommuneSeries, Completeness, Indicators, Lock, PeriodKind, Report, SubmissionStatus,
 };
 use crate::error::ApiError;
 use crate::roles::Role;
@@ -26,6 +27,7 @@ use crate::state::AppState;
 use crate::units::{Unit, UnitTree, level};
 use crate::web::access::{self, Target, lock_for};
 use crate::web::charts;
+use crate::web::communes::{self, CommunesView, SPARK_PERIODS, TableQuery, TableState};
 use crate::web::i18n::{Messages, code_label, messages};
 use crate::web::indicators::{self, Def};
 use crate::web::render::{enc, error_page, html, lang_code};
@@ -90,13 +92,6 @@ struct ChildRow {
     pub class: &'static str,
 }
 
-struct RankView {
-    pub rank: u32,
-    pub href: String,
-    pub name: String,
-    pub value: String,
-}
-
 struct CompletenessView {
     pub code: String,
     pub name: String,
@@ -125,6 +120,8 @@ struct Overview<'a> {
     period_label: String,
     as_of: String,
     deadline: String,
+    /// Today, for the printed page's header.
+    printed_on: String,
     period_groups: Vec<OptGroup>,
     tables: Vec<KindTable>,
     child_heads: Vec<&'static str>,
@@ -132,8 +129,10 @@ struct Overview<'a> {
     chart_category: String,
     chart_trend: String,
     chart_completeness: String,
-    rank_options: Vec<Opt>,
-    ranking: Vec<RankView>,
+    /// The commune table and the attention list, above the commune (ADR 0015).
+    communes: Option<CommunesView>,
+    /// Whether the children are communes (then the commune table lists them).
+    children_are_communes: bool,
     completeness: Completeness,
     completeness_rows: Vec<CompletenessView>,
     lock: Option<(String, String)>,
@@ -154,8 +153,12 @@ struct Overview<'a> {
 struct OverviewQuery {
     unit: Option<String>,
     period: Option<String>,
-    rank: Option<String>,
     locked: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    q: Option<String>,
+    attention: Option<String>,
+    status: Option<String>,
 }
 
 /// The children table's columns: a few headline indicators of each kind.
@@ -189,91 +192,6 @@ fn cells(ind: &Indicators, lang: Lang) -> Vec<Cell> {
             value: indicators::format((d.get)(ind), d.format, lang),
         })
         .collect()
-}
-
-fn rank_indicators() -> [(RankIndicator, &'static str, Label); 8] {
-    use Label as L;
-    [
-        (
-            RankIndicator::MediationReceived,
-            "mediation_received",
-            L {
-                vi: "Số vụ việc hòa giải tiếp nhận",
-                en: "Mediation cases received",
-            },
-        ),
-        (
-            RankIndicator::MediationSuccessRate,
-            "mediation_success_rate",
-            L {
-                vi: "Tỷ lệ hòa giải thành",
-                en: "Mediation success rate",
-            },
-        ),
-        (
-            RankIndicator::InspectionRecommendations,
-            "inspection_recommendations",
-            L {
-                vi: "Số kiến nghị của Ban TTND",
-                en: "Inspection recommendations",
-            },
-        ),
-        (
-            RankIndicator::InspectionAnsweredOnTimeRate,
-            "inspection_answered_on_time_rate",
-            L {
-                vi: "Tỷ lệ kiến nghị được trả lời đúng hạn",
-                en: "Recommendations answered on time",
-            },
-        ),
-        (
-            RankIndicator::DemocracyShareMet,
-            "democracy_share_met",
-            L {
-                vi: "Tỷ lệ nội dung dân chủ đạt",
-                en: "Democracy items met",
-            },
-        ),
-        (
-            RankIndicator::PetitionsResolvedOnTimeRate,
-            "petitions_resolved_on_time_rate",
-            L {
-                vi: "Tỷ lệ đơn thư giải quyết đúng hạn",
-                en: "Petitions resolved on time",
-            },
-        ),
-        (
-            RankIndicator::PetitionsOverdue,
-            "petitions_overdue",
-            L {
-                vi: "Số đơn thư quá hạn",
-                en: "Petitions overdue",
-            },
-        ),
-        (
-            RankIndicator::CommitmentsOverdue,
-            "commitments_overdue",
-            L {
-                vi: "Số cam kết đối thoại quá hạn",
-                en: "Dialogue commitments overdue",
-            },
-        ),
-    ]
-}
-
-/// Parse a ranking indicator code (`mediation_received`…).
-fn parse_rank(code: &str) -> Option<RankIndicator> {
-    rank_indicators()
-        .into_iter()
-        .find(|(_, c, _)| *c == code)
-        .map(|(r, _, _)| r)
-}
-
-fn is_rate(r: RankIndicator) -> bool {
-    !matches!(
-        r,
-        RankIndicator::MediationReceived | RankIndicator::InspectionRecommendations
-    )
 }
 
 fn status_label(s: SubmissionStatus, m: &Messages) -> (&'static str, &'static str) {
@@ -451,14 +369,24 @@ async fn build_overview(
     let period = access::period_or_default(state, q.period.as_deref())?;
     let unit = q.unit.unwrap_or_else(|| viewer.unit.clone());
     let target = access::resolve(state, viewer, &unit, period)?;
-    let rank = q
-        .rank
-        .as_deref()
-        .and_then(parse_rank)
-        .unwrap_or(RankIndicator::MediationReceived);
+    let table = TableState::from_query(&TableQuery {
+        sort: q.sort,
+        dir: q.dir,
+        q: q.q,
+        attention: q.attention,
+        status: q.status,
+    });
     let small = access::small_cells(state, viewer);
-    let figures = Figures::load(&state.aggregator, &target, rank, small).await?;
-    let page = Overview::new(state, viewer, lang, &target, figures, q.locked.is_some());
+    let figures = Figures::load(&state.aggregator, &target, small).await?;
+    let page = Overview::new(
+        state,
+        viewer,
+        lang,
+        &target,
+        figures,
+        q.locked.is_some(),
+        &table,
+    );
     Ok(html(StatusCode::OK, page.render()))
 }
 
@@ -466,34 +394,44 @@ async fn build_overview(
 struct Figures {
     report: Report,
     completeness: Completeness,
-    /// Communes ranked by `rank` (none at a commune or a village).
-    ranking: Vec<RankRow>,
-    rank: RankIndicator,
+    /// Every commune over the last periods (none at a commune or a village).
+    communes: Option<CommuneSeries>,
 }
 
 impl Figures {
     async fn load(
         agg: &Aggregator,
         target: &Target,
-        rank: RankIndicator,
         small_cells: Option<u64>,
     ) -> Result<Figures, ApiError> {
         let Target { unit, period, .. } = target;
         let version = Some(unit.valid_from);
-        let report = agg
-            .report_seen(&unit.code, version, period, small_cells)
-            .await?;
-        let completeness = agg.completeness_on(&unit.code, version, period).await?;
-        let ranking = if access::is_commune(unit) || unit.level == level::VILLAGE {
-            Vec::new()
-        } else {
-            agg.ranking(&unit.code, period, rank).await?
+        if access::is_commune(unit) || unit.level == level::VILLAGE {
+            let report = agg
+                .report_seen(&unit.code, version, period, small_cells)
+                .await?;
+            let completeness = agg.completeness_on(&unit.code, version, period).await?;
+            return Ok(Figures {
+                report,
+                completeness,
+                communes: None,
+            });
+        }
+        // Above the commune: the report and the commune table at once (their scans overlap on
+        // a small machine), completeness read from the table's communes (ADR 0015).
+        let (report, series) = tokio::try_join!(
+            agg.report_seen(&unit.code, version, period, small_cells),
+            agg.commune_series(&unit.code, version, period, SPARK_PERIODS),
+        )?;
+        let completeness = match series.completeness() {
+            Some(c) => c,
+            None => agg.completeness_on(&unit.code, version, period).await?,
         };
+        let communes = Some(series);
         Ok(Figures {
             report,
             completeness,
-            ranking,
-            rank,
+            communes,
         })
     }
 }
@@ -507,6 +445,7 @@ impl Overview<'static> {
         target: &Target,
         figures: Figures,
         just_locked: bool,
+        table: &TableState,
     ) -> Self {
         let m = messages(lang);
         let Target {
@@ -519,13 +458,27 @@ impl Overview<'static> {
         let Figures {
             report,
             completeness,
-            ranking,
-            rank,
+            communes,
         } = figures;
+        let communes = communes.map(|series| {
+            let ctx = communes::Ctx {
+                m,
+                lang,
+                unit: &unit.code,
+                period: pk,
+                period_labels: series.periods.iter().map(|p| p.label(lang)).collect(),
+            };
+            communes::build(&series, table, &ctx)
+        });
+        let children_are_communes = communes.is_some()
+            && report
+                .children
+                .iter()
+                .all(|c| c.unit.level == level::COMMUNE);
         Overview {
             m,
             lang: lang_code(lang),
-            lang_switch: lang_switch(&unit.code, pk, lang),
+            lang_switch: lang_switch(&unit.code, pk, &table.query(), lang),
             username: viewer.username.clone(),
             role: viewer.role.label().get(lang),
             csrf: viewer.csrf.clone(),
@@ -545,6 +498,7 @@ impl Overview<'static> {
             period_label: period.label(lang),
             as_of: report.as_of.format("%d/%m/%Y").to_string(),
             deadline: period.deadline.format("%d/%m/%Y").to_string(),
+            printed_on: access::today().format("%d/%m/%Y").to_string(),
             period_groups: period_groups(state, pk, lang),
             period_key: pk.to_string(),
             tables: kind_tables(&report, lang, m),
@@ -553,9 +507,13 @@ impl Overview<'static> {
             chart_category: category_chart(&report, lang, m),
             chart_trend: trend_chart(&report, lang, m),
             chart_completeness: completeness_chart(&completeness, m),
-            rank_options: rank_options(rank, lang),
-            ranking: ranking_rows(ranking, rank, pk, lang),
-            completeness_rows: completeness_rows(&completeness, m),
+            completeness_rows: if communes.is_some() {
+                Vec::new()
+            } else {
+                completeness_rows(&completeness, m)
+            },
+            communes,
+            children_are_communes,
             completeness,
             lock: report.lock.as_ref().map(lock_line),
             late_amendments: report.late_amendments,
@@ -574,11 +532,11 @@ impl Overview<'static> {
     }
 }
 
-/// The same page in the other language.
-fn lang_switch(unit: &str, period: &str, lang: Lang) -> Link {
+/// The same page in the other language (the commune table's sort and filter kept: `table`).
+fn lang_switch(unit: &str, period: &str, table: &str, lang: Lang) -> Link {
     let other = if lang == Lang::En { Lang::Vi } else { Lang::En };
     Link {
-        href: format!("{}&lang={}", href(unit, period), lang_code(other)),
+        href: format!("{}{table}&lang={}", href(unit, period), lang_code(other)),
         label: if other == Lang::En {
             "English"
         } else {
@@ -716,41 +674,6 @@ fn completeness_chart(completeness: &Completeness, m: &Messages) -> String {
             (m.open.to_string(), count(SubmissionStatus::Open), "open"),
         ],
     )
-}
-
-/// The ranking indicator picker.
-fn rank_options(selected: RankIndicator, lang: Lang) -> Vec<Opt> {
-    rank_indicators()
-        .into_iter()
-        .map(|(r, code, label)| Opt {
-            value: code.into(),
-            label: label.get(lang).into(),
-            selected: r == selected,
-        })
-        .collect()
-}
-
-/// The ranked communes, with the indicator formatted as a count or a rate.
-fn ranking_rows(
-    ranking: Vec<RankRow>,
-    rank: RankIndicator,
-    period: &str,
-    lang: Lang,
-) -> Vec<RankView> {
-    let format = if is_rate(rank) {
-        indicators::Format::Rate
-    } else {
-        indicators::Format::Count
-    };
-    ranking
-        .into_iter()
-        .map(|r| RankView {
-            rank: r.rank,
-            href: href(&r.unit.code, period),
-            name: r.unit.name,
-            value: indicators::format(r.value, format, lang),
-        })
-        .collect()
 }
 
 /// One line per commune: records by kind, lock time, submission status.

@@ -6,6 +6,7 @@
 
 mod aggregate;
 mod api;
+mod city_view;
 mod cli;
 mod corrections;
 mod dash;

@@ -416,7 +416,8 @@ async fn drill_down_from_city_to_commune_and_language_switch() {
         "href=\"/dashboard?unit={HOA_BINH}&period={PERIOD}\""
     )));
     assert!(html.contains("<svg"), "charts are inline SVG");
-    assert!(html.contains("Xếp hạng các xã"));
+    assert!(html.contains("id=\"communes-table\""), "one commune table");
+    assert!(html.contains("id=\"attention\""), "the attention list");
     assert!(
         !html.contains("records-link"),
         "no record list above the commune"
@@ -471,7 +472,7 @@ async fn drill_down_from_city_to_commune_and_language_switch() {
                 .unwrap(),
         )
         .await;
-    assert!(next.text().contains("Ranking of communes"));
+    assert!(next.text().contains("Needs attention"));
     // Security headers.
     let csp = commune.headers.get("content-security-policy").unwrap();
     assert!(csp.to_str().unwrap().contains("default-src 'self'"));

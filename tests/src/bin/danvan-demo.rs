@@ -397,6 +397,7 @@ fn main() -> Result<()> {
         dashboard::more_field_work(&mut mai, &mut thu)?;
         dashboard::lock_then_late_case(&server)?;
         dashboard::historical_case(&server)?;
+        dashboard::overdue_recommendation(&server)?;
     }
 
     o.step(
