@@ -227,6 +227,39 @@ impl From<StoreError> for DanvanError {
     }
 }
 
+/// A phone-to-phone file or certificate refused (ADR 0014), as input the person can act on.
+fn peer_error(e: danvan_core::peer::PeerError) -> DanvanError {
+    use danvan_core::peer::PeerError as P;
+    let (code, vi, en) = match &e {
+        P::Malformed(_) | P::BadSignature(_) => (
+            "bundle_damaged",
+            "Tệp nhận được bị hỏng hoặc đã bị sửa trên đường truyền; hãy gửi lại.".to_string(),
+            "The file received is damaged or was changed on the way; send it again.".to_string(),
+        ),
+        P::OtherServer => (
+            "bundle_other_server",
+            "Tệp đến từ điện thoại đăng ký với máy chủ khác.".to_string(),
+            "The file comes from a phone enrolled with another server.".to_string(),
+        ),
+        P::NotMyTeam(what) => (
+            "bundle_not_from_team",
+            format!("Tệp đến từ điện thoại không cùng tổ hòa giải ({what})."),
+            format!("The file comes from a phone outside this mediation team ({what})."),
+        ),
+        P::NoCertificate => (
+            "no_certificate",
+            "Điện thoại chưa được máy chủ xác nhận; hãy đồng bộ một lần khi có mạng.".to_string(),
+            "This phone has no certificate from the server yet; sync once when online.".to_string(),
+        ),
+        P::NotForMe => (
+            "bundle_not_for_me",
+            "Tệp này được tạo cho một điện thoại khác.".to_string(),
+            "This file was made for another phone.".to_string(),
+        ),
+    };
+    DanvanError::invalid("bundle", code, &vi, &en)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,37 +345,4 @@ mod tests {
             }
         );
     }
-}
-
-/// A phone-to-phone file or certificate refused (ADR 0014), as input the person can act on.
-fn peer_error(e: danvan_core::peer::PeerError) -> DanvanError {
-    use danvan_core::peer::PeerError as P;
-    let (code, vi, en) = match &e {
-        P::Malformed(_) | P::BadSignature(_) => (
-            "bundle_damaged",
-            "Tệp nhận được bị hỏng hoặc đã bị sửa trên đường truyền; hãy gửi lại.".to_string(),
-            "The file received is damaged or was changed on the way; send it again.".to_string(),
-        ),
-        P::OtherServer => (
-            "bundle_other_server",
-            "Tệp đến từ điện thoại đăng ký với máy chủ khác.".to_string(),
-            "The file comes from a phone enrolled with another server.".to_string(),
-        ),
-        P::NotMyTeam(what) => (
-            "bundle_not_from_team",
-            format!("Tệp đến từ điện thoại không cùng tổ hòa giải ({what})."),
-            format!("The file comes from a phone outside this mediation team ({what})."),
-        ),
-        P::NoCertificate => (
-            "no_certificate",
-            "Điện thoại chưa được máy chủ xác nhận; hãy đồng bộ một lần khi có mạng.".to_string(),
-            "This phone has no certificate from the server yet; sync once when online.".to_string(),
-        ),
-        P::NotForMe => (
-            "bundle_not_for_me",
-            "Tệp này được tạo cho một điện thoại khác.".to_string(),
-            "This file was made for another phone.".to_string(),
-        ),
-    };
-    DanvanError::invalid("bundle", code, &vi, &en)
 }
