@@ -235,9 +235,18 @@ impl Store {
     }
 
     fn stored_attestations(&self) -> Result<HashMap<[u8; 32], Attestation>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT hash, device, signature FROM attestations")?;
+        Ok(self
+            .attestations_where("")?
+            .into_iter()
+            .map(|a| (a.hash, a))
+            .collect())
+    }
+
+    /// The attestations kept in the store (`filter`: an SQL condition, or empty for all).
+    fn attestations_where(&self, filter: &str) -> Result<Vec<Attestation>> {
+        let sql =
+            format!("SELECT hash, device, signature FROM attestations {filter} ORDER BY hash");
+        let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, Vec<u8>>(0)?,
@@ -245,18 +254,15 @@ impl Store {
                 r.get::<_, Vec<u8>>(2)?,
             ))
         })?;
-        let mut out = HashMap::new();
+        let mut out = Vec::new();
         for row in rows {
             let (hash, device, signature) = row?;
             if let (Ok(hash), Ok(device)) = (<[u8; 32]>::try_from(hash), Uuid::parse_str(&device)) {
-                out.insert(
+                out.push(Attestation {
                     hash,
-                    Attestation {
-                        hash,
-                        device,
-                        signature,
-                    },
-                );
+                    device,
+                    signature,
+                });
             }
         }
         Ok(out)
@@ -353,28 +359,7 @@ impl Store {
     /// Attestations this phone holds that the server has not been given yet: those of other
     /// phones' changes received in bundles.
     pub fn pending_attestations(&self) -> Result<Vec<Attestation>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT hash, device, signature FROM attestations WHERE posted = 0 ORDER BY hash",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Vec<u8>>(2)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (hash, device, signature) = row?;
-            if let (Ok(hash), Ok(device)) = (<[u8; 32]>::try_from(hash), Uuid::parse_str(&device)) {
-                out.push(Attestation {
-                    hash,
-                    device,
-                    signature,
-                });
-            }
-        }
-        Ok(out)
+        self.attestations_where("WHERE posted = 0")
     }
 
     /// The server has these attestations.
