@@ -220,3 +220,70 @@ fn a_relayed_change_needs_its_authors_signature() {
     let p = hoa.sync().unwrap();
     assert_eq!((p.accepted, p.rejected), (1, 0), "{p:?}");
 }
+
+/// Bad input to the two routes: a key or an attestation not written as the schema says is 400,
+/// a second key for a device 409, a well-formed attestation that does not verify is counted as
+/// refused and not kept.
+#[test]
+fn the_certificate_and_attestation_routes_refuse_bad_input() {
+    use danvan_e2e::web::http;
+    let server = TestServer::start().unwrap();
+    let lan = server
+        .enroll("Nguyễn Thị Lan", Role::Mediator, VILLAGE_HOA_BINH_1)
+        .unwrap();
+    let auth = lan.creds.authorization();
+    let post = |path: &str, body: &str| {
+        http(
+            &server.url,
+            "POST",
+            path,
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
+            body.as_bytes(),
+        )
+    };
+    let key = |k: &str| format!(r#"{{"public_key":"{k}"}}"#);
+    let good = hex_of(
+        &ed25519_dalek::SigningKey::from_bytes(&[5; 32])
+            .verifying_key()
+            .to_bytes(),
+    );
+    assert_eq!(
+        post("/v1/device/certificate", &key(&good.to_uppercase())).status,
+        400
+    );
+    assert_eq!(post("/v1/device/certificate", &key("abc")).status, 400);
+    assert_eq!(post("/v1/device/certificate", &key(&good)).status, 200);
+    assert_eq!(post("/v1/device/certificate", &key(&good)).status, 200);
+    let other = hex_of(
+        &ed25519_dalek::SigningKey::from_bytes(&[6; 32])
+            .verifying_key()
+            .to_bytes(),
+    );
+    let r = post("/v1/device/certificate", &key(&other));
+    assert_eq!(r.status, 409);
+    assert!(r.text().contains("key_mismatch"));
+    let att = |hash: &str, sig: &str| {
+        format!(
+            r#"{{"attestations":[{{"hash":"{hash}","device":"{}","signature":"{sig}"}}]}}"#,
+            lan.id()
+        )
+    };
+    assert_eq!(
+        post("/v1/attestations", &att(&"0".repeat(64), "")).status,
+        400
+    );
+    assert_eq!(
+        post("/v1/attestations", &att("00", &"0".repeat(128))).status,
+        400
+    );
+    let r = post("/v1/attestations", &att(&"0".repeat(64), &"0".repeat(128)));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["refused"], 1);
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

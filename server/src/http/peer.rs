@@ -50,8 +50,17 @@ pub(crate) async fn server_key(state: &AppState) -> Result<SigningKey, ApiError>
         .cloned()
 }
 
+/// 32 bytes written as 64 lowercase hex digits (the schema's pattern), else `None`.
 fn key32(hex_str: &str) -> Option<[u8; 32]> {
+    if !danvan_core::attachment::is_sha256_hex(hex_str) {
+        return None;
+    }
     hex::decode(hex_str).ok().and_then(|b| b.try_into().ok())
+}
+
+/// Whether `s` is `n` lowercase hex digits.
+fn is_hex(s: &str, n: usize) -> bool {
+    s.len() == n && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// A device's public key.
@@ -151,6 +160,17 @@ pub(crate) async fn attestations(
     if req.attestations.len() > MAX_ATTESTATIONS {
         return Err(ApiError::new(ErrorCode::BadRequest)
             .with_detail(format!("at most {MAX_ATTESTATIONS} attestations a request")));
+    }
+    // The shape first, for the whole request: a malformed entry is a bad request, not a
+    // signature that does not verify.
+    if let Some(i) = req
+        .attestations
+        .iter()
+        .position(|a| !is_hex(&a.hash, 64) || !is_hex(&a.signature, 128))
+    {
+        return Err(ApiError::new(ErrorCode::BadRequest).with_detail(format!(
+            "attestations[{i}]: hash is 64 and signature 128 lowercase hex digits"
+        )));
     }
     let mut keys: std::collections::HashMap<uuid::Uuid, Option<[u8; 32]>> = Default::default();
     let mut kept = Vec::new();
