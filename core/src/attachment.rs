@@ -85,7 +85,13 @@ pub fn sniff_media_type(bytes: &[u8]) -> Option<&'static str> {
 
 /// Whether `s` is a SHA-256 in danvan's spelling: 64 lowercase hex digits.
 pub fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    is_lower_hex(s, 64)
+}
+
+/// Whether `s` is exactly `digits` lowercase hex digits (hashes, keys and signatures as danvan
+/// writes them).
+pub fn is_lower_hex(s: &str, digits: usize) -> bool {
+    s.len() == digits && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Longest file name kept, in characters.

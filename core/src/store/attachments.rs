@@ -501,13 +501,18 @@ impl Store {
                         break;
                     }
                 }
-                let state = if offset >= u64::from(size) {
-                    AttachmentState::Uploaded
-                } else {
-                    AttachmentState::Uploading
-                };
-                set_state(&self.conn, &sha, &record_id, size, state, offset)?;
-                progress(&done);
+                // The last piece's state is written once, below.
+                if offset < u64::from(size) {
+                    set_state(
+                        &self.conn,
+                        &sha,
+                        &record_id,
+                        size,
+                        AttachmentState::Uploading,
+                        offset,
+                    )?;
+                    progress(&done);
+                }
             }
             if offset >= u64::from(size) {
                 set_state(

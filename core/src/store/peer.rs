@@ -13,6 +13,7 @@ use crate::model::common::Timestamp;
 use crate::peer::{Attestation, BundleBody, HelloBody, PeerError, SignedCertificate, same_team};
 
 use super::{Store, documents, outbox, schema, write};
+use crate::sync::hex_lower;
 
 const KEY_SEED: &str = "peer.device_key";
 const CERTIFICATE: &str = "peer.certificate";
@@ -32,10 +33,6 @@ pub struct BundleImport {
     /// A signed acknowledgement (the changes this phone has now) to give back to the sender, so its
     /// next bundle carries only what is new.
     pub acknowledgement: Vec<u8>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
@@ -77,7 +74,7 @@ impl Store {
             use chacha20poly1305::aead::rand_core::RngCore;
             OsRng.fill_bytes(seed.as_mut());
         }
-        schema::meta_set(&self.conn, KEY_SEED, &hex(seed.as_ref()))?;
+        schema::meta_set(&self.conn, KEY_SEED, &hex_lower(seed.as_ref()))?;
         Ok(SigningKey::from_bytes(&seed).verifying_key().to_bytes())
     }
 
@@ -113,8 +110,8 @@ impl Store {
         if cert.certificate.device_id != self.device || cert.certificate.public_key != mine {
             return Err(peer_err(PeerError::NotForMe));
         }
-        schema::meta_set(&self.conn, PINNED_SERVER, &hex(&pinned))?;
-        schema::meta_set(&self.conn, CERTIFICATE, &hex(encoded))?;
+        schema::meta_set(&self.conn, PINNED_SERVER, &hex_lower(&pinned))?;
+        schema::meta_set(&self.conn, CERTIFICATE, &hex_lower(encoded))?;
         Ok(())
     }
 

@@ -256,7 +256,8 @@ fn peer_exchange_setup(
 /// Attestations per request (the server takes at most this many).
 pub const MAX_ATTESTATIONS: usize = 1000;
 
-fn hex_lower(bytes: &[u8]) -> String {
+/// `bytes` as lowercase hex (hashes, keys and signatures as danvan writes them).
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -113,9 +113,14 @@ struct Place {
 
 fn place(dir: &Path, sha: &str) -> Place {
     Place {
-        whole: dir.join(&sha[..2]).join(sha),
+        whole: whole_path(dir, sha),
         partial: dir.join("partial").join(sha),
     }
+}
+
+/// Where the server keeps file `sha` once whole: `<dir>/<first two digits>/<sha>`.
+pub(crate) fn whole_path(dir: &Path, sha: &str) -> PathBuf {
+    dir.join(sha.get(..2).unwrap_or("xx")).join(sha)
 }
 
 /// Check the request: a hash, a record the device may read that names the file. Returns the

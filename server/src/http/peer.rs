@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use danvan_core::attachment::is_lower_hex;
 use danvan_core::peer::{Attestation, Certificate};
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
@@ -52,15 +53,10 @@ pub(crate) async fn server_key(state: &AppState) -> Result<SigningKey, ApiError>
 
 /// 32 bytes written as 64 lowercase hex digits (the schema's pattern), else `None`.
 fn key32(hex_str: &str) -> Option<[u8; 32]> {
-    if !danvan_core::attachment::is_sha256_hex(hex_str) {
+    if !is_lower_hex(hex_str, 64) {
         return None;
     }
     hex::decode(hex_str).ok().and_then(|b| b.try_into().ok())
-}
-
-/// Whether `s` is `n` lowercase hex digits.
-fn is_hex(s: &str, n: usize) -> bool {
-    s.len() == n && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// A device's public key.
@@ -166,7 +162,7 @@ pub(crate) async fn attestations(
     if let Some(i) = req
         .attestations
         .iter()
-        .position(|a| !is_hex(&a.hash, 64) || !is_hex(&a.signature, 128))
+        .position(|a| !is_lower_hex(&a.hash, 64) || !is_lower_hex(&a.signature, 128))
     {
         return Err(ApiError::new(ErrorCode::BadRequest).with_detail(format!(
             "attestations[{i}]: hash is 64 and signature 128 lowercase hex digits"

@@ -23,11 +23,6 @@ use crate::web::session::{PageViewer, ReqLang, Viewer};
 /// Most records listed on one page.
 pub const LIST_LIMIT: u32 = 500;
 
-/// Where the server keeps attachment `sha` (as `http::attachments` writes it).
-fn attachment_path(dir: &std::path::Path, sha: &str) -> std::path::PathBuf {
-    dir.join(sha.get(..2).unwrap_or("xx")).join(sha)
-}
-
 /// A file attached to record `id`, for the commune officer (a download, with its media type).
 /// Above the commune: 403 `records_forbidden`, as for the record itself.
 async fn attachment(
@@ -47,7 +42,12 @@ async fn attachment(
         .attachments_dir
         .as_deref()
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-    crate::http::attachments::serve_file(&attachment_path(dir, &sha), reference, req).await
+    crate::http::attachments::serve_file(
+        &crate::http::attachments::whole_path(dir, &sha),
+        reference,
+        req,
+    )
+    .await
 }
 
 pub(crate) fn router() -> Router<AppState> {
@@ -378,7 +378,7 @@ async fn detail(
     for (sha, a) in &record.attachments {
         let href = match state.config.attachments_dir.as_deref() {
             Some(dir)
-                if tokio::fs::try_exists(attachment_path(dir, sha))
+                if tokio::fs::try_exists(crate::http::attachments::whole_path(dir, sha))
                     .await
                     .unwrap_or(false) =>
             {
