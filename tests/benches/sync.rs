@@ -9,6 +9,7 @@
 //! DANVAN_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench ...  # + PostgreSQL
 //! DANVAN_BENCH_ONLY=merges cargo bench -p danvan-e2e --bench sync   # only 5. (merges/s)
 //! DANVAN_BENCH_ONLY=devices cargo bench -p danvan-e2e --bench sync  # only 6. (many devices)
+//! DANVAN_BENCH_SERVER_EXE=/tmp/old-testserver ...   # another server build, same phones
 //! ```
 //!
 //! Progress goes to stderr; the table goes to stdout and to `target/bench-sync.md`. Every figure
@@ -413,11 +414,13 @@ impl Served {
     }
 
     fn on(db: Database, backend: &'static str) -> Result<Served> {
-        let process = ServerProcess::start(
-            std::path::Path::new(env!("CARGO_BIN_EXE_danvan-testserver")),
-            &db,
-            0,
-        )?;
+        // `DANVAN_BENCH_SERVER_EXE`: another build of the server (a copy of an older
+        // `danvan-testserver`), to compare two builds alternately with the same phones.
+        let exe = std::env::var_os("DANVAN_BENCH_SERVER_EXE").map_or_else(
+            || std::path::PathBuf::from(env!("CARGO_BIN_EXE_danvan-testserver")),
+            std::path::PathBuf::from,
+        );
+        let process = ServerProcess::start(&exe, &db, 0)?;
         let at_start = process.memory()?;
         let resettable = process.reset_peak();
         Ok(Served {
@@ -527,6 +530,10 @@ struct MergeRun {
     wall: Duration,
     /// Sum of the server's own `/v1/sync` handling time over the phase (from `/metrics`).
     server: Duration,
+    /// CPU time of the server process over the phase (user + system).
+    server_cpu: Duration,
+    /// CPU time of the phones (this process) over the phase.
+    phones_cpu: Duration,
 }
 
 /// Four devices (four villages) push `n` fresh records in total, then each edits half of its
@@ -543,6 +550,8 @@ fn merges_per_second(server: &Served, n: usize, label: &str) -> Result<(MergeRun
     let push_all = |devices: &mut Vec<Device>, what: &str| -> Result<MergeRun> {
         let pb = spinner(&format!("{label}: {what}"));
         let (sum0, _) = server_sync_histogram(addr)?;
+        let cpu0 = server.process.cpu()?;
+        let phones0 = cpu_time(std::process::id())?;
         let t = Instant::now();
         let results: Vec<Result<SyncProgress>> = std::thread::scope(|s| {
             let handles: Vec<_> = devices
@@ -555,6 +564,8 @@ fn merges_per_second(server: &Served, n: usize, label: &str) -> Result<(MergeRun
                 .collect()
         });
         let wall = t.elapsed();
+        let server_cpu = server.process.cpu()?.saturating_sub(cpu0);
+        let phones_cpu = cpu_time(std::process::id())?.saturating_sub(phones0);
         pb.finish_and_clear();
         let (sum1, _) = server_sync_histogram(addr)?;
         let mut run = MergeRun {
@@ -562,6 +573,8 @@ fn merges_per_second(server: &Served, n: usize, label: &str) -> Result<(MergeRun
             rounds: 0,
             wall,
             server: Duration::from_secs_f64((sum1 - sum0).max(0.0)),
+            server_cpu,
+            phones_cpu,
         };
         for r in results {
             let p = r?;
@@ -701,7 +714,7 @@ fn merge_rows(n: usize, plain_rate: Option<f64>, mem: &mut Memories) -> Result<V
         row(
             &format!("5. Server merges/s, {backend}"),
             format!(
-                "{rate:.0}/s ({merges} merges in {}: {} fresh in {} ({:.0}/s), {} edits in {} ({:.0}/s); 4 devices at once, {} RT; server handler busy {} = {:.0} merges per handler-second)",
+                "{rate:.0}/s ({merges} merges in {}: {} fresh in {} ({:.0}/s), {} edits in {} ({:.0}/s); 4 devices at once, {} RT; server handler busy {} = {:.0} merges per handler-second; CPU: server {} = {:.0} µs a merge, phones {} = {:.0} µs a merge)",
                 secs(wall),
                 fresh.merges,
                 secs(fresh.wall),
@@ -711,7 +724,11 @@ fn merge_rows(n: usize, plain_rate: Option<f64>, mem: &mut Memories) -> Result<V
                 edits.merges as f64 / edits.wall.as_secs_f64(),
                 fresh.rounds + edits.rounds,
                 secs(fresh.server + edits.server),
-                merges as f64 / (fresh.server + edits.server).as_secs_f64()
+                merges as f64 / (fresh.server + edits.server).as_secs_f64(),
+                secs(fresh.server_cpu + edits.server_cpu),
+                (fresh.server_cpu + edits.server_cpu).as_secs_f64() * 1e6 / merges.max(1) as f64,
+                secs(fresh.phones_cpu + edits.phones_cpu),
+                (fresh.phones_cpu + edits.phones_cpu).as_secs_f64() * 1e6 / merges.max(1) as f64,
             ),
             plain.clone(),
             "≥ 2,000/s",
