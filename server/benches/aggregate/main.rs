@@ -286,7 +286,10 @@ async fn national(out: &mut Out, storage: Arc<dyn Storage>, n: usize, runs: usiz
     assert!(agg.loaded_from_snapshot(), "the snapshot was not used");
     let rss3 = rss_mib();
     let restored = serde_json::to_value(agg.report("VN", &year).await.unwrap()).unwrap();
-    assert!(restored == reference, "the restored index reports other figures");
+    assert!(
+        restored == reference,
+        "the restored index reports other figures"
+    );
     let (nat, nat_max) = time(runs, || agg.report("VN", &year)).await;
     let (nat_q, nat_q_max) = time(runs, || agg.report("VN", &q)).await;
     let (prov, prov_max) = time(runs, || agg.report("P07", &year)).await;
@@ -386,7 +389,10 @@ async fn national_db(admin_url: &str, n: usize) -> (Arc<dyn Storage>, String, bo
         .unwrap();
     let reused = count as usize == n;
     if !reused && count > 0 {
-        sqlx::raw_sql("TRUNCATE facts").execute(&mut db).await.unwrap();
+        sqlx::raw_sql("TRUNCATE facts")
+            .execute(&mut db)
+            .await
+            .unwrap();
     }
     (Arc::new(storage), name, reused, true)
 }

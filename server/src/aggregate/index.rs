@@ -463,7 +463,12 @@ impl FactIndex {
                 .map(|t| {
                     t.versions(code)
                         .iter()
-                        .map(|v| (asof::day(v.valid_from), v.valid_to.map_or(Day::MAX, asof::day)))
+                        .map(|v| {
+                            (
+                                asof::day(v.valid_from),
+                                v.valid_to.map_or(Day::MAX, asof::day),
+                            )
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -798,9 +803,7 @@ impl FactIndex {
         };
 
         let bucket = match old {
-            Some(o) if self.buckets[o.bucket as usize].unit == unit && o.entry == entry => {
-                o.bucket
-            }
+            Some(o) if self.buckets[o.bucket as usize].unit == unit && o.entry == entry => o.bucket,
             _ => self.bucket_for(unit, entry),
         };
         let slot = Slot {

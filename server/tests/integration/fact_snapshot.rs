@@ -144,7 +144,12 @@ async fn written(
 }
 
 /// An aggregator over the damaged file: it must not use it, and must give the right figures.
-async fn rejected(storage: &Arc<dyn Storage>, units: &Units, path: &Path, expected: &[serde_json::Value]) {
+async fn rejected(
+    storage: &Arc<dyn Storage>,
+    units: &Units,
+    path: &Path,
+    expected: &[serde_json::Value],
+) {
     let agg = aggregator(storage, units, Some(path));
     assert_eq!(reports(&agg).await, expected);
     assert!(!agg.loaded_from_snapshot(), "{} was used", path.display());

@@ -22,8 +22,8 @@ use super::{
 };
 use chrono::NaiveDate;
 
-use crate::aggregate::asof::{self, Day};
 use super::NO_DAY;
+use crate::aggregate::asof::{self, Day};
 
 /// Format of the file: bump it whenever what is written, or what the index makes of a fact row
 /// (`FactIndex::apply_one`, the core's status codes), changes.
@@ -589,7 +589,9 @@ impl FactIndex {
         }
         idx.check()?;
         if slot_units.len() != idx.slots.len()
-            || slot_units.iter().any(|u| *u as usize >= idx.units.names.len())
+            || slot_units
+                .iter()
+                .any(|u| *u as usize >= idx.units.names.len())
         {
             return Err(bad("snapshot record units do not match its records"));
         }
@@ -657,7 +659,11 @@ impl FactIndex {
                 return Err(bad("snapshot record refers outside its tables"));
             }
         }
-        if self.flows.iter().any(|f| f.what > flow::PERSONS_DISCIPLINED) {
+        if self
+            .flows
+            .iter()
+            .any(|f| f.what > flow::PERSONS_DISCIPLINED)
+        {
             return Err(bad("snapshot flow of an unknown kind"));
         }
         // Days read from dates (the others are figures, any value goes).
