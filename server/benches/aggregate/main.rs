@@ -277,6 +277,8 @@ async fn national(out: &mut Out, storage: Arc<dyn Storage>, n: usize, runs: usiz
     let q = agg.periods().period("2026-Q2").unwrap();
     let reference = serde_json::to_value(agg.report("VN", &year).await.unwrap()).unwrap();
     drop(agg);
+    // Let the background snapshot task (which holds a clone) end, so the old index is freed.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     // A restart: a new aggregator reads the snapshot and catches up.
     let rss2 = rss_mib();
     let agg = new_agg();

@@ -262,6 +262,9 @@ impl IdMap {
     }
 }
 
+/// A unit's versions as (first day, last day), oldest first.
+type Versions = Box<[(Day, Day)]>;
+
 /// The index.
 #[derive(Debug, Default)]
 pub(super) struct FactIndex {
@@ -289,7 +292,7 @@ pub(super) struct FactIndex {
     tree: Option<Arc<UnitTree>>,
     /// Per interned unit: its versions in `tree` as (first day, last day), oldest first; filled
     /// on first use, emptied with the tree.
-    unit_versions: Vec<Option<Box<[(Day, Day)]>>>,
+    unit_versions: Vec<Option<Versions>>,
     last_seq: i64,
     /// Id of the row whose `updated_seq` is `last_seq` (a snapshot's database check).
     last_key: [u64; 2],
@@ -457,7 +460,7 @@ impl FactIndex {
         }
         if self.unit_versions[u].is_none() {
             let code = &self.units.names[u];
-            let versions: Box<[(Day, Day)]> = self
+            let versions: Versions = self
                 .tree
                 .as_ref()
                 .map(|t| {
