@@ -6,7 +6,9 @@
 //!     of the index, memory, refresh with no change, city / commune reports, completeness.
 //! (b) National: a synthetic tree (country → 34 provinces → 3,321 communes) with
 //!     `DANVAN_BENCH_NATIONAL_RECORDS` (default 10,000,000) facts on PostgreSQL (only when a URL
-//!     is set): national and province reports.
+//!     is set): first load from the table, snapshot write, restart from the snapshot (ADR 0016),
+//!     RSS after each, national and province reports. `DANVAN_BENCH_KEEP_DB=1` keeps that
+//!     database (`danvan_bench_national_<n>`) and reuses it when it holds `n` facts.
 //!
 //! `cargo bench -p danvan-server --bench aggregate` runs it; figures go to stdout and to
 //! `target/bench-aggregate.md`. Without `--bench` (e.g. `cargo test --benches`) it is a smoke run
