@@ -118,6 +118,11 @@ pub struct ServeArgs {
     /// comes through that proxy, which must overwrite or append to the header.
     #[arg(long, env = "DANVAN_TRUSTED_PROXY_HEADER")]
     pub trusted_proxy_header: Option<axum::http::HeaderName>,
+    /// File in which the in-memory fact index is kept between restarts, so a restart reads it
+    /// and catches up instead of reading every fact row (ADR 0016); absent =
+    /// `<data-dir>/fact-index.snapshot`, `off` = none. Per instance: on local disk, not shared.
+    #[arg(long, env = "DANVAN_FACT_INDEX_SNAPSHOT")]
+    pub fact_index_snapshot: Option<PathBuf>,
 }
 
 /// A duration on the command line: `500ms`, `10s`, `2m`, `1h`, or a bare number of seconds.
@@ -231,6 +236,8 @@ pub struct ServerConfig {
     pub small_cell_threshold: u64,
     /// Where attachment files are kept; `None`: attachments are not served (503 `unavailable`).
     pub attachments_dir: Option<PathBuf>,
+    /// Where the fact index is kept between restarts (ADR 0016); `None`: it is not.
+    pub fact_index_snapshot: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -247,6 +254,7 @@ impl Default for ServerConfig {
             trusted_proxy_header: None,
             small_cell_threshold: DEFAULT_SMALL_CELL_THRESHOLD,
             attachments_dir: None,
+            fact_index_snapshot: None,
         }
     }
 }

@@ -66,7 +66,8 @@ impl AppState {
             units.clone(),
             config.periods.clone(),
             config.rules.clone(),
-        );
+        )
+        .with_snapshot(config.fact_index_snapshot.clone());
         let index = aggregator.clone();
         let metrics = Metrics::new().with_fact_index(move || {
             let stats = index.stats();

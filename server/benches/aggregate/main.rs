@@ -6,7 +6,9 @@
 //!     of the index, memory, refresh with no change, city / commune reports, completeness.
 //! (b) National: a synthetic tree (country → 34 provinces → 3,321 communes) with
 //!     `DANVAN_BENCH_NATIONAL_RECORDS` (default 10,000,000) facts on PostgreSQL (only when a URL
-//!     is set): national and province reports.
+//!     is set): first load from the table, snapshot write, restart from the snapshot (ADR 0016),
+//!     RSS after each, national and province reports. `DANVAN_BENCH_KEEP_DB=1` keeps that
+//!     database (`danvan_bench_national_<n>`) and reuses it when it holds `n` facts.
 //!
 //! `cargo bench -p danvan-server --bench aggregate` runs it; figures go to stdout and to
 //! `target/bench-aggregate.md`. Without `--bench` (e.g. `cargo test --benches`) it is a smoke run
@@ -238,25 +240,60 @@ fn national_tree() -> Vec<Unit> {
     units
 }
 
-async fn national(out: &mut Out, storage: Arc<dyn Storage>, n: usize, runs: usize) {
-    storage.upsert_units(&national_tree()).await.unwrap();
+async fn national(out: &mut Out, storage: Arc<dyn Storage>, n: usize, runs: usize, reused: bool) {
+    let ins = if reused {
+        None
+    } else {
+        storage.upsert_units(&national_tree()).await.unwrap();
+        let units = Units::load(storage.as_ref()).await.unwrap();
+        let pool = pool_of(&units.tree(), None);
+        Some(insert(storage.as_ref(), n, &pool, 11).await)
+    };
     let units = Units::load(storage.as_ref()).await.unwrap();
-    let pool = pool_of(&units.tree(), None);
-    let ins = insert(storage.as_ref(), n, &pool, 11).await;
+    let snap_dir = tempfile::tempdir().unwrap();
+    let snap = snap_dir.path().join("fact-index.snapshot");
+    let new_agg = || {
+        Aggregator::new(
+            storage.clone(),
+            units.clone(),
+            PeriodsConfig::default(),
+            Default::default(),
+        )
+        .with_snapshot(Some(snap.clone()))
+    };
+    let up = uptime();
     let rss0 = rss_mib();
-    let agg = Aggregator::new(
-        storage.clone(),
-        units,
-        PeriodsConfig::default(),
-        Default::default(),
-    );
+    let agg = new_agg();
     let t = Instant::now();
     agg.refresh().await.unwrap();
     let load = t.elapsed();
+    assert!(!agg.loaded_from_snapshot());
     let rss1 = rss_mib();
     let stats = agg.stats();
+    // The background write the load started, else one now.
+    let written = match agg.save_snapshot().await.unwrap() {
+        Some(w) => w,
+        None => agg.last_snapshot().expect("a snapshot was written"),
+    };
     let year = agg.periods().period("2025").unwrap();
     let q = agg.periods().period("2026-Q2").unwrap();
+    let reference = serde_json::to_value(agg.report("VN", &year).await.unwrap()).unwrap();
+    drop(agg);
+    // Let the background snapshot task (which holds a clone) end, so the old index is freed.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A restart: a new aggregator reads the snapshot and catches up.
+    let rss2 = rss_mib();
+    let agg = new_agg();
+    let t = Instant::now();
+    agg.refresh().await.unwrap();
+    let restart = t.elapsed();
+    assert!(agg.loaded_from_snapshot(), "the snapshot was not used");
+    let rss3 = rss_mib();
+    let restored = serde_json::to_value(agg.report("VN", &year).await.unwrap()).unwrap();
+    assert!(
+        restored == reference,
+        "the restored index reports other figures"
+    );
     let (nat, nat_max) = time(runs, || agg.report("VN", &year)).await;
     let (nat_q, nat_q_max) = time(runs, || agg.report("VN", &q)).await;
     let (prov, prov_max) = time(runs, || agg.report("P07", &year)).await;
@@ -264,16 +301,30 @@ async fn national(out: &mut Out, storage: Arc<dyn Storage>, n: usize, runs: usiz
     out.line(format!(
         "\n### National (34 provinces, 3,321 communes), {n} records, PostgreSQL\n"
     ));
+    out.line(format!("(load average at start: {up})\n"));
     out.line("| measure | median | max |".into());
     out.line("|---|---:|---:|".into());
+    match ins {
+        Some(ins) => out.line(format!(
+            "| bulk insert | {:.0} s ({:.0} records/s) | |",
+            ins.as_secs_f64(),
+            n as f64 / ins.as_secs_f64()
+        )),
+        None => out.line("| bulk insert | (database reused) | |".into()),
+    }
     out.line(format!(
-        "| bulk insert | {:.0} s ({:.0} records/s) | |",
-        ins.as_secs_f64(),
-        n as f64 / ins.as_secs_f64()
+        "| first load of the index from the facts table | {:.1} s | |",
+        load.as_secs_f64()
     ));
     out.line(format!(
-        "| first load of the index | {:.1} s | |",
-        load.as_secs_f64()
+        "| snapshot write (background after the load) | {:.2} s, {:.0} MiB ({:.0} B/record) | |",
+        written.ms / 1000.0,
+        written.bytes as f64 / (1024.0 * 1024.0),
+        written.bytes as f64 / stats.records.max(1) as f64
+    ));
+    out.line(format!(
+        "| restart: index ready from the snapshot (read, check, catch-up) | {:.2} s | |",
+        restart.as_secs_f64()
     ));
     out.line(format!(
         "| national report, year 2025 (34 rows + previous year) | {nat:.1} ms | {nat_max:.1} ms |"
@@ -288,11 +339,66 @@ async fn national(out: &mut Out, storage: Arc<dyn Storage>, n: usize, runs: usiz
         "| refresh with no change | {refresh:.2} ms | {refresh_max:.2} ms |"
     ));
     out.line(format!(
-        "| index memory | {:.0} B/record by capacity; RSS +{:.0} MiB = {:.0} B/record | |",
+        "| index memory after the table load | {:.0} B/record by capacity; RSS +{:.0} MiB = {:.0} B/record (RSS {:.0} MiB) | |",
         stats.bytes as f64 / stats.records.max(1) as f64,
         rss1 - rss0,
-        (rss1 - rss0) * 1024.0 * 1024.0 / stats.records.max(1) as f64
+        (rss1 - rss0) * 1024.0 * 1024.0 / stats.records.max(1) as f64,
+        rss1
     ));
+    let st = agg.stats();
+    out.line(format!(
+        "| index memory after the restart | {:.0} B/record by capacity; RSS +{:.0} MiB = {:.0} B/record (RSS {:.0} MiB) | |",
+        st.bytes as f64 / st.records.max(1) as f64,
+        rss3 - rss2,
+        (rss3 - rss2) * 1024.0 * 1024.0 / st.records.max(1) as f64,
+        rss3
+    ));
+}
+
+fn uptime() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// The national database: kept between runs as `danvan_bench_national_<n>` when
+/// `DANVAN_BENCH_KEEP_DB=1` (reused when it holds `n` facts), else a fresh one dropped after.
+async fn national_db(admin_url: &str, n: usize) -> (Arc<dyn Storage>, String, bool, bool) {
+    let keep = std::env::var("DANVAN_BENCH_KEEP_DB").is_ok_and(|v| v == "1");
+    if !keep {
+        let (s, name) = pg_database(admin_url).await;
+        return (s, name, false, false);
+    }
+    let name = format!("danvan_bench_national_{n}");
+    let mut conn = sqlx::PgConnection::connect(admin_url).await.unwrap();
+    let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_optional(&mut conn)
+        .await
+        .unwrap();
+    if exists.is_none() {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let (base, _) = admin_url.split_once('?').unwrap_or((admin_url, ""));
+    let (server, _) = base.rsplit_once('/').unwrap();
+    let url = format!("{server}/{name}");
+    let storage = PgStorage::connect(&url).await.unwrap();
+    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM facts")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    let reused = count as usize == n;
+    if !reused && count > 0 {
+        sqlx::raw_sql("TRUNCATE facts")
+            .execute(&mut db)
+            .await
+            .unwrap();
+    }
+    (Arc::new(storage), name, reused, true)
 }
 
 async fn pg_database(admin_url: &str) -> (Arc<dyn Storage>, String) {
@@ -361,9 +467,11 @@ async fn run() {
             haiphong(&mut out, pg, hp_n, runs, "PostgreSQL").await;
             drop_pg(&url, &name).await;
             if nat_n > 0 {
-                let (pg, name) = pg_database(&url).await;
-                national(&mut out, pg, nat_n, runs).await;
-                drop_pg(&url, &name).await;
+                let (pg, name, reused, keep) = national_db(&url, nat_n).await;
+                national(&mut out, pg, nat_n, runs, reused).await;
+                if !keep {
+                    drop_pg(&url, &name).await;
+                }
             }
         }
         None => out.line(

@@ -16,29 +16,37 @@ use serde::Deserialize;
 use serde::Serialize;
 
 use super::asof::{self, Day};
-use super::resolve;
+
+mod snapshot;
 use crate::storage::docs::FactRow;
 use crate::units::UnitTree;
 
 /// Sentinel for "no value" in day columns.
 pub(super) const NO_DAY: Day = i32::MIN;
 
-/// One record.
+/// One record (28 bytes). Its unit is its bucket's.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Slot {
-    pub unit: u32,
     pub entry: Day,
     pub main: Day,
     pub hist: u32,
+    /// Where its measures are in its kind's table; for a mediation, where its fee is in
+    /// [`FactIndex::fees`] ([`NO_MEAS`]: no fee).
     pub meas: u32,
     pub bucket: u32,
     pub cat: u16,
     pub sub: u16,
     pub kind: u8,
     pub hist_len: u8,
+    /// Mediation flags ([`flag`]); 0 for the other kinds.
+    pub flags: u8,
 }
 
-/// Mediation measures.
+/// [`Slot::meas`] of a mediation without a fee.
+pub(super) const NO_MEAS: u32 = u32::MAX;
+
+/// Mediation measures (kept as [`Slot::flags`] and a fee in [`FactIndex::fees`] only when
+/// there is one: most mediations have none).
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct MedM {
     pub fee_vnd: f64,
@@ -158,6 +166,8 @@ pub(super) struct DlgM {
 /// Records entered under one unit version.
 #[derive(Debug, Clone)]
 pub(super) struct Bucket {
+    /// The interned unit code.
+    pub unit: u32,
     pub code: String,
     /// The version's first day (`None`: the code is not in the unit tree).
     pub version: Option<NaiveDate>,
@@ -194,21 +204,22 @@ pub struct IndexStats {
     pub last_seq: i64,
 }
 
-/// Record id → slot: a sorted array for the bulk (24 B per record) plus a hash map for records
-/// added since the last compaction.
+/// Record id → slot: sorted ids with their slots beside them for the bulk (20 B per record),
+/// plus a hash map for records added since the last compaction.
 #[derive(Debug, Default)]
 struct IdMap {
-    sorted: Vec<([u64; 2], u32)>,
+    keys: Vec<[u64; 2]>,
+    slots: Vec<u32>,
     recent: FxHashMap<[u64; 2], u32>,
 }
 
 impl IdMap {
     fn get(&self, key: &[u64; 2]) -> Option<u32> {
         self.recent.get(key).copied().or_else(|| {
-            self.sorted
-                .binary_search_by(|(k, _)| k.cmp(key))
+            self.keys
+                .binary_search(key)
                 .ok()
-                .map(|i| self.sorted[i].1)
+                .and_then(|i| self.slots.get(i).copied())
         })
     }
 
@@ -216,24 +227,43 @@ impl IdMap {
         self.recent.insert(key, slot);
     }
 
-    /// Renumber slots and fold the recent entries into the sorted array.
+    /// Every (id, slot), sorted by id.
+    fn all(&self) -> Vec<([u64; 2], u32)> {
+        let mut all: Vec<([u64; 2], u32)> = self
+            .keys
+            .iter()
+            .copied()
+            .zip(self.slots.iter().copied())
+            .collect();
+        if !self.recent.is_empty() {
+            all.extend(self.recent.iter().map(|(k, v)| (*k, *v)));
+            all.sort_unstable_by_key(|e| e.0);
+        }
+        all
+    }
+
+    /// Renumber slots and fold the recent entries into the sorted arrays.
     fn remap(&mut self, perm: &[u32]) {
-        let mut all = std::mem::take(&mut self.sorted);
-        all.extend(self.recent.drain());
-        self.recent.shrink_to_fit();
+        let mut all = self.all();
+        self.keys = Vec::new();
+        self.slots = Vec::new();
+        self.recent = FxHashMap::default();
         for (_, v) in &mut all {
             *v = perm[*v as usize];
         }
-        all.sort_unstable_by_key(|e| e.0);
-        all.shrink_to_fit();
-        self.sorted = all;
+        self.keys = all.iter().map(|e| e.0).collect();
+        self.slots = all.iter().map(|e| e.1).collect();
     }
 
     fn bytes(&self) -> usize {
-        self.sorted.capacity() * std::mem::size_of::<([u64; 2], u32)>()
+        self.keys.capacity() * 16
+            + self.slots.capacity() * 4
             + self.recent.capacity() * (std::mem::size_of::<([u64; 2], u32)>() + 1)
     }
 }
+
+/// A unit's versions as (first day, last day), oldest first.
+type Versions = Box<[(Day, Day)]>;
 
 /// The index.
 #[derive(Debug, Default)]
@@ -242,7 +272,8 @@ pub(super) struct FactIndex {
     pub slots: Vec<Slot>,
     pub hist_day: Vec<Day>,
     pub hist_status: Vec<u8>,
-    pub med: Vec<MedM>,
+    /// Mediation fees, of the mediations that have one.
+    pub fees: Vec<f64>,
     pub ins: Vec<InsM>,
     pub dem: Vec<DemM>,
     pub pet: Vec<PetM>,
@@ -259,7 +290,12 @@ pub(super) struct FactIndex {
     pub buckets: Vec<Bucket>,
     bucket_of: FxHashMap<(u32, Day), u32>,
     tree: Option<Arc<UnitTree>>,
+    /// Per interned unit: its versions in `tree` as (first day, last day), oldest first; filled
+    /// on first use, emptied with the tree.
+    unit_versions: Vec<Option<Versions>>,
     last_seq: i64,
+    /// Id of the row whose `updated_seq` is `last_seq` (a snapshot's database check).
+    last_key: [u64; 2],
     /// Records laid out in bucket order by the last compaction.
     sorted: usize,
 }
@@ -281,7 +317,7 @@ fn parse_day(s: &str) -> Option<Day> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(asof::day)
 }
 
-fn id_key(id: &str) -> [u64; 2] {
+pub(super) fn id_key(id: &str) -> [u64; 2] {
     match uuid::Uuid::parse_str(id) {
         Ok(u) => {
             let (hi, lo) = u.as_u64_pair();
@@ -348,7 +384,7 @@ impl FactIndex {
             + self.by_id.bytes()
             + self.hist_day.capacity() * 4
             + self.hist_status.capacity()
-            + self.med.capacity() * size_of::<MedM>()
+            + self.fees.capacity() * 8
             + self.ins.capacity() * size_of::<InsM>()
             + self.dem.capacity() * size_of::<DemM>()
             + self.pet.capacity() * size_of::<PetM>()
@@ -358,7 +394,7 @@ impl FactIndex {
             + self
                 .buckets
                 .iter()
-                .map(|b| b.slots.capacity() * 4)
+                .map(|b| b.slots.capacity() * 4 + size_of::<Bucket>() + b.code.capacity())
                 .sum::<usize>();
         IndexStats {
             records: self.slots.len() as u64,
@@ -370,6 +406,14 @@ impl FactIndex {
     /// The slot of record `id`, if the index holds it.
     pub fn slot_of(&self, id: &str) -> Option<u32> {
         self.by_id.get(&id_key(id))
+    }
+
+    /// The measures of a mediation's slot.
+    pub fn med_of(&self, s: &Slot) -> MedM {
+        MedM {
+            fee_vnd: self.fees.get(s.meas as usize).copied().unwrap_or(0.0),
+            flags: s.flags,
+        }
     }
 
     /// History days and statuses of a slot.
@@ -385,32 +429,72 @@ impl FactIndex {
             return;
         }
         self.tree = Some(Arc::clone(tree));
+        let units: Vec<u32> = self
+            .slots
+            .iter()
+            .map(|s| self.buckets.get(s.bucket as usize).map_or(0, |b| b.unit))
+            .collect();
+        self.rebucket(&units);
+    }
+
+    /// Put every record (of unit `units[slot]`) in its bucket under the current tree.
+    fn rebucket(&mut self, units: &[u32]) {
         self.sorted = 0;
         self.buckets.clear();
         self.bucket_of.clear();
-        for i in 0..self.slots.len() {
-            let s = self.slots[i];
-            let b = self.bucket_for(s.unit, s.entry);
+        self.unit_versions.clear();
+        for (i, unit) in units.iter().enumerate().take(self.slots.len()) {
+            let b = self.bucket_for(*unit, self.slots[i].entry);
             self.slots[i].bucket = b;
             self.buckets[b as usize].slots.push(i as u32);
         }
     }
 
+    /// The bucket of records of `unit` entered on `entry`: the unit's version the record was
+    /// entered under ([`super::resolve::entered_version`], on day numbers: the version in force
+    /// that day, else the first starting later, else the last).
     fn bucket_for(&mut self, unit: u32, entry: Day) -> u32 {
-        let code = &self.units.names[unit as usize];
-        let version = self
-            .tree
-            .as_ref()
-            .and_then(|t| resolve::entered_version(t, code, asof::date(entry)))
-            .map(|u| u.valid_from);
-        let key = (unit, version.map(asof::day).unwrap_or(NO_DAY));
+        let u = unit as usize;
+        if self.unit_versions.len() <= u {
+            self.unit_versions.resize(u + 1, None);
+        }
+        if self.unit_versions[u].is_none() {
+            let code = &self.units.names[u];
+            let versions: Versions = self
+                .tree
+                .as_ref()
+                .map(|t| {
+                    t.versions(code)
+                        .iter()
+                        .map(|v| {
+                            (
+                                asof::day(v.valid_from),
+                                v.valid_to.map_or(Day::MAX, asof::day),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            self.unit_versions[u] = Some(versions);
+        }
+        let versions = self.unit_versions[u].as_deref().unwrap_or(&[]);
+        // `NO_DAY` reads as the earliest date, as `asof::date` makes it.
+        let e = asof::day(asof::date(entry));
+        let version = versions
+            .iter()
+            .find(|(from, to)| *from <= e && e <= *to)
+            .or_else(|| versions.iter().find(|(from, _)| *from > e))
+            .or_else(|| versions.last())
+            .map(|(from, _)| *from);
+        let key = (unit, version.unwrap_or(NO_DAY));
         if let Some(b) = self.bucket_of.get(&key) {
             return *b;
         }
         let b = self.buckets.len() as u32;
         self.buckets.push(Bucket {
-            code: code.clone(),
-            version,
+            unit,
+            code: self.units.names[u].clone(),
+            version: version.map(asof::date),
             slots: Vec::new(),
         });
         self.bucket_of.insert(key, b);
@@ -431,7 +515,7 @@ impl FactIndex {
         let mut slots = Vec::with_capacity(n);
         let mut hist_day = Vec::with_capacity(self.hist_day.len());
         let mut hist_status = Vec::with_capacity(self.hist_status.len());
-        let mut med = Vec::with_capacity(self.med.len());
+        let mut fees = Vec::with_capacity(self.fees.len());
         let mut ins = Vec::with_capacity(self.ins.len());
         let mut dem = Vec::with_capacity(self.dem.len());
         let mut pet = Vec::with_capacity(self.pet.len());
@@ -453,10 +537,13 @@ impl FactIndex {
                 hist_day.extend_from_slice(&self.hist_day[a..a + len]);
                 hist_status.extend_from_slice(&self.hist_status[a..a + len]);
                 s.meas = match kind_of(s.kind) {
-                    RecordKind::Mediation => {
-                        med.push(self.med[s.meas as usize]);
-                        med.len() - 1
-                    }
+                    RecordKind::Mediation => match self.fees.get(s.meas as usize) {
+                        Some(fee) => {
+                            fees.push(*fee);
+                            fees.len() - 1
+                        }
+                        None => NO_MEAS as usize,
+                    },
                     RecordKind::Inspection => {
                         let mut m = self.ins[s.meas as usize];
                         m.dues = move_pairs(m.dues, m.dues_len);
@@ -493,7 +580,7 @@ impl FactIndex {
         self.slots = slots;
         self.hist_day = hist_day;
         self.hist_status = hist_status;
-        self.med = med;
+        self.fees = fees;
         self.ins = ins;
         self.dem = dem;
         self.pet = pet;
@@ -511,7 +598,10 @@ impl FactIndex {
                 // A malformed row is skipped (and said so) rather than failing every report.
                 tracing::warn!(seq = row.updated_seq, error = %e, "fact row skipped");
             }
-            self.last_seq = self.last_seq.max(row.updated_seq);
+            if row.updated_seq >= self.last_seq {
+                self.last_seq = row.updated_seq;
+                self.last_key = id_key(&row.id);
+            }
         }
     }
 
@@ -580,6 +670,7 @@ impl FactIndex {
                 .unwrap_or(0.0)
         };
         let same_kind = old.filter(|o| o.kind == kind_u8(kind));
+        let mut med_flags = 0u8;
         let meas = match kind {
             RecordKind::Mediation => {
                 let mut flags = 0u8;
@@ -594,11 +685,14 @@ impl FactIndex {
                         flags |= f;
                     }
                 }
-                let v = MedM {
-                    fee_vnd: m("fee_amount_vnd"),
-                    flags,
-                };
-                put(&mut self.med, same_kind.map(|o| o.meas), v)
+                med_flags = flags;
+                let fee = m("fee_amount_vnd");
+                if fee.to_bits() == 0 {
+                    NO_MEAS
+                } else {
+                    let at = same_kind.map(|o| o.meas).filter(|a| *a != NO_MEAS);
+                    put(&mut self.fees, at, fee)
+                }
             }
             RecordKind::Inspection => {
                 let pairs = day_pairs(
@@ -712,11 +806,10 @@ impl FactIndex {
         };
 
         let bucket = match old {
-            Some(o) if o.unit == unit && o.entry == entry => o.bucket,
+            Some(o) if self.buckets[o.bucket as usize].unit == unit && o.entry == entry => o.bucket,
             _ => self.bucket_for(unit, entry),
         };
         let slot = Slot {
-            unit,
             entry,
             main,
             hist,
@@ -726,6 +819,7 @@ impl FactIndex {
             sub,
             kind: kind_u8(kind),
             hist_len: days.len() as u8,
+            flags: med_flags,
         };
         match existing {
             Some(i) => {

@@ -11,6 +11,8 @@
 //! in a period) is `danvan_core::facts::asof`, shared with the write path's late-amendment check.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use chrono::{NaiveDate, Utc};
@@ -45,6 +47,21 @@ use index::FactIndex;
 /// Rows of facts read per query while catching up.
 const PAGE: i64 = 50_000;
 
+/// A snapshot of the index is written again once it is this many changes (`updated_seq`)
+/// behind the index (ADR 0016).
+const SNAPSHOT_EVERY: i64 = 100_000;
+
+/// A snapshot written by [`Aggregator::save_snapshot`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SnapshotWritten {
+    /// Size of the file.
+    pub bytes: u64,
+    /// Time taken to write it (the index's catch-ups wait meanwhile; reports do not).
+    pub ms: f64,
+    /// Highest `updated_seq` it holds.
+    pub last_seq: i64,
+}
+
 struct Inner {
     storage: Arc<dyn Storage>,
     units: Units,
@@ -53,6 +70,20 @@ struct Inner {
     index: RwLock<FactIndex>,
     /// Serialises catch-ups (readers keep reading the index meanwhile).
     refreshing: tokio::sync::Mutex<()>,
+    /// Where the index is kept between restarts (ADR 0016); `None`: it is not.
+    snapshot: Option<PathBuf>,
+    /// The database's identity, as snapshots record it.
+    db_id: tokio::sync::OnceCell<[u8; 16]>,
+    /// Whether the first refresh has looked for a snapshot.
+    looked_for_snapshot: AtomicBool,
+    /// Whether the index came from a snapshot.
+    from_snapshot: AtomicBool,
+    /// `updated_seq` of the last snapshot written or read.
+    snapshot_seq: AtomicI64,
+    /// Held while a snapshot is written.
+    writing: tokio::sync::Mutex<()>,
+    /// The last snapshot written.
+    last_written: std::sync::Mutex<Option<SnapshotWritten>>,
 }
 
 /// The aggregation engine: an in-memory fact index plus the reports computed from it.
@@ -83,8 +114,174 @@ impl Aggregator {
                 rules,
                 index: RwLock::new(FactIndex::default()),
                 refreshing: tokio::sync::Mutex::new(()),
+                snapshot: None,
+                db_id: tokio::sync::OnceCell::new(),
+                looked_for_snapshot: AtomicBool::new(false),
+                from_snapshot: AtomicBool::new(false),
+                snapshot_seq: AtomicI64::new(0),
+                writing: tokio::sync::Mutex::new(()),
+                last_written: std::sync::Mutex::new(None),
             }),
         }
+    }
+
+    /// The same aggregator, keeping its index in the file `path` between restarts (ADR 0016):
+    /// the first [`refresh`](Self::refresh) reads it and catches up from the table; it is written
+    /// after a load and whenever [`SNAPSHOT_EVERY`] changes were applied since, and by
+    /// [`save_snapshot`](Self::save_snapshot). Call it before cloning the aggregator.
+    pub fn with_snapshot(mut self, path: Option<PathBuf>) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.snapshot = path,
+            None => tracing::warn!("fact index snapshot path set too late: not used"),
+        }
+        self
+    }
+
+    /// The last snapshot this aggregator wrote.
+    pub fn last_snapshot(&self) -> Option<SnapshotWritten> {
+        *self
+            .inner
+            .last_written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the index was read from a snapshot (then caught up) rather than the table.
+    pub fn loaded_from_snapshot(&self) -> bool {
+        self.inner.from_snapshot.load(Ordering::Relaxed)
+    }
+
+    /// The database's identity for snapshots: a digest of the server's key seed, which is made
+    /// once per database (`server_keys`) and never leaves it.
+    async fn db_id(&self) -> Result<[u8; 16]> {
+        use sha2::Digest;
+        let id = self
+            .inner
+            .db_id
+            .get_or_try_init(|| async {
+                let mut fresh = [0u8; 32];
+                rand::fill(&mut fresh);
+                let seed = self.inner.storage.server_seed(&hex::encode(fresh)).await?;
+                let digest = sha2::Sha256::new()
+                    .chain_update(b"danvan fact index snapshot database\0")
+                    .chain_update(seed.as_bytes())
+                    .finalize();
+                let mut id = [0u8; 16];
+                id.copy_from_slice(&digest[..16]);
+                Ok::<_, Error>(id)
+            })
+            .await?;
+        Ok(*id)
+    }
+
+    /// Replace the (empty) index with the snapshot's, when there is one that this database and
+    /// this server can trust; else say why and leave it to the table.
+    async fn restore(&self, path: &Path) {
+        match tokio::fs::try_exists(path).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(path = %path.display(), "no fact index snapshot yet");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "fact index snapshot unreadable");
+                return;
+            }
+        }
+        let ignored = |why: &str| {
+            tracing::warn!(
+                path = %path.display(),
+                reason = why,
+                "fact index snapshot ignored: loading the index from the facts table"
+            );
+        };
+        let db_id = match self.db_id().await {
+            Ok(id) => id,
+            Err(e) => return ignored(&format!("database identity: {e}")),
+        };
+        let started = std::time::Instant::now();
+        let tree = self.inner.units.tree();
+        let file = path.to_path_buf();
+        let read =
+            tokio::task::spawn_blocking(move || FactIndex::read_snapshot(&file, db_id, &tree))
+                .await;
+        let (idx, header) = match read {
+            Ok(Ok(x)) => x,
+            Ok(Err(e)) => return ignored(&e.to_string()),
+            Err(e) => return ignored(&format!("reading failed: {e}")),
+        };
+        // The database must hold the snapshot's last change (or a later change of that record):
+        // a restored backup, or another database under the same key, may not.
+        if header.last_seq > 0 {
+            match self.inner.storage.facts_after(header.last_seq - 1, 1).await {
+                Ok(rows) => match rows.first() {
+                    None => return ignored("the database is behind the snapshot"),
+                    Some(r)
+                        if r.updated_seq == header.last_seq
+                            && index::id_key(&r.id) != header.last_key =>
+                    {
+                        return ignored("the database's last change differs from the snapshot's");
+                    }
+                    Some(_) => {}
+                },
+                Err(e) => return ignored(&format!("database check: {e}")),
+            }
+        }
+        let records = idx.stats().records;
+        *self.inner.index.write().unwrap_or_else(|e| e.into_inner()) = idx;
+        self.inner
+            .snapshot_seq
+            .store(header.last_seq, Ordering::Relaxed);
+        self.inner.from_snapshot.store(true, Ordering::Relaxed);
+        tracing::info!(
+            records,
+            last_seq = header.last_seq,
+            ms = started.elapsed().as_millis() as u64,
+            "fact index read from its snapshot"
+        );
+    }
+
+    /// Write the index's snapshot now (if it has one and it changed since the last); `None`
+    /// when nothing was written. At shutdown, and in the background after catch-ups.
+    pub async fn save_snapshot(&self) -> Result<Option<SnapshotWritten>> {
+        let Some(path) = self.inner.snapshot.clone() else {
+            return Ok(None);
+        };
+        // After a write in progress (which may make this one unnecessary).
+        let _writing = self.inner.writing.lock().await;
+        let db_id = self.db_id().await?;
+        let inner = Arc::clone(&self.inner);
+        let written = tokio::task::spawn_blocking(move || {
+            let idx = inner.index.read().unwrap_or_else(|e| e.into_inner());
+            let seq = idx.last_seq();
+            if seq == inner.snapshot_seq.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
+            let t = std::time::Instant::now();
+            let bytes = idx.write_snapshot(&path, db_id)?;
+            Ok::<_, std::io::Error>(Some(SnapshotWritten {
+                bytes,
+                ms: t.elapsed().as_secs_f64() * 1000.0,
+                last_seq: seq,
+            }))
+        })
+        .await
+        .map_err(|e| Error::Io(std::io::Error::other(format!("snapshot failed: {e}"))))??;
+        if let Some(w) = written {
+            self.inner.snapshot_seq.store(w.last_seq, Ordering::Relaxed);
+            *self
+                .inner
+                .last_written
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(w);
+            tracing::info!(
+                bytes = w.bytes,
+                ms = w.ms as u64,
+                last_seq = w.last_seq,
+                "fact index snapshot written"
+            );
+        }
+        Ok(written)
     }
 
     /// The periods configuration.
@@ -110,6 +307,11 @@ impl Aggregator {
     /// indexed query).
     pub async fn refresh(&self) -> Result<()> {
         let _guard = self.inner.refreshing.lock().await;
+        if let Some(path) = &self.inner.snapshot
+            && !self.inner.looked_for_snapshot.swap(true, Ordering::AcqRel)
+        {
+            self.restore(path).await;
+        }
         let mut after = self.read_index().last_seq();
         let first_load = after == 0;
         let started = std::time::Instant::now();
@@ -165,6 +367,17 @@ impl Aggregator {
                 ms = started.elapsed().as_millis() as u64,
                 "fact index caught up"
             );
+        }
+        if self.inner.snapshot.is_some()
+            && after - self.inner.snapshot_seq.load(Ordering::Relaxed) >= SNAPSHOT_EVERY
+            && self.inner.writing.try_lock().is_ok()
+        {
+            let agg = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = agg.save_snapshot().await {
+                    tracing::warn!(error = %e, "fact index snapshot not written");
+                }
+            });
         }
         Ok(())
     }

@@ -456,7 +456,7 @@ pub(super) fn add_record(acc: &mut Acc, idx: &FactIndex, s: &Slot, w: Window, co
                 }
             };
             add(if received { m::RECEIVED } else { m::CARRIED });
-            let mm = idx.med[s.meas as usize];
+            let mm = idx.med_of(s);
             if open {
                 add(m::IN_PROGRESS);
             } else {

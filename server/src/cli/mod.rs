@@ -72,6 +72,11 @@ pub async fn run(cli: Cli) -> Result<()> {
                         .clone()
                         .unwrap_or_else(|| g.data_dir.join("attachments")),
                 ),
+                fact_index_snapshot: match args.fact_index_snapshot {
+                    Some(p) if p.as_os_str() == "off" => None,
+                    Some(p) => Some(p),
+                    None => Some(g.data_dir.join("fact-index.snapshot")),
+                },
             };
             let state = AppState::new(storage, units, config);
             // Load the fact index in the background so the first report does not wait for it.
@@ -83,7 +88,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             });
             let listener = tokio::net::TcpListener::bind(args.listen).await?;
             tracing::info!(addr = %listener.local_addr()?, "listening");
+            let aggregator = state.aggregator.clone();
             serve(listener, state, shutdown_signal()).await?;
+            // The next start reads the index from here instead of the whole facts table.
+            if let Err(e) = aggregator.save_snapshot().await {
+                tracing::warn!(error = %e, "fact index snapshot not written at shutdown");
+            }
         }
         Command::Units(UnitsCommand::Import { file }) => {
             let f = std::fs::File::open(&file)?;

@@ -18,7 +18,7 @@ use crate::support::{both_backends, haiphong};
 
 /// Test-only units: two villages of old Phường An Lư (split between 11560 and 11533 on
 /// 2025-07-01); the first went whole into village 11560-T01, the second has no successor.
-const EXTRA_UNITS: &str = "code,name,level,parent,valid_from,valid_to,successors\n\
+pub(crate) const EXTRA_UNITS: &str = "code,name,level,parent,valid_from,valid_to,successors\n\
 11533-OLD-T01,Tổ dân phố 1 An Lư (thử),village,11533,,2025-06-30,11560-T01:toan_bo\n\
 11533-OLD-T02,Tổ dân phố 2 An Lư (thử),village,11533,,2025-06-30,\n";
 
@@ -41,7 +41,7 @@ fn dn(s: &str) -> f64 {
 }
 
 /// The fixed dataset (see the module doc and ADR 0004's worked example).
-fn dataset() -> Vec<Fact> {
+pub(crate) fn dataset() -> Vec<Fact> {
     let mut f1 = med(
         1,
         "11500",

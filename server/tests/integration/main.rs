@@ -14,6 +14,7 @@ mod deidentify;
 mod dvk;
 mod edges;
 mod exports;
+mod fact_snapshot;
 mod figures;
 mod hostile;
 mod http;
