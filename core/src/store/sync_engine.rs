@@ -311,3 +311,63 @@ fn with_id_strs<T>(ids: &[Uuid], f: impl FnOnce(&[&str]) -> T) -> T {
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     f(&refs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RulesConfig;
+    use crate::model::MediationCase;
+    use crate::model::common::Date;
+    use crate::record::{Record, RecordBody};
+    use crate::store::ListQuery;
+
+    fn pulled(n: usize) -> Vec<PullDoc> {
+        let other = Uuid::now_v7();
+        let on = Date::ymd(2025, 9, 2).unwrap();
+        (0..n)
+            .map(|_| {
+                let body = RecordBody::Mediation(MediationCase::example());
+                let rec = Record::new("U1", other.to_string(), on, body);
+                let mut doc = RecordDoc::create(&rec, &other).unwrap();
+                PullDoc {
+                    id: Uuid::parse_str(rec.id()).unwrap(),
+                    heads: to_wire_heads(&doc.heads()),
+                    bytes: doc.save(),
+                }
+            })
+            .collect()
+    }
+
+    /// A round whose writes fail part-way (here a trigger refusing one document, after 30 others
+    /// of the round were written) leaves nothing of the round: no document, index row, search
+    /// entry or outbox row, and the cursor where the last whole round left it.
+    #[test]
+    fn a_round_that_fails_part_way_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite3");
+        let mut store = Store::open(&path, Uuid::now_v7(), RulesConfig::default()).unwrap();
+        store.apply_round(1, 1, &[], &pulled(1)).unwrap();
+        let docs = pulled(40);
+        let bad = docs[30].id.to_string();
+        store
+            .conn
+            .execute_batch(&format!(
+                "CREATE TEMP TRIGGER refuse BEFORE INSERT ON documents WHEN NEW.id = '{bad}' \
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
+            ))
+            .unwrap();
+        assert!(store.apply_round(1, 2, &[], &docs).is_err());
+        let count = |sql: &str| -> i64 { store.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT count(*) FROM documents"), 1);
+        assert_eq!(count("SELECT count(*) FROM records"), 1);
+        assert_eq!(count("SELECT count(*) FROM sync_state"), 1);
+        assert_eq!(SyncStore::sync_meta(&mut store).unwrap().cursor, 1);
+        store.check_integrity().unwrap();
+        // Once the failure is gone, the same round applies whole.
+        store.conn.execute_batch("DROP TRIGGER refuse").unwrap();
+        assert!(store.apply_round(1, 2, &[], &docs).unwrap().is_empty());
+        assert_eq!(store.list(&ListQuery::default()).unwrap().len(), 41);
+        assert_eq!(SyncStore::sync_meta(&mut store).unwrap().cursor, 2);
+        store.check_integrity().unwrap();
+    }
+}
