@@ -70,6 +70,30 @@ impl RecordDoc {
         out
     }
 
+    /// Whether [`RecordDoc::conflicts`] is non-empty, given `record` already hydrated from this
+    /// document (the store has it at hand): spares a second hydration and stops at the first
+    /// conflict found.
+    pub(crate) fn has_conflicts(&mut self, record: &crate::record::Record) -> bool {
+        if record.timeline().in_conflict() {
+            return true;
+        }
+        if linear_history(self.automerge_mut()) {
+            // Every change saw all before it: each write replaced every value it found, so no
+            // field can hold concurrent values (the usual case: a record one device wrote).
+            return false;
+        }
+        let doc = self.automerge();
+        let mut out = Vec::new();
+        for key in ["envelope", "body"] {
+            collect(doc, &ObjId::Root, key.into(), key.to_string(), &mut out);
+            out.retain(|c| !is_derived(&c.path));
+            if !out.is_empty() {
+                return true;
+            }
+        }
+        false
+    }
+
     /// Resolve the conflict at `path` by keeping the competing value number `choice` (an index
     /// into [`Conflict::values`]: 0 keeps the value shown). Errors if there is no such conflict
     /// or choice.
@@ -115,6 +139,26 @@ impl RecordDoc {
         );
         Ok(())
     }
+}
+
+/// Whether the document's changes form one chain (each depends on the one before, none
+/// concurrent), read from the change graph alone (no ops are decoded).
+fn linear_history(doc: &mut automerge::AutoCommit) -> bool {
+    let changes = doc.get_changes_meta(&[]);
+    let mut seen_deps = std::collections::HashSet::new();
+    let mut roots = 0;
+    for c in &changes {
+        match c.deps.as_slice() {
+            [] => roots += 1,
+            [dep] => {
+                if !seen_deps.insert(*dep) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    roots <= 1
 }
 
 /// Path of the status conflict.

@@ -9,7 +9,8 @@
 //! DANVAN_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench ...  # + PostgreSQL
 //! DANVAN_BENCH_ONLY=merges cargo bench -p danvan-e2e --bench sync   # only 5. (merges/s)
 //! DANVAN_BENCH_ONLY=devices cargo bench -p danvan-e2e --bench sync  # only 6. (many devices)
-//! DANVAN_BENCH_SERVER_EXE=/tmp/old-testserver ...   # another server build, same phones
+//! DANVAN_BENCH_ONLY=phone cargo bench -p danvan-e2e --bench sync    # only 1. and 4. (the phone)
+//! DANVAN_BENCH_SERVER=/path/to/danvan-testserver ...  # another server build (before/after runs)
 //! ```
 //!
 //! Progress goes to stderr; the table goes to stdout and to `target/bench-sync.md`. Every figure
@@ -414,9 +415,10 @@ impl Served {
     }
 
     fn on(db: Database, backend: &'static str) -> Result<Served> {
-        // `DANVAN_BENCH_SERVER_EXE`: another build of the server (a copy of an older
-        // `danvan-testserver`), to compare two builds alternately with the same phones.
-        let exe = std::env::var_os("DANVAN_BENCH_SERVER_EXE").map_or_else(
+        // A copy of the server binary can be named (`DANVAN_BENCH_SERVER`), so that two
+        // builds of the server run against the same phones, or two builds of the phone side
+        // against the same server, alternately in one sitting.
+        let exe = std::env::var_os("DANVAN_BENCH_SERVER").map_or_else(
             || std::path::PathBuf::from(env!("CARGO_BIN_EXE_danvan-testserver")),
             std::path::PathBuf::from,
         );
@@ -1007,6 +1009,9 @@ fn main() -> Result<()> {
         return Ok(());
     }
 
+    // `DANVAN_BENCH_ONLY=phone`: sections 1 and 4 alone (the phone's side), printed to stdout.
+    let phone_only = std::env::var("DANVAN_BENCH_ONLY").is_ok_and(|v| v == "phone");
+
     // ---- 1. First upload ---------------------------------------------------------------------
     let mut mem = Memories::default();
     let server = mem.start(Served::sqlite()?);
@@ -1056,79 +1061,80 @@ fn main() -> Result<()> {
         .rss(&rss),
     );
 
-    // ---- 2. No-change sync -------------------------------------------------------------------
-    eprintln!("2. no-change sync");
-    server.begin();
-    let nc = sync_measured(&mut lan, &proxy, "no-change sync")?;
-    let rss = mem.peaks.add("2a", &server, server.end()?);
-    let mut states = fresh_states(ids.len());
-    let plain_nc = plain_sync_all(&mut plain_clients, &mut plain_servers, &mut states)?;
-    rows.push(
-        row(
-            "2a. No-change sync: round trips",
-            format!("{}", nc.posts),
-            format!(
-                "{} msgs, {} RT ({} per doc)",
-                plain_nc.messages, plain_nc.round_trips, plain_nc.max_rt_per_doc
-            ),
-            "1",
-            met(nc.posts == 1),
-        )
-        .rss(&rss),
-    );
-    rows.push(
-        row(
-            "2b. No-change sync: bytes on the wire (incl. HTTP headers)",
-            format!(
-                "request {} (frame {}), response {} (frame {})",
-                kb(nc.wire_up),
-                kb(nc.frame_up),
-                kb(nc.wire_down),
-                kb(nc.frame_down)
-            ),
-            format!(
-                "{} up / {} down (messages only)",
-                kb(plain_nc.bytes_up),
-                kb(plain_nc.bytes_down)
-            ),
-            "< 512 B each way",
-            met(nc.wire_up < 512 && nc.wire_down < 512),
-        )
-        .rss(&rss),
-    );
-    // Server time: repeated no-change syncs straight to the server (no proxy).
-    let direct = HttpTransport::new(server.url(), Duration::from_secs(30));
-    let counting = Counting::new(&direct);
-    let (sum0, count0) = server_sync_histogram(addr)?;
-    server.begin();
-    let pb = bar(reps as u64, "no-change × reps");
-    let t = Instant::now();
-    for _ in 0..reps {
-        let p = dsync::run_sync(
-            &mut lan.store,
-            &counting,
-            &lan.creds,
-            SyncOptions::default(),
-            |_| {},
-        )?;
-        if p.rounds != 1 || p.pulled != 0 || p.pushed != 0 {
-            bail!("no-change sync was not a single empty round: {p:?}");
+    if !phone_only {
+        // ---- 2. No-change sync -------------------------------------------------------------------
+        eprintln!("2. no-change sync");
+        server.begin();
+        let nc = sync_measured(&mut lan, &proxy, "no-change sync")?;
+        let rss = mem.peaks.add("2a", &server, server.end()?);
+        let mut states = fresh_states(ids.len());
+        let plain_nc = plain_sync_all(&mut plain_clients, &mut plain_servers, &mut states)?;
+        rows.push(
+            row(
+                "2a. No-change sync: round trips",
+                format!("{}", nc.posts),
+                format!(
+                    "{} msgs, {} RT ({} per doc)",
+                    plain_nc.messages, plain_nc.round_trips, plain_nc.max_rt_per_doc
+                ),
+                "1",
+                met(nc.posts == 1),
+            )
+            .rss(&rss),
+        );
+        rows.push(
+            row(
+                "2b. No-change sync: bytes on the wire (incl. HTTP headers)",
+                format!(
+                    "request {} (frame {}), response {} (frame {})",
+                    kb(nc.wire_up),
+                    kb(nc.frame_up),
+                    kb(nc.wire_down),
+                    kb(nc.frame_down)
+                ),
+                format!(
+                    "{} up / {} down (messages only)",
+                    kb(plain_nc.bytes_up),
+                    kb(plain_nc.bytes_down)
+                ),
+                "< 512 B each way",
+                met(nc.wire_up < 512 && nc.wire_down < 512),
+            )
+            .rss(&rss),
+        );
+        // Server time: repeated no-change syncs straight to the server (no proxy).
+        let direct = HttpTransport::new(server.url(), Duration::from_secs(30));
+        let counting = Counting::new(&direct);
+        let (sum0, count0) = server_sync_histogram(addr)?;
+        server.begin();
+        let pb = bar(reps as u64, "no-change × reps");
+        let t = Instant::now();
+        for _ in 0..reps {
+            let p = dsync::run_sync(
+                &mut lan.store,
+                &counting,
+                &lan.creds,
+                SyncOptions::default(),
+                |_| {},
+            )?;
+            if p.rounds != 1 || p.pulled != 0 || p.pushed != 0 {
+                bail!("no-change sync was not a single empty round: {p:?}");
+            }
+            pb.inc(1);
         }
-        pb.inc(1);
-    }
-    let whole = t.elapsed();
-    pb.finish_and_clear();
-    let rss = mem.peaks.add("2c", &server, server.end()?);
-    let (sum1, count1) = server_sync_histogram(addr)?;
-    let mut times = counting.times.borrow().clone();
-    times.sort();
-    let (p50, p95) = (percentile(&times, 0.5), percentile(&times, 0.95));
-    let server_mean = if count1 > count0 {
-        Duration::from_secs_f64((sum1 - sum0) / (count1 - count0) as f64)
-    } else {
-        Duration::ZERO
-    };
-    rows.push(row(
+        let whole = t.elapsed();
+        pb.finish_and_clear();
+        let rss = mem.peaks.add("2c", &server, server.end()?);
+        let (sum1, count1) = server_sync_histogram(addr)?;
+        let mut times = counting.times.borrow().clone();
+        times.sort();
+        let (p50, p95) = (percentile(&times, 0.5), percentile(&times, 0.95));
+        let server_mean = if count1 > count0 {
+            Duration::from_secs_f64((sum1 - sum0) / (count1 - count0) as f64)
+        } else {
+            Duration::ZERO
+        };
+        rows.push(row(
         "2c. No-change sync: server time",
         format!(
             "HTTP round trip on loopback median {} / p95 {} ({reps} runs); in-server mean {} (`/metrics`); whole sync incl. phone store {} per run",
@@ -1143,31 +1149,31 @@ fn main() -> Result<()> {
     )
     .rss(&rss));
 
-    // ---- 3. One edited record ----------------------------------------------------------------
-    eprintln!("3. one edited record");
-    let edited = ids.first().context("no records")?.clone();
-    edit(&mut lan, &edited, "Đã mời trưởng tổ dân phố")?;
-    server.begin();
-    let one = sync_measured(&mut lan, &proxy, "one edit")?;
-    let rss = mem.peaks.add("3", &server, server.end()?);
-    // Plain: the same edit reaches the client copy, which syncs that document on a live
-    // connection (states kept from the no-change pass), so only that document exchanges.
-    let edited_bytes = lan.store.doc(&edited)?.save();
-    plain_clients[0].load_incremental(&edited_bytes)?;
-    let mut acc = Plain::default();
-    let t = Instant::now();
-    {
-        let (cs, ss) = &mut states[0];
-        plain_sync_one(
-            &mut plain_clients[0],
-            cs,
-            &mut plain_servers[0],
-            ss,
-            &mut acc,
-        )?;
-    }
-    acc.wall = t.elapsed();
-    rows.push(row(
+        // ---- 3. One edited record ----------------------------------------------------------------
+        eprintln!("3. one edited record");
+        let edited = ids.first().context("no records")?.clone();
+        edit(&mut lan, &edited, "Đã mời trưởng tổ dân phố")?;
+        server.begin();
+        let one = sync_measured(&mut lan, &proxy, "one edit")?;
+        let rss = mem.peaks.add("3", &server, server.end()?);
+        // Plain: the same edit reaches the client copy, which syncs that document on a live
+        // connection (states kept from the no-change pass), so only that document exchanges.
+        let edited_bytes = lan.store.doc(&edited)?.save();
+        plain_clients[0].load_incremental(&edited_bytes)?;
+        let mut acc = Plain::default();
+        let t = Instant::now();
+        {
+            let (cs, ss) = &mut states[0];
+            plain_sync_one(
+                &mut plain_clients[0],
+                cs,
+                &mut plain_servers[0],
+                ss,
+                &mut acc,
+            )?;
+        }
+        acc.wall = t.elapsed();
+        rows.push(row(
         "3. One edited record",
         format!(
             "{} RT; wire {} up / {} down = {} (frames {} / {})",
@@ -1188,6 +1194,7 @@ fn main() -> Result<()> {
         met(one.posts == 1 && one.wire_up + one.wire_down < 2048),
     )
     .rss(&rss));
+    }
 
     // ---- 4. First download to a new device ---------------------------------------------------
     eprintln!("4. first download to a new device");
@@ -1258,6 +1265,18 @@ fn main() -> Result<()> {
     drop(hung);
     drop(lan);
     drop(server);
+    if phone_only {
+        for r in &rows {
+            println!(
+                "| {} | {} | {} | {} | {} | {} |",
+                r.workload, r.danvan, r.rss, r.plain, r.target, r.met
+            );
+        }
+        for note in &notes {
+            println!("- {note}");
+        }
+        return Ok(());
+    }
 
     // ---- 5. Server merges per second ---------------------------------------------------------
     let plain_rate = plain_up.docs as f64 / plain_up.wall.as_secs_f64();

@@ -41,6 +41,34 @@ pub(crate) fn exists(conn: &Connection, id: &str) -> Result<bool> {
         .is_some())
 }
 
+/// The whole document `id` as stored, without loading it: its snapshot followed by its chunks
+/// (bytes Automerge loads as the document), and its heads.
+pub(crate) fn stored_whole(conn: &Connection, id: &str) -> Result<(Vec<u8>, Vec<ChangeHash>)> {
+    let (mut bytes, heads): (Vec<u8>, Vec<u8>) = conn
+        .prepare_cached("SELECT snapshot, heads FROM documents WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or_else(|| CoreError::NotFound(format!("record {id}")))?;
+    let mut stmt =
+        conn.prepare_cached("SELECT bytes FROM chunks WHERE doc_id = ?1 ORDER BY seq")?;
+    let mut rows = stmt.query([id])?;
+    while let Some(row) = rows.next()? {
+        let chunk: Vec<u8> = row.get(0)?;
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok((bytes, decode_heads(&heads)?))
+}
+
+/// The current heads of document `id`, from its row (no load).
+pub(crate) fn heads(conn: &Connection, id: &str) -> Result<Vec<ChangeHash>> {
+    let heads: Vec<u8> = conn
+        .prepare_cached("SELECT heads FROM documents WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| CoreError::NotFound(format!("record {id}")))?;
+    decode_heads(&heads)
+}
+
 /// Insert a new document as a compacted snapshot.
 pub(crate) fn insert(
     conn: &Connection,

@@ -237,7 +237,11 @@ impl Store {
         let tx = self.write_tx()?;
         for id in documents::all_ids(&tx)? {
             let indexed = documents::load(&tx, &id, &device)
-                .and_then(|doc| Ok((doc.record()?, !doc.conflicts().is_empty())))
+                .and_then(|mut doc| {
+                    let record = doc.record()?;
+                    let conflicts = doc.has_conflicts(&record);
+                    Ok((record, conflicts))
+                })
                 .and_then(|(record, conflicts)| index::upsert(&tx, &record, conflicts, &cfg));
             if let Err(e) = indexed {
                 // One unreadable document must not make the whole store unusable.

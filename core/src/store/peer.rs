@@ -322,7 +322,7 @@ impl Store {
                 super::index::upsert(
                     &tx,
                     &record,
-                    write::needs_decision(&doc, &record, &cfg),
+                    write::needs_decision(&mut doc, &record, &cfg),
                     &cfg,
                 )?;
                 done.new_records += 1;

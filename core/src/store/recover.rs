@@ -57,7 +57,7 @@ impl Store {
             index::upsert(
                 &tx,
                 &record,
-                write::needs_decision(&rewound, &record, &cfg),
+                write::needs_decision(&mut rewound, &record, &cfg),
                 &cfg,
             )?;
             outbox::mark_accepted(&tx, id, &status.last_synced_heads)?;

@@ -84,13 +84,14 @@ impl SyncStore for Store {
                 continue;
             }
             let since = outbox::status(&self.conn, &id)?.last_synced_heads;
-            let mut doc = documents::load(&self.conn, &id, &self.device)?;
-            // A record the server has none of goes as one compacted document (smaller than the
-            // list of its changes); otherwise only what the server lacks.
-            let changes = if since.is_empty() {
-                doc.save()
+            // A record the server has none of goes whole, as stored: its compacted snapshot
+            // followed by the chunks written since (no load, no re-save); otherwise only what
+            // the server lacks.
+            let (changes, heads) = if since.is_empty() {
+                documents::stored_whole(&self.conn, &id)?
             } else {
-                doc.changes_after(&since)
+                let mut doc = documents::load(&self.conn, &id, &self.device)?;
+                (doc.changes_after(&since), doc.heads())
             };
             if !out.is_empty() && bytes + changes.len() > max_bytes {
                 break;
@@ -99,7 +100,7 @@ impl SyncStore for Store {
             out.push(Push {
                 id: uuid,
                 changes,
-                heads: to_wire_heads(&doc.heads()),
+                heads: to_wire_heads(&heads),
             });
             if out.len() >= max_count {
                 break;
@@ -143,8 +144,15 @@ impl SyncStore for Store {
             let id = v.id.to_string();
             match &v.outcome {
                 Outcome::Accepted { heads } => {
-                    let mut doc = documents::load(&tx, &id, &device)?;
-                    let known = known_heads(&mut doc, &from_wire_heads(heads));
+                    let server = from_wire_heads(heads);
+                    // Usually the server now has exactly this device's heads: known without
+                    // loading the document.
+                    let ours = documents::heads(&tx, &id)?;
+                    let known = if server.iter().all(|h| ours.contains(h)) {
+                        server
+                    } else {
+                        known_heads(&mut documents::load(&tx, &id, &device)?, &server)
+                    };
                     outbox::mark_accepted(&tx, &id, &known)?;
                 }
                 Outcome::Rejected {
@@ -164,11 +172,19 @@ impl SyncStore for Store {
                 }
             }
         }
-        let mut incomplete = Vec::new();
+        // Records new to this device are read (load, hydrate, conflicts and rules) on every
+        // core first; only the writes below are serial.
+        let mut fresh = Vec::with_capacity(docs.len());
         for d in docs {
+            fresh.push(!documents::exists(&tx, &d.id.to_string())?);
+        }
+        let mut read = read_new(docs, &fresh, &device, &cfg).into_iter();
+        let mut incomplete = Vec::new();
+        for (d, is_new) in docs.iter().zip(fresh) {
             let id = d.id.to_string();
             let server_heads = from_wire_heads(&d.heads);
-            if documents::exists(&tx, &id)? {
+            let prepared = if is_new { read.next().flatten() } else { None };
+            if !is_new || documents::exists(&tx, &id)? {
                 let mut doc = documents::load(&tx, &id, &device)?;
                 doc.apply(&d.bytes)?;
                 if !doc.missing_deps(&server_heads).is_empty() {
@@ -182,29 +198,18 @@ impl SyncStore for Store {
                 set_server_heads(&tx, &id, &known)?;
             } else {
                 // A record new to this device: it must arrive whole and readable.
-                let loaded = RecordDoc::load(&d.bytes, &device).and_then(|mut doc| {
-                    let record = doc.record()?;
-                    Ok((
-                        doc.missing_deps(&server_heads).is_empty() && record.id() == id,
-                        doc,
+                match prepared {
+                    Some(New {
                         record,
-                    ))
-                });
-                match loaded {
-                    Ok((true, mut doc, record)) => {
+                        heads,
+                        decide,
+                    }) => {
                         // Kept as received: the server sends its compacted snapshot.
-                        documents::insert_bytes(
-                            &tx,
-                            &id,
-                            record.envelope.kind,
-                            &d.bytes,
-                            &doc.heads(),
-                        )?;
-                        let decide = super::write::needs_decision(&doc, &record, &cfg);
+                        documents::insert_bytes(&tx, &id, record.envelope.kind, &d.bytes, &heads)?;
                         index::upsert(&tx, &record, decide, &cfg)?;
-                        outbox::remote_new(&tx, &id, &doc.heads())?;
+                        outbox::remote_new(&tx, &id, &heads)?;
                     }
-                    _ => incomplete.push(d.id),
+                    None => incomplete.push(d.id),
                 }
             }
         }
@@ -227,9 +232,142 @@ impl SyncStore for Store {
     }
 }
 
+/// A pulled record new to this device, read and checked, ready to be written.
+struct New {
+    record: crate::record::Record,
+    heads: Vec<ChangeHash>,
+    /// Conflicts or broken rules (the index's `has_conflicts`).
+    decide: bool,
+}
+
+/// Read a pulled document new to this device: `None` unless it loads, holds the record `d.id`
+/// and has the server's heads (then it is asked for in full).
+fn read_one(d: &PullDoc, device: &Uuid, cfg: &crate::config::RulesConfig) -> Option<New> {
+    let mut doc = RecordDoc::load(&d.bytes, device).ok()?;
+    let record = doc.record().ok()?;
+    if record.id() != d.id.to_string() || !doc.missing_deps(&from_wire_heads(&d.heads)).is_empty() {
+        return None;
+    }
+    let decide = super::write::needs_decision(&mut doc, &record, cfg);
+    Some(New {
+        heads: doc.heads(),
+        record,
+        decide,
+    })
+}
+
+/// Documents below which reading new records on other threads is not worth starting them.
+const PARALLEL_FROM: usize = 32;
+
+/// [`read_one`] for each of `docs` whose `fresh` flag is set, in order, spread over the cores
+/// (reading is pure CPU: Automerge load and hydration; a first download is thousands of them).
+fn read_new(
+    docs: &[PullDoc],
+    fresh: &[bool],
+    device: &Uuid,
+    cfg: &crate::config::RulesConfig,
+) -> Vec<Option<New>> {
+    let todo: Vec<&PullDoc> = docs
+        .iter()
+        .zip(fresh)
+        .filter_map(|(d, f)| f.then_some(d))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(8);
+    if threads < 2 || todo.len() < PARALLEL_FROM {
+        return todo.iter().map(|d| read_one(d, device, cfg)).collect();
+    }
+    let per = todo.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = todo
+            .chunks(per)
+            .map(|part| {
+                let h = s.spawn(move || {
+                    part.iter()
+                        .map(|d| read_one(d, device, cfg))
+                        .collect::<Vec<_>>()
+                });
+                (part.len(), h)
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|(n, h)| {
+                // A panic in Automerge while reading a document: that part counts as unreadable
+                // (asked for in full again), as a load error would.
+                h.join().unwrap_or_else(|_| {
+                    tracing::warn!("reading pulled documents failed on a thread");
+                    (0..n).map(|_| None).collect()
+                })
+            })
+            .collect()
+    })
+}
+
 /// Call `f` with `ids` as the text ids the store's outbox functions take.
 fn with_id_strs<T>(ids: &[Uuid], f: impl FnOnce(&[&str]) -> T) -> T {
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     f(&refs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RulesConfig;
+    use crate::model::MediationCase;
+    use crate::model::common::Date;
+    use crate::record::{Record, RecordBody};
+    use crate::store::ListQuery;
+
+    fn pulled(n: usize) -> Vec<PullDoc> {
+        let other = Uuid::now_v7();
+        let on = Date::ymd(2025, 9, 2).unwrap();
+        (0..n)
+            .map(|_| {
+                let body = RecordBody::Mediation(MediationCase::example());
+                let rec = Record::new("U1", other.to_string(), on, body);
+                let mut doc = RecordDoc::create(&rec, &other).unwrap();
+                PullDoc {
+                    id: Uuid::parse_str(rec.id()).unwrap(),
+                    heads: to_wire_heads(&doc.heads()),
+                    bytes: doc.save(),
+                }
+            })
+            .collect()
+    }
+
+    /// A round whose writes fail part-way (here a trigger refusing one document, after 30 others
+    /// of the round were written) leaves nothing of the round: no document, index row, search
+    /// entry or outbox row, and the cursor where the last whole round left it.
+    #[test]
+    fn a_round_that_fails_part_way_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite3");
+        let mut store = Store::open(&path, Uuid::now_v7(), RulesConfig::default()).unwrap();
+        store.apply_round(1, 1, &[], &pulled(1)).unwrap();
+        let docs = pulled(40);
+        let bad = docs[30].id.to_string();
+        store
+            .conn
+            .execute_batch(&format!(
+                "CREATE TEMP TRIGGER refuse BEFORE INSERT ON documents WHEN NEW.id = '{bad}' \
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
+            ))
+            .unwrap();
+        assert!(store.apply_round(1, 2, &[], &docs).is_err());
+        let count = |sql: &str| -> i64 { store.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT count(*) FROM documents"), 1);
+        assert_eq!(count("SELECT count(*) FROM records"), 1);
+        assert_eq!(count("SELECT count(*) FROM sync_state"), 1);
+        assert_eq!(SyncStore::sync_meta(&mut store).unwrap().cursor, 1);
+        store.check_integrity().unwrap();
+        // Once the failure is gone, the same round applies whole.
+        store.conn.execute_batch("DROP TRIGGER refuse").unwrap();
+        assert!(store.apply_round(1, 2, &[], &docs).unwrap().is_empty());
+        assert_eq!(store.list(&ListQuery::default()).unwrap().len(), 41);
+        assert_eq!(SyncStore::sync_meta(&mut store).unwrap().cursor, 2);
+        store.check_integrity().unwrap();
+    }
 }

@@ -211,7 +211,7 @@ fn apply_one(
         persist(tx, id, &mut doc, &record, cfg)?;
     } else {
         documents::insert(tx, id, record.envelope.kind, &mut doc)?;
-        index::upsert(tx, &record, needs_decision(&doc, &record, cfg), cfg)?;
+        index::upsert(tx, &record, needs_decision(&mut doc, &record, cfg), cfg)?;
         outbox::remote_new(tx, id, &doc.heads())?;
     }
     Ok(())
@@ -232,8 +232,8 @@ pub(super) fn persist(
 /// Whether a person has to decide something on the record: a conflict (a field or the status
 /// with several values) or a rule broken by merging two valid histories (ADR 0007). The list
 /// index keeps it as `has_conflicts`.
-pub(super) fn needs_decision(doc: &RecordDoc, record: &Record, cfg: &RulesConfig) -> bool {
-    !doc.conflicts().is_empty() || !record.validate(cfg).is_empty()
+pub(super) fn needs_decision(doc: &mut RecordDoc, record: &Record, cfg: &RulesConfig) -> bool {
+    doc.has_conflicts(record) || !record.validate(cfg).is_empty()
 }
 
 /// A local write may not break a rule the record kept, but may leave alone what a merge left

@@ -1,5 +1,6 @@
 //! Tests of the offline store (`danvan_core::store`).
 
+mod bulk_apply;
 mod crash;
 mod encrypted;
 mod files;
