@@ -55,13 +55,9 @@ const UPSERT_FACT: &str = "INSERT INTO facts (id, kind, unit, status, category, 
      measures = excluded.measures, updated_seq = excluded.updated_seq, \
      updated_at = excluded.updated_at";
 
-/// A `documents` row as the write path reads it: snapshot, chunk bytes, snapshot origin,
-/// `updated_seq`, kind, unit.
-type DocRow = (Vec<u8>, i64, Option<String>, i64, String, String);
-
-/// A `documents` row as the batched read gets it: id, snapshot, chunk count, chunk bytes,
+/// A `documents` row as the write path reads it: id, snapshot, chunk count, chunk bytes,
 /// snapshot origin, `updated_seq`, kind, unit.
-type DocRowWithId = (
+type DocRow = (
     String,
     Vec<u8>,
     i64,
@@ -455,7 +451,9 @@ where
         Ok(read)
     }
 
-    /// The states of the stored documents among `ids` (distinct), into `found`.
+    /// The states of the stored documents among `ids` (distinct; snapshot followed by its
+    /// chunks), into `found`, read through `conn`: the reader pool, or the writer's
+    /// transaction when a push is decided again.
     async fn doc_states(
         conn: &mut Conn<B>,
         ids: &[&str],
@@ -470,7 +468,7 @@ where
             list.push_bind(*id);
         }
         list.push_unseparated(")");
-        let rows: Vec<DocRowWithId> = q.build_query_as().fetch_all(&mut *conn).await?;
+        let rows: Vec<DocRow> = q.build_query_as().fetch_all(&mut *conn).await?;
         let mut chunked: Vec<String> = Vec::new();
         for (id, snapshot, chunk_count, chunk_bytes, snapshot_origin, updated_seq, kind, unit) in
             rows
@@ -512,43 +510,6 @@ where
             }
         }
         Ok(())
-    }
-
-    /// The state of document `id` (snapshot followed by its chunks), read through `conn`.
-    async fn doc_state(conn: &mut Conn<B>, id: &str) -> Result<Option<DocState>> {
-        let row: Option<DocRow> = sqlx::query_as(
-            "SELECT snapshot, chunk_bytes, snapshot_origin, updated_seq, kind, unit \
-             FROM documents WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let Some((snapshot, chunk_bytes, snapshot_origin, updated_seq, kind, unit)) = row else {
-            return Ok(None);
-        };
-        let chunks: Vec<(Vec<u8>, String)> =
-            sqlx::query_as("SELECT bytes, origin FROM doc_chunks WHERE doc_id = $1 ORDER BY seq")
-                .bind(id)
-                .fetch_all(&mut *conn)
-                .await?;
-        let snapshot_len = snapshot.len();
-        let mut bytes = snapshot;
-        bytes.reserve(chunk_bytes.max(0) as usize);
-        let mut chunk_origins = Vec::with_capacity(chunks.len());
-        for (chunk, origin) in chunks {
-            bytes.extend_from_slice(&chunk);
-            chunk_origins.push(origin);
-        }
-        Ok(Some(DocState {
-            bytes,
-            snapshot_len,
-            chunk_bytes,
-            snapshot_origin,
-            chunk_origins,
-            updated_seq,
-            kind,
-            unit,
-        }))
     }
 
     /// Open the writer transaction.
@@ -602,7 +563,9 @@ where
         id: &str,
         rules: &RulesConfig,
     ) -> Result<(Option<DocState>, Decided)> {
-        let doc = Self::doc_state(&mut self.tx, id).await?;
+        let mut found = HashMap::with_capacity(1);
+        Self::doc_states(&mut self.tx, &[id], &mut found).await?;
+        let doc = found.remove(id);
         let outcome = decide(doc.as_ref().map(DocState::stored), push);
         let held = Decided::hold(outcome, doc.as_ref(), rules);
         Ok((doc, held))
