@@ -73,6 +73,7 @@ impl RecordDoc {
     /// Whether [`RecordDoc::conflicts`] is non-empty, given `record` already hydrated from this
     /// document (the store has it at hand): spares a second hydration and stops at the first
     /// conflict found.
+    #[cfg(feature = "store")]
     pub(crate) fn has_conflicts(&mut self, record: &crate::record::Record) -> bool {
         if record.timeline().in_conflict() {
             return true;
@@ -143,6 +144,7 @@ impl RecordDoc {
 
 /// Whether the document's changes form one chain (each depends on the one before, none
 /// concurrent), read from the change graph alone (no ops are decoded).
+#[cfg(feature = "store")]
 fn linear_history(doc: &mut automerge::AutoCommit) -> bool {
     let changes = doc.get_changes_meta(&[]);
     let mut seen_deps = std::collections::HashSet::new();
