@@ -180,11 +180,13 @@ impl SyncStore for Store {
         }
         let mut read = read_new(docs, &fresh, &device, &cfg).into_iter();
         let mut incomplete = Vec::new();
+        // New records written by this round: one the response holds twice is new only once.
+        let mut inserted: HashSet<String> = HashSet::new();
         for (d, is_new) in docs.iter().zip(fresh) {
             let id = d.id.to_string();
             let server_heads = from_wire_heads(&d.heads);
             let prepared = if is_new { read.next().flatten() } else { None };
-            if !is_new || documents::exists(&tx, &id)? {
+            if !is_new || inserted.contains(&id) {
                 let mut doc = documents::load(&tx, &id, &device)?;
                 doc.apply(&d.bytes)?;
                 if !doc.missing_deps(&server_heads).is_empty() {
@@ -208,6 +210,7 @@ impl SyncStore for Store {
                         documents::insert_bytes(&tx, &id, record.envelope.kind, &d.bytes, &heads)?;
                         index::upsert(&tx, &record, decide, &cfg)?;
                         outbox::remote_new(&tx, &id, &heads)?;
+                        inserted.insert(id);
                     }
                     None => incomplete.push(d.id),
                 }
