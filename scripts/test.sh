@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# What the build has to fit in: a full run stores a few GiB of build output (target/, fuzz/target/).
+step "disk space"; df -h . | tail -1
+
 step "setup: what the tests need (scripts/setup.sh, idempotent)"
 ./scripts/setup.sh
 
@@ -50,9 +53,12 @@ step "browser test of the dashboard (headless Chromium)"; ./scripts/browser-test
 
 # The committed fuzz seeds through the targets' checks (stable, no libFuzzer): each reaches the
 # decision it was kept for (fuzz/tests/seeds.rs).
+# Built into the workspace's target directory: the dependencies both workspaces share (same
+# versions, features and profile) are compiled and stored once.
 step "fuzz seeds replayed (cargo test --manifest-path fuzz/Cargo.toml)"
-cargo test --manifest-path fuzz/Cargo.toml
+CARGO_TARGET_DIR="$PWD/target" cargo test --manifest-path fuzz/Cargo.toml
 
 # Each cargo-fuzz target for 45 s (nightly, ASan), so that a regression in the decoders shows;
 # the long campaigns are recorded in fuzz/README.md.
+step "disk space before the fuzz build"; df -h . | tail -1; du -sh target 2>/dev/null || true
 step "fuzz each target briefly (scripts/fuzz.sh)"; FUZZ_SECONDS=${FUZZ_SECONDS:-45} ./scripts/fuzz.sh
