@@ -34,7 +34,9 @@ pub mod validate;
 
 pub use config::RulesConfig;
 pub use conflict::{Conflict, ConflictValue, STATUS_PATH};
-pub use doc::{RecordDoc, actor_for_device, device_for_actor, hydrate_record};
+pub use doc::{
+    RecordDoc, actor_for_device, device_for_actor, hydrate_checked, hydrate_record, unknown_keys,
+};
 pub use error::{CoreError, Result};
 pub use label::{Coded, Label, Lang};
 pub use lifecycle::{Lifecycle, Overdue, StatusChange};

@@ -4,6 +4,7 @@
 //! of any operation — and of each side of a conflict — is known without extra bookkeeping.
 //! Never open the same store twice at once: two writers on one actor corrupt history.
 
+mod shape;
 mod surgery;
 
 use automerge::{ActorId, AutoCommit, ChangeHash, transaction::CommitOptions};
@@ -206,7 +207,7 @@ impl RecordDoc {
 /// Read a record from any document (the server's merged copy, a copy at some heads): text
 /// objects read as strings, and the status and closing date are derived from the history.
 pub fn hydrate_record(doc: &AutoCommit) -> Result<Record> {
-    let mut record: Record = autosurgeon::hydrate(&Lenient(doc))?;
+    let mut record: Record = autosurgeon::hydrate(&Lenient::new(doc))?;
     record.derive();
     Ok(record)
 }
@@ -218,84 +219,101 @@ pub fn hydrate_record(doc: &AutoCommit) -> Result<Record> {
 /// holds; a text object where the schema has a string is a string. A key the schema lets a
 /// document omit is not required here (hydration checks what is required).
 ///
-/// The reference is hydrated into a plain tree ([`automerge::hydrate::Value`]) and `doc` is
-/// walked one object at a time (`map_range`, `list_range`: one pass over each object's
-/// operations), descending only where the reference holds an object of the same kind: walking
-/// both documents key by key with `get` cost the server about 40 % of its CPU per merge (each
-/// `get` is a seek in Automerge's columns; ADR 0018), and hydrating `doc` whole would follow a
-/// pushed document's nesting however deep.
+/// The keys `record` writes are worked out by reconciling it into a plain tree of keys
+/// ([`shape::Shape`], no Automerge document), and `doc` is walked one object at a time (each
+/// object's entries read in one pass, shared with the hydration in [`hydrate_checked`]),
+/// descending only where the record holds an object of the same kind: walking both documents key by key with `get`
+/// cost the server about 40 % of its CPU per merge (each `get` is a seek in Automerge's
+/// columns), and reconciling the record into a document to compare with about as much again
+/// (ADR 0018); hydrating `doc` whole would follow a pushed document's nesting however deep.
 pub fn unknown_keys(doc: &AutoCommit, record: &Record, max: usize) -> Result<Vec<String>> {
-    let mut reference = AutoCommit::new();
-    autosurgeon::reconcile(&mut reference, record)?;
-    let reference = reference.document().hydrate(None);
+    let reference = shape::Shape::of(record)?;
     let mut out = Vec::new();
-    unknown_under(doc, &automerge::ROOT, &reference, "", &mut out, max);
+    unknown_under(
+        &Lenient::new(doc),
+        &automerge::ROOT,
+        &reference,
+        "",
+        &mut out,
+        max,
+    )?;
     Ok(out)
+}
+
+/// [`hydrate_record`] and [`unknown_keys`] of the record read, in one read of each object of
+/// `doc` (the server's decision on a push needs both: ADR 0018).
+pub fn hydrate_checked(doc: &AutoCommit, max: usize) -> Result<(Record, Vec<String>)> {
+    let view = Lenient::new(doc);
+    let mut record: Record = autosurgeon::hydrate(&view)?;
+    record.derive();
+    let reference = shape::Shape::of(&record)?;
+    let mut out = Vec::new();
+    unknown_under(&view, &automerge::ROOT, &reference, "", &mut out, max)?;
+    Ok((record, out))
 }
 
 /// The keys of object `at` of `doc` that `reference` lacks, under `path`, in Automerge's key
 /// order, descending where both hold an object of the same kind.
 fn unknown_under(
-    doc: &AutoCommit,
+    doc: &Lenient<'_>,
     at: &automerge::ObjId,
-    reference: &automerge::hydrate::Value,
+    reference: &shape::Shape,
     path: &str,
     out: &mut Vec<String>,
     max: usize,
-) {
-    use automerge::hydrate::Value;
-    use automerge::{ObjType, ReadDoc, ValueRef};
-    let same_kind = |t: ObjType, r: &Value| {
+) -> Result<()> {
+    use automerge::{ObjType, Value};
+    use shape::Shape;
+    use surgery::Entries;
+    let same_kind = |v: &Value<'_>, r: &Shape| {
         matches!(
-            (t, r),
-            (ObjType::Map | ObjType::Table, Value::Map(_)) | (ObjType::List, Value::List(_))
+            (v, r),
+            (Value::Object(ObjType::Map | ObjType::Table), Shape::Map(_))
+                | (Value::Object(ObjType::List), Shape::List(_))
         )
     };
-    match reference {
-        Value::Map(known) => {
-            for item in doc.map_range(at, ..) {
+    let Some(entries) = doc.entries(at)? else {
+        return Ok(());
+    };
+    match (reference, &*entries) {
+        (Shape::Map(known), Entries::Map(items)) => {
+            for (key, value, id) in items {
                 if out.len() >= max {
-                    return;
+                    break;
                 }
                 let p = if path.is_empty() {
-                    item.key.to_string()
+                    key.clone()
                 } else {
-                    format!("{path}.{}", item.key)
+                    format!("{path}.{key}")
                 };
-                match known.get(&item.key) {
+                match known.get(key) {
                     None => out.push(p),
-                    Some(r) => {
-                        if let ValueRef::Object(t) = item.value
-                            && same_kind(t, r)
-                        {
-                            unknown_under(doc, &item.id(), r, &p, out, max);
-                        }
-                    }
+                    Some(r) if same_kind(value, r) => unknown_under(doc, id, r, &p, out, max)?,
+                    Some(_) => {}
                 }
             }
         }
-        Value::List(known) => {
-            for (item, r) in doc.list_range(at, ..).zip(known.iter()) {
+        (Shape::List(known), Entries::List(items)) => {
+            for (index, ((value, id), r)) in items.iter().zip(known).enumerate() {
                 if out.len() >= max {
-                    return;
+                    break;
                 }
-                if let ValueRef::Object(t) = item.value
-                    && same_kind(t, &r.value)
-                {
-                    let p = format!("{path}[{}]", item.index);
-                    unknown_under(doc, &item.id(), &r.value, &p, out, max);
+                if same_kind(value, r) {
+                    let p = format!("{path}[{index}]");
+                    unknown_under(doc, id, r, &p, out, max)?;
                 }
             }
         }
         _ => {}
     }
+    Ok(())
 }
 
 /// Only the status history of a document (text objects read as strings), for the server's
 /// check of the entries a push adds without reading the whole record.
 pub(crate) fn hydrate_history(doc: &AutoCommit) -> Result<Vec<crate::lifecycle::StatusChange>> {
     Ok(autosurgeon::hydrate_prop(
-        &Lenient(doc),
+        &Lenient::new(doc),
         automerge::ROOT,
         "history",
     )?)

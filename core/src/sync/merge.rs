@@ -320,16 +320,15 @@ pub const UNKNOWN_KEY: &str = "unknown_key";
 /// Keys past which the unknown keys of a document are not listed.
 const MAX_UNKNOWN_KEYS: usize = 1000;
 
-/// The `malformed` detail for keys of the merged document that the record schema does not
-/// have (docs/record-schema.md) and the server's copy (at `old_heads`, when `stored`) did not
+/// The `malformed` detail for the keys of the merged document that the record schema does not
+/// have (`found`, docs/record-schema.md) and the server's copy (at `old_heads`, when `stored`) did not
 /// have either: a push may not add them, however they are nested or whatever they hold.
 fn unknown_keys(
     doc: &mut AutoCommit,
-    record: &Record,
+    found: Vec<String>,
     stored: bool,
     old_heads: &[automerge::ChangeHash],
 ) -> Option<String> {
-    let found = crate::doc::unknown_keys(doc, record, MAX_UNKNOWN_KEYS).unwrap_or_default();
     if found.is_empty() {
         return None;
     }
@@ -654,17 +653,18 @@ fn merge_with<B>(
             ),
         );
     }
-    let record: Record = match crate::doc::hydrate_record(&doc) {
-        Ok(r) => r,
-        Err(e) => return reject(RejectReason::Malformed, format!("not a record: {e}")),
-    };
+    let (record, unknown): (Record, Vec<String>) =
+        match crate::doc::hydrate_checked(&doc, MAX_UNKNOWN_KEYS) {
+            Ok(read) => read,
+            Err(e) => return reject(RejectReason::Malformed, format!("not a record: {e}")),
+        };
     if record.envelope.id != push.id.to_string() {
         return reject(
             RejectReason::Malformed,
             "envelope.id differs from the pushed id",
         );
     }
-    if let Some(detail) = unknown_keys(&mut doc, &record, stored.is_some(), &old_heads) {
+    if let Some(detail) = unknown_keys(&mut doc, unknown, stored.is_some(), &old_heads) {
         return reject(RejectReason::Malformed, detail);
     }
     if let Some(b) = &before
