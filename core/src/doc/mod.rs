@@ -222,10 +222,11 @@ pub fn hydrate_record(doc: &AutoCommit) -> Result<Record> {
 /// The keys `record` writes are worked out by reconciling it into a plain tree of keys
 /// ([`shape::Shape`], no Automerge document), and `doc` is walked one object at a time (each
 /// object's entries read in one pass, shared with the hydration in [`hydrate_checked`]),
-/// descending only where the record holds an object of the same kind: walking both documents key by key with `get`
-/// cost the server about 40 % of its CPU per merge (each `get` is a seek in Automerge's
-/// columns), and reconciling the record into a document to compare with about as much again
-/// (ADR 0018); hydrating `doc` whole would follow a pushed document's nesting however deep.
+/// descending only where the record holds an object of the same kind: walking both documents
+/// key by key with `get` cost the server about 40 % of its CPU per merge (each `get` is a seek
+/// in Automerge's columns), and reconciling the record into a document to compare with about
+/// as much again (ADR 0018); hydrating `doc` whole would follow a pushed document's nesting
+/// however deep.
 pub fn unknown_keys(doc: &AutoCommit, record: &Record, max: usize) -> Result<Vec<String>> {
     let reference = shape::Shape::of(record)?;
     let mut out = Vec::new();

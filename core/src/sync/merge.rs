@@ -321,8 +321,9 @@ pub const UNKNOWN_KEY: &str = "unknown_key";
 const MAX_UNKNOWN_KEYS: usize = 1000;
 
 /// The `malformed` detail for the keys of the merged document that the record schema does not
-/// have (`found`, docs/record-schema.md) and the server's copy (at `old_heads`, when `stored`) did not
-/// have either: a push may not add them, however they are nested or whatever they hold.
+/// have (`found`, docs/record-schema.md) and the server's copy (at `old_heads`, when `stored`)
+/// did not have either: a push may not add them, however they are nested or whatever they
+/// hold.
 fn unknown_keys(
     doc: &mut AutoCommit,
     found: Vec<String>,
@@ -335,10 +336,8 @@ fn unknown_keys(
     let before: std::collections::HashSet<String> = if stored {
         doc.fork_at(old_heads)
             .ok()
-            .and_then(|d| {
-                let r = crate::doc::hydrate_record(&d).ok()?;
-                crate::doc::unknown_keys(&d, &r, MAX_UNKNOWN_KEYS).ok()
-            })
+            .and_then(|d| crate::doc::hydrate_checked(&d, MAX_UNKNOWN_KEYS).ok())
+            .map(|(_, keys)| keys)
             .unwrap_or_default()
             .into_iter()
             .collect()
