@@ -161,6 +161,7 @@ pub mod asof {
     pub type Day = i32;
 
     /// The day number of `date`.
+    #[inline]
     pub fn day(date: NaiveDate) -> Day {
         date.num_days_from_ce()
     }
@@ -288,6 +289,7 @@ pub mod asof {
     }
 
     /// Whether a status of `kind` is open (the matter is still being handled).
+    #[inline]
     pub fn is_open(kind: RecordKind, status: u8) -> bool {
         match kind {
             RecordKind::Mediation => status == med::RECEIVED || status == med::MEDIATING,
@@ -300,6 +302,7 @@ pub mod asof {
 
     /// The status effective on `on` and the day it took effect: the last entry with day ≤ `on`
     /// (`days` ascending, as facts keep them).
+    #[inline]
     pub fn status_at(days: &[Day], statuses: &[u8], on: Day) -> Option<(u8, Day)> {
         let i = days.partition_point(|d| *d <= on);
         (i > 0).then(|| (statuses[i - 1], days[i - 1]))
