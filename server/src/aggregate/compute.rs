@@ -333,7 +333,7 @@ pub(super) fn run_many(idx: &FactIndex, tree: &UnitTree, jobs: &[Job<'_>]) -> Ve
     let mut routed_at: HashMap<usize, usize> = HashMap::new();
     let mut dests: Vec<Option<(Dest, u32)>> = Vec::new();
     for (b, bucket) in idx.buckets.iter().enumerate() {
-        if bucket.slots.is_empty() {
+        if bucket.is_empty() {
             continue;
         }
         let Some(version) = bucket.version.and_then(|from| {
@@ -388,8 +388,7 @@ pub(super) fn run_many(idx: &FactIndex, tree: &UnitTree, jobs: &[Job<'_>]) -> Ve
             let targets: Vec<(usize, usize, u32)> = (0..nj)
                 .filter_map(|j| dests[k * nj + j].map(|(d, c)| (j, acc_of(j, d), c)))
                 .collect();
-            for s in &idx.buckets[routed[k]].slots {
-                let slot = &idx.slots[*s as usize];
+            for (_, slot) in idx.bucket_slots(routed[k]) {
                 for (j, a, c) in &targets {
                     let acc = &mut accs[*j][*a];
                     match jobs[*j].rule {
@@ -405,14 +404,14 @@ pub(super) fn run_many(idx: &FactIndex, tree: &UnitTree, jobs: &[Job<'_>]) -> Ve
         accs
     };
     // Two halves of about equal record counts, one per thread.
-    let total: usize = routed.iter().map(|b| idx.buckets[*b].slots.len()).sum();
+    let total: usize = routed.iter().map(|b| idx.buckets[*b].len_bound()).sum();
     let mut split = 0;
     let mut seen = 0;
     for b in &routed {
         if seen * 2 >= total {
             break;
         }
-        seen += idx.buckets[*b].slots.len();
+        seen += idx.buckets[*b].len_bound();
         split += 1;
     }
     let all = routed.len();

@@ -171,7 +171,29 @@ pub(super) struct Bucket {
     pub code: String,
     /// The version's first day (`None`: the code is not in the unit tree).
     pub version: Option<NaiveDate>,
-    pub slots: Vec<u32>,
+    /// The slots the last compaction laid out for this bucket, `laid.0..laid.1`; a record that
+    /// moved to another bucket since stays in the range with that bucket in its slot, and is
+    /// passed over.
+    laid: (u32, u32),
+    /// Records that came into this bucket since the last compaction (appended, or moved here),
+    /// outside its laid range.
+    extra: Vec<u32>,
+}
+
+impl Bucket {
+    /// Whether the bucket may hold records (an empty range and no extras: none).
+    pub fn is_empty(&self) -> bool {
+        self.laid.0 == self.laid.1 && self.extra.is_empty()
+    }
+
+    /// An upper bound of its records (its laid range and its extras).
+    pub fn len_bound(&self) -> usize {
+        (self.laid.1 - self.laid.0) as usize + self.extra.len()
+    }
+
+    fn is_laid(&self, slot: u32) -> bool {
+        self.laid.0 <= slot && slot < self.laid.1
+    }
 }
 
 /// Strings interned to small numbers.
@@ -394,7 +416,7 @@ impl FactIndex {
             + self
                 .buckets
                 .iter()
-                .map(|b| b.slots.capacity() * 4 + size_of::<Bucket>() + b.code.capacity())
+                .map(|b| b.extra.capacity() * 4 + size_of::<Bucket>() + b.code.capacity())
                 .sum::<usize>();
         IndexStats {
             records: self.slots.len() as u64,
@@ -446,8 +468,52 @@ impl FactIndex {
         for (i, unit) in units.iter().enumerate().take(self.slots.len()) {
             let b = self.bucket_for(*unit, self.slots[i].entry);
             self.slots[i].bucket = b;
-            self.buckets[b as usize].slots.push(i as u32);
+            self.buckets[b as usize].extra.push(i as u32);
         }
+    }
+
+    /// The records of bucket `b`, by slot number: its laid range (less the records that moved
+    /// out), then its extras.
+    pub fn bucket_slots(&self, b: usize) -> impl Iterator<Item = (u32, &Slot)> + '_ {
+        let bucket = &self.buckets[b];
+        let (from, to) = bucket.laid;
+        let laid = self.slots[from as usize..to as usize]
+            .iter()
+            .zip(from..)
+            .filter(move |(s, _)| s.bucket as usize == b)
+            .map(|(s, i)| (i, s));
+        let extra = bucket
+            .extra
+            .iter()
+            .filter_map(|i| self.slots.get(*i as usize).map(|s| (*i, s)));
+        laid.chain(extra)
+    }
+
+    /// Take the first `sorted` slots as laid out in bucket order (each bucket's records one
+    /// contiguous run, as [`Self::rebucket`] numbers buckets in slot order): their buckets'
+    /// ranges cover them instead of their extras. Nothing changes when they are not.
+    fn lay_out(&mut self, sorted: usize) {
+        let sorted = sorted.min(self.slots.len());
+        if !self.slots[..sorted]
+            .windows(2)
+            .all(|w| w[0].bucket <= w[1].bucket)
+        {
+            return;
+        }
+        for bucket in &mut self.buckets {
+            debug_assert!(bucket.laid.0 == bucket.laid.1);
+            let n = bucket
+                .extra
+                .iter()
+                .take_while(|i| (**i as usize) < sorted)
+                .count();
+            if let (Some(first), true) = (bucket.extra.first().copied(), n > 0) {
+                bucket.laid = (first, first + n as u32);
+                // The rest in a list of its own size: the range is what saves the memory.
+                bucket.extra = bucket.extra.split_off(n);
+            }
+        }
+        self.sorted = sorted;
     }
 
     /// The bucket of records of `unit` entered on `entry`: the unit's version the record was
@@ -495,7 +561,8 @@ impl FactIndex {
             unit,
             code: self.units.names[u].clone(),
             version: version.map(asof::date),
-            slots: Vec::new(),
+            laid: (0, 0),
+            extra: Vec::new(),
         });
         self.bucket_of.insert(key, b);
         b
@@ -529,9 +596,13 @@ impl FactIndex {
             dues.extend_from_slice(&old_dues[at as usize..at as usize + usize::from(len)]);
             to
         };
-        for bucket in &mut self.buckets {
-            for old in bucket.slots.iter_mut() {
-                let mut s = self.slots[*old as usize];
+        let order: Vec<Vec<u32>> = (0..self.buckets.len())
+            .map(|b| self.bucket_slots(b).map(|(i, _)| i).collect())
+            .collect();
+        for (bucket, olds) in self.buckets.iter_mut().zip(order) {
+            let first = slots.len() as u32;
+            for old in olds {
+                let mut s = self.slots[old as usize];
                 let (a, len) = (s.hist as usize, usize::from(s.hist_len));
                 s.hist = hist_day.len() as u32;
                 hist_day.extend_from_slice(&self.hist_day[a..a + len]);
@@ -571,10 +642,11 @@ impl FactIndex {
                     }
                 } as u32;
                 let new = slots.len() as u32;
-                perm[*old as usize] = new;
+                perm[old as usize] = new;
                 slots.push(s);
-                *old = new;
             }
+            bucket.laid = (first, slots.len() as u32);
+            bucket.extra = Vec::new();
         }
         self.by_id.remap(&perm);
         self.slots = slots;
@@ -824,11 +896,19 @@ impl FactIndex {
         match existing {
             Some(i) => {
                 if let Some(o) = old.filter(|o| o.bucket != bucket) {
-                    let list = &mut self.buckets[o.bucket as usize].slots;
-                    if let Some(p) = list.iter().position(|s| *s == i) {
-                        list.swap_remove(p);
+                    // Out of the old bucket: its laid range passes over a slot of another
+                    // bucket; an extra is taken off the list.
+                    let from = &mut self.buckets[o.bucket as usize];
+                    if !from.is_laid(i)
+                        && let Some(p) = from.extra.iter().position(|s| *s == i)
+                    {
+                        from.extra.swap_remove(p);
                     }
-                    self.buckets[bucket as usize].slots.push(i);
+                    // Into the new one: back into its laid range if it came from there.
+                    let to = &mut self.buckets[bucket as usize];
+                    if !to.is_laid(i) {
+                        to.extra.push(i);
+                    }
                 }
                 self.slots[i as usize] = slot;
             }
@@ -836,7 +916,7 @@ impl FactIndex {
                 let i = self.slots.len() as u32;
                 self.slots.push(slot);
                 self.by_id.insert(key, i);
-                self.buckets[bucket as usize].slots.push(i);
+                self.buckets[bucket as usize].extra.push(i);
             }
         }
         Ok(())
@@ -889,5 +969,94 @@ fn put<T>(table: &mut Vec<T>, at: Option<u32>, v: T) -> u32 {
             table.push(v);
             (table.len() - 1) as u32
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::units::Unit;
+
+    fn unit(code: &str) -> Unit {
+        Unit {
+            code: code.into(),
+            valid_from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            valid_to: None,
+            name: code.into(),
+            level: "commune".into(),
+            parent: None,
+            successors: Vec::new(),
+        }
+    }
+
+    fn row(n: u64, unit: &str, seq: i64) -> FactRow {
+        FactRow {
+            id: uuid::Uuid::from_u64_pair(7, n).to_string(),
+            kind: "mediation".into(),
+            unit: unit.into(),
+            unit_on: Some("2025-03-01".into()),
+            status: "received".into(),
+            category: None,
+            subtype: None,
+            main_date: Some("2025-03-01".into()),
+            closed_on: None,
+            history: r#"[{"status":"received","on":"2025-03-01"}]"#.into(),
+            measures: "[]".into(),
+            flows: "[]".into(),
+            updated_seq: seq,
+        }
+    }
+
+    /// Record numbers (their `n` in [`row`]) of bucket `code`, sorted.
+    fn members(idx: &FactIndex, code: &str) -> Vec<u64> {
+        let mut ids: Vec<u64> = idx
+            .buckets
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.code == code)
+            .flat_map(|(b, _)| idx.bucket_slots(b).map(|(i, _)| i))
+            .map(|slot| {
+                let (key, _) = idx
+                    .by_id
+                    .all()
+                    .into_iter()
+                    .find(|(_, s)| *s == slot)
+                    .unwrap();
+                key[1]
+            })
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    #[test]
+    fn records_moving_between_laid_out_buckets_count_once_where_they_are() {
+        let tree = Arc::new(UnitTree::new(vec![unit("A"), unit("B")]));
+        let mut idx = FactIndex::default();
+        let first: Vec<FactRow> = (0..6)
+            .map(|n| row(n, if n < 3 { "A" } else { "B" }, n as i64 + 1))
+            .collect();
+        idx.apply(&first, &tree);
+        idx.compact();
+        assert_eq!(idx.unsorted(), 0);
+        assert_eq!(members(&idx, "A"), [0, 1, 2]);
+        assert_eq!(members(&idx, "B"), [3, 4, 5]);
+
+        // Record 1 moves from A's laid range to B, record 4 from B's to A, a new record 6
+        // comes to A; then record 1 goes back to A (into its own laid range, not twice).
+        idx.apply(&[row(1, "B", 7), row(4, "A", 8), row(6, "A", 9)], &tree);
+        assert_eq!(members(&idx, "A"), [0, 2, 4, 6]);
+        assert_eq!(members(&idx, "B"), [1, 3, 5]);
+        idx.apply(&[row(1, "A", 10), row(6, "B", 11)], &tree);
+        assert_eq!(members(&idx, "A"), [0, 1, 2, 4]);
+        assert_eq!(members(&idx, "B"), [3, 5, 6]);
+
+        // Compacted again: the same members, each bucket one laid range and no extras.
+        idx.compact();
+        assert_eq!(members(&idx, "A"), [0, 1, 2, 4]);
+        assert_eq!(members(&idx, "B"), [3, 5, 6]);
+        assert!(idx.buckets.iter().all(|b| b.extra.is_empty()));
+        let laid: usize = idx.buckets.iter().map(Bucket::len_bound).sum();
+        assert_eq!(laid, 7);
     }
 }

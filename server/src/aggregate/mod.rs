@@ -303,6 +303,29 @@ impl Aggregator {
         self.read_index().stats()
     }
 
+    /// Lay the index out bucket by bucket now, so that a report reads memory in order. A
+    /// refresh does it by itself after the first load and once many records were appended
+    /// since the last time; tests call it to check that the layout changes no figure.
+    pub async fn compact_index(&self) -> Result<()> {
+        let inner = Arc::clone(&self.inner);
+        let t = std::time::Instant::now();
+        tokio::task::spawn_blocking(move || {
+            inner
+                .index
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .compact();
+        })
+        .await
+        .map_err(|e| {
+            Error::Io(std::io::Error::other(format!(
+                "index compaction failed: {e}"
+            )))
+        })?;
+        tracing::info!(ms = t.elapsed().as_millis() as u64, "fact index compacted");
+        Ok(())
+    }
+
     /// Catch the in-memory fact index up with the facts table (cheap when nothing changed: one
     /// indexed query).
     pub async fn refresh(&self) -> Result<()> {
@@ -344,22 +367,7 @@ impl Aggregator {
             idx.unsorted() > 10_000 && idx.unsorted() * 10 > idx.stats().records as usize
         };
         if needs_compaction {
-            let inner = Arc::clone(&self.inner);
-            let t = std::time::Instant::now();
-            tokio::task::spawn_blocking(move || {
-                inner
-                    .index
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .compact();
-            })
-            .await
-            .map_err(|e| {
-                Error::Io(std::io::Error::other(format!(
-                    "index compaction failed: {e}"
-                )))
-            })?;
-            tracing::info!(ms = t.elapsed().as_millis() as u64, "fact index compacted");
+            self.compact_index().await?;
         }
         if loaded > 0 {
             tracing::debug!(

@@ -598,13 +598,7 @@ impl FactIndex {
         idx.tree = Some(Arc::clone(tree));
         idx.rebucket(&slot_units);
         // Still laid out in bucket order if the tree is the one it was compacted under.
-        let sorted = (sorted as usize).min(idx.slots.len());
-        if idx.slots[..sorted]
-            .windows(2)
-            .all(|w| w[0].bucket <= w[1].bucket)
-        {
-            idx.sorted = sorted;
-        }
+        idx.lay_out(sorted as usize);
         Ok((idx, header))
     }
 
