@@ -181,7 +181,7 @@ pub(super) struct Bucket {
 }
 
 impl Bucket {
-    /// Whether the bucket may hold records (an empty range and no extras: none).
+    /// Whether the bucket holds no record (an empty range and no extras).
     pub fn is_empty(&self) -> bool {
         self.laid.0 == self.laid.1 && self.extra.is_empty()
     }
@@ -507,7 +507,7 @@ impl FactIndex {
                 .iter()
                 .take_while(|i| (**i as usize) < sorted)
                 .count();
-            if let (Some(first), true) = (bucket.extra.first().copied(), n > 0) {
+            if let Some(&first) = bucket.extra.first().filter(|_| n > 0) {
                 bucket.laid = (first, first + n as u32);
                 // The rest in a list of its own size: the range is what saves the memory.
                 bucket.extra = bucket.extra.split_off(n);
@@ -596,12 +596,13 @@ impl FactIndex {
             dues.extend_from_slice(&old_dues[at as usize..at as usize + usize::from(len)]);
             to
         };
-        let order: Vec<Vec<u32>> = (0..self.buckets.len())
-            .map(|b| self.bucket_slots(b).map(|(i, _)| i).collect())
-            .collect();
-        for (bucket, olds) in self.buckets.iter_mut().zip(order) {
+        // One bucket's slot numbers at a time (the buffer is reused), not a copy of them all.
+        let mut olds: Vec<u32> = Vec::new();
+        for b in 0..self.buckets.len() {
+            olds.clear();
+            olds.extend(self.bucket_slots(b).map(|(i, _)| i));
             let first = slots.len() as u32;
-            for old in olds {
+            for &old in &olds {
                 let mut s = self.slots[old as usize];
                 let (a, len) = (s.hist as usize, usize::from(s.hist_len));
                 s.hist = hist_day.len() as u32;
@@ -645,6 +646,7 @@ impl FactIndex {
                 perm[old as usize] = new;
                 slots.push(s);
             }
+            let bucket = &mut self.buckets[b];
             bucket.laid = (first, slots.len() as u32);
             bucket.extra = Vec::new();
         }
