@@ -353,6 +353,16 @@ async fn national(out: &mut Out, storage: Arc<dyn Storage>, n: usize, runs: usiz
         (rss3 - rss2) * 1024.0 * 1024.0 / st.records.max(1) as f64,
         rss3
     ));
+    let r = st.records.max(1) as f64;
+    let p = st.parts;
+    out.line(format!(
+        "| index by part, B/record (ids, slots, histories, measures, buckets) | {:.1}, {:.1}, {:.1}, {:.1}, {:.1} | |",
+        p.ids as f64 / r,
+        p.slots as f64 / r,
+        p.histories as f64 / r,
+        p.measures as f64 / r,
+        p.buckets as f64 / r
+    ));
 }
 
 fn uptime() -> String {

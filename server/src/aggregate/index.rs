@@ -224,39 +224,79 @@ pub struct IndexStats {
     pub bytes: u64,
     /// Highest `updated_seq` seen.
     pub last_seq: i64,
+    /// [`Self::bytes`] by part.
+    pub parts: IndexParts,
 }
 
-/// Record id → slot: sorted ids with their slots beside them for the bulk (20 B per record),
-/// plus a hash map for records added since the last compaction.
+/// Bytes of the index by part (by capacity).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct IndexParts {
+    /// Record id → slot.
+    pub ids: u64,
+    /// One fixed-size slot per record.
+    pub slots: u64,
+    /// Status histories.
+    pub histories: u64,
+    /// Per-kind measures: fees, inspection, democracy, petition and dialogue tables, day
+    /// pairs and flows.
+    pub measures: u64,
+    /// Buckets and their lists.
+    pub buckets: u64,
+}
+
+/// Record number (the fact row's `created_seq`: unique, never changed) → slot. The bulk is
+/// sorted numbers — their low 32 bits, with where each high half starts — and the slots beside
+/// them, 8 B a record; records added since the last compaction are in a hash map.
 #[derive(Debug, Default)]
-struct IdMap {
-    keys: Vec<[u64; 2]>,
+pub(super) struct IdMap {
+    /// (high 32 bits, index in `lows` of the first number with them), ascending.
+    highs: Vec<(u32, u32)>,
+    lows: Vec<u32>,
     slots: Vec<u32>,
-    recent: FxHashMap<[u64; 2], u32>,
+    recent: FxHashMap<u64, u32>,
 }
 
 impl IdMap {
-    fn get(&self, key: &[u64; 2]) -> Option<u32> {
-        self.recent.get(key).copied().or_else(|| {
-            self.keys
-                .binary_search(key)
-                .ok()
-                .and_then(|i| self.slots.get(i).copied())
+    fn get(&self, n: u64) -> Option<u32> {
+        if let Some(s) = self.recent.get(&n) {
+            return Some(*s);
+        }
+        let g = self
+            .highs
+            .binary_search_by_key(&((n >> 32) as u32), |h| h.0)
+            .ok()?;
+        let from = self.highs[g].1 as usize;
+        let to = self
+            .highs
+            .get(g + 1)
+            .map_or(self.lows.len(), |h| h.1 as usize);
+        let i = self.lows.get(from..to)?.binary_search(&(n as u32)).ok()?;
+        self.slots.get(from + i).copied()
+    }
+
+    fn insert(&mut self, n: u64, slot: u32) {
+        self.recent.insert(n, slot);
+    }
+
+    fn len(&self) -> usize {
+        self.lows.len() + self.recent.len()
+    }
+
+    /// The sorted part's numbers, ascending.
+    fn numbers(&self) -> impl ExactSizeIterator<Item = u64> + '_ {
+        let mut g = 0;
+        self.lows.iter().enumerate().map(move |(i, low)| {
+            while self.highs.get(g + 1).is_some_and(|h| h.1 as usize <= i) {
+                g += 1;
+            }
+            let high = self.highs.get(g).map_or(0, |h| h.0);
+            (u64::from(high) << 32) | u64::from(*low)
         })
     }
 
-    fn insert(&mut self, key: [u64; 2], slot: u32) {
-        self.recent.insert(key, slot);
-    }
-
-    /// Every (id, slot), sorted by id.
-    fn all(&self) -> Vec<([u64; 2], u32)> {
-        let mut all: Vec<([u64; 2], u32)> = self
-            .keys
-            .iter()
-            .copied()
-            .zip(self.slots.iter().copied())
-            .collect();
+    /// Every (number, slot), ascending.
+    fn all(&self) -> Vec<(u64, u32)> {
+        let mut all: Vec<(u64, u32)> = self.numbers().zip(self.slots.iter().copied()).collect();
         if !self.recent.is_empty() {
             all.extend(self.recent.iter().map(|(k, v)| (*k, *v)));
             all.sort_unstable_by_key(|e| e.0);
@@ -264,23 +304,43 @@ impl IdMap {
         all
     }
 
+    /// The map of `all`, ascending by number (`None` if it is not strictly ascending).
+    fn from_sorted(all: impl IntoIterator<Item = (u64, u32)>) -> Option<Self> {
+        let mut m = IdMap::default();
+        let mut last: Option<u64> = None;
+        for (n, slot) in all {
+            if last.is_some_and(|l| l >= n) {
+                return None;
+            }
+            last = Some(n);
+            let high = (n >> 32) as u32;
+            if m.highs.last().is_none_or(|h| h.0 != high) {
+                m.highs.push((high, m.lows.len() as u32));
+            }
+            m.lows.push(n as u32);
+            m.slots.push(slot);
+        }
+        m.lows.shrink_to_fit();
+        m.slots.shrink_to_fit();
+        Some(m)
+    }
+
     /// Renumber slots and fold the recent entries into the sorted arrays.
     fn remap(&mut self, perm: &[u32]) {
         let mut all = self.all();
-        self.keys = Vec::new();
-        self.slots = Vec::new();
-        self.recent = FxHashMap::default();
+        *self = IdMap::default();
         for (_, v) in &mut all {
             *v = perm[*v as usize];
         }
-        self.keys = all.iter().map(|e| e.0).collect();
-        self.slots = all.iter().map(|e| e.1).collect();
+        // Ascending and distinct: the map's own keys.
+        *self = IdMap::from_sorted(all).unwrap_or_default();
     }
 
     fn bytes(&self) -> usize {
-        self.keys.capacity() * 16
+        self.highs.capacity() * 8
+            + self.lows.capacity() * 4
             + self.slots.capacity() * 4
-            + self.recent.capacity() * (std::mem::size_of::<([u64; 2], u32)>() + 1)
+            + self.recent.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
     }
 }
 
@@ -402,32 +462,36 @@ impl FactIndex {
     /// Size of the index.
     pub fn stats(&self) -> IndexStats {
         use std::mem::size_of;
-        let bytes = self.slots.capacity() * size_of::<Slot>()
-            + self.by_id.bytes()
-            + self.hist_day.capacity() * 4
-            + self.hist_status.capacity()
-            + self.fees.capacity() * 8
-            + self.ins.capacity() * size_of::<InsM>()
-            + self.dem.capacity() * size_of::<DemM>()
-            + self.pet.capacity() * size_of::<PetM>()
-            + self.dlg.capacity() * size_of::<DlgM>()
-            + self.dues.capacity() * 8
-            + self.flows.capacity() * std::mem::size_of::<FlowCell>()
-            + self
+        let parts = IndexParts {
+            ids: self.by_id.bytes() as u64,
+            slots: (self.slots.capacity() * size_of::<Slot>()) as u64,
+            histories: (self.hist_day.capacity() * size_of::<Day>() + self.hist_status.capacity())
+                as u64,
+            measures: (self.fees.capacity() * 8
+                + self.ins.capacity() * size_of::<InsM>()
+                + self.dem.capacity() * size_of::<DemM>()
+                + self.pet.capacity() * size_of::<PetM>()
+                + self.dlg.capacity() * size_of::<DlgM>()
+                + self.dues.capacity() * size_of::<(Day, Day)>()
+                + self.flows.capacity() * size_of::<FlowCell>()) as u64,
+            buckets: self
                 .buckets
                 .iter()
                 .map(|b| b.extra.capacity() * 4 + size_of::<Bucket>() + b.code.capacity())
-                .sum::<usize>();
+                .sum::<usize>() as u64,
+        };
         IndexStats {
             records: self.slots.len() as u64,
-            bytes: bytes as u64,
+            bytes: parts.ids + parts.slots + parts.histories + parts.measures + parts.buckets,
             last_seq: self.last_seq,
+            parts,
         }
     }
 
-    /// The slot of record `id`, if the index holds it.
-    pub fn slot_of(&self, id: &str) -> Option<u32> {
-        self.by_id.get(&id_key(id))
+    /// The slot of the record numbered `n` (its fact row's `created_seq`), if the index holds
+    /// it.
+    pub fn slot_of(&self, n: i64) -> Option<u32> {
+        self.by_id.get(n as u64)
     }
 
     /// The measures of a mediation's slot.
@@ -715,8 +779,8 @@ impl FactIndex {
             .as_deref()
             .map(|c| self.subs.id(c) as u16)
             .unwrap_or(u16::MAX);
-        let key = id_key(&row.id);
-        let existing = self.by_id.get(&key);
+        let key = row.created_seq as u64;
+        let existing = self.by_id.get(key);
         let old = existing.map(|i| self.slots[i as usize]);
 
         // History: in place when it fits, else appended.
@@ -1006,6 +1070,8 @@ mod tests {
             measures: "[]".into(),
             flows: "[]".into(),
             updated_seq: seq,
+            // A record's number: the sequence it was first written with.
+            created_seq: 1000 + n as i64,
         }
     }
 
@@ -1024,11 +1090,38 @@ mod tests {
                     .into_iter()
                     .find(|(_, s)| *s == slot)
                     .unwrap();
-                key[1]
+                key - 1000
             })
             .collect();
         ids.sort_unstable();
         ids
+    }
+
+    #[test]
+    fn record_numbers_find_their_slots_across_the_32_bit_boundary() {
+        let big = 1u64 << 32;
+        let nums = [5, 6, big - 1, big, big + 7, 3 * big + 1];
+        let mut m = IdMap::from_sorted(nums.iter().copied().zip(10..)).unwrap();
+        for (n, slot) in nums.iter().zip(10..) {
+            assert_eq!(m.get(*n), Some(slot), "number {n}");
+        }
+        // Near misses: same low half under another high half, and between numbers.
+        for n in [7, big + 5, 2 * big + 1, 3 * big, big + 6] {
+            assert_eq!(m.get(n), None, "number {n}");
+        }
+        assert_eq!(m.numbers().collect::<Vec<_>>(), nums);
+        // Added since, then folded in under new slot numbers.
+        m.insert(2 * big, 16);
+        assert_eq!(m.get(2 * big), Some(16));
+        let perm: Vec<u32> = (0..17).rev().collect();
+        m.remap(&perm);
+        assert!(m.recent.is_empty());
+        assert_eq!(m.get(2 * big), Some(0));
+        assert_eq!(m.get(5), Some(6));
+        assert_eq!(m.len(), 7);
+        // Not ascending, or a number twice: refused.
+        assert!(IdMap::from_sorted([(6, 0), (5, 1)]).is_none());
+        assert!(IdMap::from_sorted([(5, 0), (5, 1)]).is_none());
     }
 
     #[test]

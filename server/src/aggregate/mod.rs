@@ -34,7 +34,7 @@ mod types;
 
 pub use communes::{CommuneLine, CommuneSeries};
 pub use danvan_core::facts::asof;
-pub use index::IndexStats;
+pub use index::{IndexParts, IndexStats};
 pub use periods::{MonthDay, Period, PeriodError, PeriodKind, PeriodsConfig};
 pub use submitted::{
     AtLockState, ChangedRecord, RecordEffect, Submitted, SubmittedIndicator, short_id,
@@ -485,7 +485,7 @@ impl Aggregator {
             .collect();
         let prev_period = self.inner.periods.previous(period);
         let locks = self.locks_by_unit(period).await?;
-        let amended_ids = self.inner.storage.late_amended_ids(&period.key).await?;
+        let amended = self.inner.storage.late_amended_numbers(&period.key).await?;
         let prev_as_of = Self::as_of(&prev_period);
         let prev_grouping = if with_previous {
             Self::grouping(&tree, &root, prev_as_of)
@@ -498,10 +498,7 @@ impl Aggregator {
                 (Arc::clone(&tree), period.clone(), prev_period.clone());
             tokio::task::spawn_blocking(move || {
                 let idx = inner.index.read().unwrap_or_else(|e| e.into_inner());
-                let late: Vec<u32> = amended_ids
-                    .iter()
-                    .filter_map(|id| idx.slot_of(id))
-                    .collect();
+                let late: Vec<u32> = amended.iter().filter_map(|n| idx.slot_of(*n)).collect();
                 let mut jobs = vec![compute::Job {
                     grouping: &grouping,
                     period: &period,

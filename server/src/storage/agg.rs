@@ -74,8 +74,9 @@ pub trait AggStorage: Send + Sync {
     async fn locks(&self, period_key: &str) -> Result<Vec<Lock>>;
     /// The snapshot a lock kept.
     async fn lock_snapshot(&self, unit: &str, period_key: &str) -> Result<Option<String>>;
-    /// Ids of the records amended after any lock of `period_key` (distinct).
-    async fn late_amended_ids(&self, period_key: &str) -> Result<Vec<String>>;
+    /// Numbers (`facts.created_seq`) of the records amended after any lock of `period_key`
+    /// (distinct; a record without a fact row has none).
+    async fn late_amended_numbers(&self, period_key: &str) -> Result<Vec<i64>>;
     /// Bulk insert (or replace) fact rows without documents, each taking the next sync
     /// sequence number: for imports from other systems and for benchmarks. One transaction.
     async fn insert_facts(&self, facts: &[Fact]) -> Result<()>;
@@ -125,6 +126,9 @@ pub struct KeptFact {
     /// Sequence of the change that wrote it.
     #[serde(default)]
     pub updated_seq: i64,
+    /// The row's number (migration 0011; 0 in rows kept before it).
+    #[serde(default)]
+    pub created_seq: i64,
 }
 
 fn no_flows() -> String {
@@ -147,6 +151,7 @@ impl From<FactRow> for KeptFact {
             unit_on: r.unit_on,
             flows: r.flows,
             updated_seq: r.updated_seq,
+            created_seq: r.created_seq,
         }
     }
 }
@@ -167,6 +172,7 @@ impl From<KeptFact> for FactRow {
             unit_on: k.unit_on,
             flows: k.flows,
             updated_seq: k.updated_seq,
+            created_seq: k.created_seq,
         }
     }
 }
@@ -201,7 +207,7 @@ pub struct AmendedRecord {
 
 /// The columns of a fact row, as [`FactRow`] reads them.
 pub(crate) const FACT_ROW_COLUMNS: &str = "id, kind, unit, unit_on, status, category, subtype, \
-     main_date, closed_on, history, measures, flows, updated_seq";
+     main_date, closed_on, history, measures, flows, updated_seq, created_seq";
 
 /// What `late_amendments.fact_at_lock` holds for a record's first late amendment: its fact row
 /// before the change (JSON object), or JSON `null` when it had none.
@@ -319,13 +325,15 @@ where
         Ok(row.map(|r| r.0))
     }
 
-    async fn late_amended_ids(&self, period_key: &str) -> Result<Vec<String>> {
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT DISTINCT record_id FROM late_amendments WHERE period_key = $1")
-                .bind(period_key)
-                .fetch_all(self.reader())
-                .await?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
+    async fn late_amended_numbers(&self, period_key: &str) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT DISTINCT f.created_seq FROM late_amendments l \
+             JOIN facts f ON f.id = l.record_id WHERE l.period_key = $1",
+        )
+        .bind(period_key)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows.into_iter().map(|(n,)| n).collect())
     }
 
     async fn insert_facts(&self, facts: &[Fact]) -> Result<()> {

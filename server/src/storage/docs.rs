@@ -66,6 +66,9 @@ pub struct FactRow {
     pub flows: String,
     /// Sequence of the last change.
     pub updated_seq: i64,
+    /// The row's number: the sequence it was first written with, never changed (migration
+    /// 0011); what the fact index keys the record by.
+    pub created_seq: i64,
 }
 
 /// Counts for metrics and the demo.

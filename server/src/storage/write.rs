@@ -45,9 +45,11 @@ pub(crate) use decide::{Decided, DocState, decide_all};
 const IDS_PER_QUERY: usize = 500;
 
 /// Replace a record's fact row (one row; the bulk import uses [`Backend::FACT_ROWS_PER_INSERT`]).
+/// A new row's `created_seq` is its first `updated_seq`; a replaced row keeps it (migration
+/// 0011).
 const UPSERT_FACT: &str = "INSERT INTO facts (id, kind, unit, status, category, \
-     subtype, main_date, closed_on, history, measures, updated_seq, updated_at, unit_on, flows) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+     subtype, main_date, closed_on, history, measures, updated_seq, updated_at, unit_on, flows, \
+     created_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $11) \
      ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, unit = excluded.unit, \
      unit_on = excluded.unit_on, flows = excluded.flows, status = excluded.status, category = excluded.category, subtype = excluded.subtype, \
      main_date = excluded.main_date, closed_on = excluded.closed_on, history = excluded.history, \
@@ -782,7 +784,7 @@ where
     async fn upsert_fact_rows(&mut self, rows: &[FactColumns<'_>], first_seq: i64) -> Result<()> {
         let mut q = QueryBuilder::new(
             "INSERT INTO facts (id, kind, unit, status, category, subtype, main_date, \
-             closed_on, history, measures, updated_seq, updated_at, unit_on, flows) ",
+             closed_on, history, measures, updated_seq, updated_at, unit_on, flows, created_seq) ",
         );
         q.push_values(rows.iter().zip(first_seq..), |mut b, (f, seq)| {
             b.push_bind(f.id)
@@ -798,7 +800,8 @@ where
                 .push_bind(seq)
                 .push_bind(&self.now)
                 .push_bind(&f.unit_on)
-                .push_bind(&f.flows);
+                .push_bind(&f.flows)
+                .push_bind(seq);
         });
         q.push(
             " ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, unit = excluded.unit, \

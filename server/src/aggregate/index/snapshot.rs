@@ -27,7 +27,7 @@ use crate::aggregate::asof::{self, Day};
 
 /// Format of the file: bump it whenever what is written, or what the index makes of a fact row
 /// (`FactIndex::apply_one`, the core's status codes), changes.
-pub(in crate::aggregate) const SNAPSHOT_FORMAT: u32 = 1;
+pub(in crate::aggregate) const SNAPSHOT_FORMAT: u32 = 2;
 
 const MAGIC: &[u8; 8] = b"DVFIDX\r\n";
 const HEADER: usize = 96;
@@ -154,14 +154,13 @@ impl Wire for f64 {
     }
 }
 
-impl Wire for [u64; 2] {
-    const SIZE: usize = 16;
+impl Wire for u64 {
+    const SIZE: usize = 8;
     fn put(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self[0].to_le_bytes());
-        out.extend_from_slice(&self[1].to_le_bytes());
+        out.extend_from_slice(&self.to_le_bytes());
     }
     fn get(b: &mut Cur<'_>) -> Self {
-        [b.u64(), b.u64()]
+        b.u64()
     }
 }
 
@@ -454,7 +453,7 @@ impl FactIndex {
         body.codes(&self.cats.names)?;
         body.codes(&self.subs.names)?;
         if self.by_id.recent.is_empty() {
-            body.table(self.by_id.keys.iter().copied())?;
+            body.table(self.by_id.numbers())?;
             body.table(self.by_id.slots.iter().copied())?;
         } else {
             let ids = self.by_id.all();
@@ -554,8 +553,13 @@ impl FactIndex {
         let units = interner(body.codes()?)?;
         let cats = interner(body.codes()?)?;
         let subs = interner(body.codes()?)?;
-        let keys: Vec<[u64; 2]> = body.table()?;
+        let numbers: Vec<u64> = body.table()?;
         let id_slots: Vec<u32> = body.table()?;
+        if numbers.len() != id_slots.len() {
+            return Err(bad("snapshot ids do not match its records"));
+        }
+        let by_id = IdMap::from_sorted(numbers.into_iter().zip(id_slots))
+            .ok_or_else(|| bad("snapshot ids out of order"))?;
         let slots: Vec<Slot> = body.table()?;
         let slot_units: Vec<u32> = body.table()?;
         let mut idx = FactIndex {
@@ -572,11 +576,7 @@ impl FactIndex {
             units,
             cats,
             subs,
-            by_id: IdMap {
-                keys,
-                slots: id_slots,
-                recent: Default::default(),
-            },
+            by_id,
             last_seq: header.last_seq,
             last_key: header.last_key,
             ..FactIndex::default()
@@ -606,11 +606,8 @@ impl FactIndex {
     fn check(&self) -> io::Result<()> {
         let n = self.slots.len();
         let ids = &self.by_id;
-        if ids.keys.len() != n || ids.slots.len() != n {
+        if ids.len() != n || ids.slots.len() != n {
             return Err(bad("snapshot ids do not match its records"));
-        }
-        if ids.keys.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(bad("snapshot ids out of order"));
         }
         let mut seen = vec![false; n];
         for s in &ids.slots {
