@@ -444,7 +444,7 @@ pub(super) fn run_many(idx: &FactIndex, tree: &UnitTree, jobs: &[Job<'_>]) -> Ve
                 let Some(slot) = idx.slots.get(s as usize) else {
                     continue;
                 };
-                let Some(k) = routed_at.get(&(slot.bucket as usize)) else {
+                let Some(k) = routed_at.get(&(slot.bucket() as usize)) else {
                     continue;
                 };
                 if let Some((d, _)) = dests[k * nj + j] {

@@ -24,26 +24,160 @@ use crate::units::UnitTree;
 /// Sentinel for "no value" in day columns.
 pub(super) const NO_DAY: Day = i32::MIN;
 
-/// One record (28 bytes). Its unit is its bucket's.
+/// One record (24 bytes). Its unit is its bucket's.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Slot {
-    pub entry: Day,
+    /// The main day: received, started, checked… ([`NO_DAY`]: none).
     pub main: Day,
-    pub hist: u32,
-    /// Where its measures are in its kind's table; for a mediation, where its fee is in
-    /// [`FactIndex::fees`] ([`NO_MEAS`]: no fee).
-    pub meas: u32,
-    pub bucket: u32,
+    /// Kind (top 3 bits), history out of line ([`OUT_OF_LINE`]), and where its measures are in
+    /// its kind's table (low 28 bits; for a mediation, its fee in [`FactIndex::fees`],
+    /// [`NO_MEAS`]: no fee).
+    kind_meas: u32,
+    /// Mediation flags ([`flag`], top 8 bits; 0 for the other kinds) and bucket (low 24 bits).
+    flags_bucket: u32,
+    /// The status history. Inline (most records): up to three entries, each
+    /// `status << 12 | days after main`, [`HIST_END`] after the last. Out of line: its position
+    /// in [`FactIndex::hist_day`] (low, high half) and its length.
+    hist: [u16; 3],
     pub cat: u16,
     pub sub: u16,
-    pub kind: u8,
-    pub hist_len: u8,
-    /// Mediation flags ([`flag`]); 0 for the other kinds.
-    pub flags: u8,
+    /// Entry day − main day ([`ENTRY_FAR`]: in [`FactIndex::far_entries`]).
+    entry_off: i16,
 }
 
-/// [`Slot::meas`] of a mediation without a fee.
-pub(super) const NO_MEAS: u32 = u32::MAX;
+/// [`Slot::meas`] of a mediation without a fee; one past the largest position a table can have.
+pub(super) const NO_MEAS: u32 = (1 << 28) - 1;
+const OUT_OF_LINE: u32 = 1 << 28;
+const KIND_SHIFT: u32 = 29;
+const BUCKET_MASK: u32 = (1 << 24) - 1;
+/// Buckets an index can hold (unit versions with records).
+const MAX_BUCKETS: usize = 1 << 24;
+/// After the last inline history entry.
+const HIST_END: u16 = u16::MAX;
+/// Inline entries: days after main that fit, statuses that fit (15 with 4095 is [`HIST_END`]).
+const HIST_DAYS: Day = 0x0FFF;
+const HIST_STATUS_MAX: u8 = 14;
+const HIST_INLINE: usize = 3;
+/// [`Slot::entry_off`] of an entry day kept in [`FactIndex::far_entries`].
+const ENTRY_FAR: i16 = i16::MIN;
+
+impl Slot {
+    /// The record's kind code.
+    #[inline]
+    pub fn kind(&self) -> u8 {
+        (self.kind_meas >> KIND_SHIFT) as u8
+    }
+
+    /// Where its measures are in its kind's table.
+    #[inline]
+    pub fn meas(&self) -> u32 {
+        self.kind_meas & NO_MEAS
+    }
+
+    /// Mediation flags ([`flag`]).
+    #[inline]
+    pub fn flags(&self) -> u8 {
+        (self.flags_bucket >> 24) as u8
+    }
+
+    /// Its bucket.
+    #[inline]
+    pub fn bucket(&self) -> u32 {
+        self.flags_bucket & BUCKET_MASK
+    }
+
+    fn set_meas(&mut self, meas: u32) {
+        self.kind_meas = (self.kind_meas & !NO_MEAS) | (meas & NO_MEAS);
+    }
+
+    fn set_bucket(&mut self, bucket: u32) {
+        self.flags_bucket = (self.flags_bucket & !BUCKET_MASK) | (bucket & BUCKET_MASK);
+    }
+
+    fn out_of_line(&self) -> bool {
+        self.kind_meas & OUT_OF_LINE != 0
+    }
+
+    /// Position and length of an out-of-line history.
+    fn hist_at(&self) -> (usize, usize) {
+        let at = u32::from(self.hist[0]) | (u32::from(self.hist[1]) << 16);
+        (at as usize, usize::from(self.hist[2]))
+    }
+
+    /// Keep `days` (ascending) inline if they fit: at most three, on or after the main day and
+    /// within 4,095 days of it, with statuses up to 14.
+    fn set_inline(&mut self, days: &[(Day, u8)]) -> bool {
+        if self.main == NO_DAY
+            || days.len() > HIST_INLINE
+            || days.iter().any(|(d, st)| {
+                *st > HIST_STATUS_MAX || *d < self.main || *d - self.main > HIST_DAYS
+            })
+        {
+            return false;
+        }
+        let mut e = [HIST_END; HIST_INLINE];
+        for (x, (d, st)) in e.iter_mut().zip(days) {
+            *x = (u16::from(*st) << 12) | (*d - self.main) as u16;
+        }
+        self.hist = e;
+        self.kind_meas &= !OUT_OF_LINE;
+        true
+    }
+
+    fn set_out_of_line(&mut self, at: u32, len: usize) {
+        self.hist = [at as u16, (at >> 16) as u16, len as u16];
+        self.kind_meas |= OUT_OF_LINE;
+    }
+}
+
+/// A record's status history, as [`FactIndex::history`] reads it.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Hist<'a> {
+    /// Kept in the slot: entries after the main day `base`.
+    Inline { base: Day, e: [u16; HIST_INLINE] },
+    /// In the history columns.
+    Wide { days: &'a [Day], sts: &'a [u8] },
+}
+
+impl Hist<'_> {
+    /// The status effective on `on` and the day it took effect (as [`asof::status_at`]).
+    #[inline]
+    pub fn status_at(&self, on: Day) -> Option<(u8, Day)> {
+        match self {
+            Hist::Inline { base, e } => {
+                let mut found = None;
+                for x in e {
+                    if *x == HIST_END {
+                        break;
+                    }
+                    let d = base + Day::from(x & 0x0FFF);
+                    if d > on {
+                        break;
+                    }
+                    found = Some(((x >> 12) as u8, d));
+                }
+                found
+            }
+            Hist::Wide { days, sts } => asof::status_at(days, sts, on),
+        }
+    }
+
+    /// Its (day, status) entries, ascending.
+    pub fn entries(&self) -> impl Iterator<Item = (Day, u8)> + '_ {
+        let (base, e): (Day, &[u16]) = match self {
+            Hist::Inline { base, e } => (*base, &e[..]),
+            Hist::Wide { .. } => (NO_DAY, &[]),
+        };
+        let (days, sts): (&[Day], &[u8]) = match self {
+            Hist::Inline { .. } => (&[], &[]),
+            Hist::Wide { days, sts } => (days, sts),
+        };
+        e.iter()
+            .take_while(|x| **x != HIST_END)
+            .map(move |x| (base + Day::from(x & 0x0FFF), (x >> 12) as u8))
+            .chain(days.iter().copied().zip(sts.iter().copied()))
+    }
+}
 
 /// Mediation measures (kept as [`Slot::flags`] and a fee in [`FactIndex::fees`] only when
 /// there is one: most mediations have none).
@@ -370,6 +504,9 @@ pub(super) struct FactIndex {
     pub cats: Interner,
     pub subs: Interner,
     pub buckets: Vec<Bucket>,
+    /// Entry days of the slots whose entry is not within ±32,767 days of their main day (or
+    /// that have none), by slot.
+    far_entries: FxHashMap<u32, Day>,
     bucket_of: FxHashMap<(u32, Day), u32>,
     tree: Option<Arc<UnitTree>>,
     /// Per interned unit: its versions in `tree` as (first day, last day), oldest first; filled
@@ -464,7 +601,9 @@ impl FactIndex {
         use std::mem::size_of;
         let parts = IndexParts {
             ids: self.by_id.bytes() as u64,
-            slots: (self.slots.capacity() * size_of::<Slot>()) as u64,
+            slots: (self.slots.capacity() * size_of::<Slot>()
+                + self.far_entries.capacity() * (size_of::<(u32, Day)>() + 1))
+                as u64,
             histories: (self.hist_day.capacity() * size_of::<Day>() + self.hist_status.capacity())
                 as u64,
             measures: (self.fees.capacity() * 8
@@ -497,16 +636,58 @@ impl FactIndex {
     /// The measures of a mediation's slot.
     pub fn med_of(&self, s: &Slot) -> MedM {
         MedM {
-            fee_vnd: self.fees.get(s.meas as usize).copied().unwrap_or(0.0),
-            flags: s.flags,
+            fee_vnd: self.fees.get(s.meas() as usize).copied().unwrap_or(0.0),
+            flags: s.flags(),
         }
     }
 
-    /// History days and statuses of a slot.
-    pub fn history(&self, s: &Slot) -> (&[Day], &[u8]) {
-        let a = s.hist as usize;
-        let b = a + usize::from(s.hist_len);
-        (&self.hist_day[a..b], &self.hist_status[a..b])
+    /// The status history of a slot.
+    #[inline]
+    pub fn history(&self, s: &Slot) -> Hist<'_> {
+        if s.out_of_line() {
+            let (a, n) = s.hist_at();
+            Hist::Wide {
+                days: self.hist_day.get(a..a + n).unwrap_or(&[]),
+                sts: self.hist_status.get(a..a + n).unwrap_or(&[]),
+            }
+        } else {
+            Hist::Inline {
+                base: s.main,
+                e: s.hist,
+            }
+        }
+    }
+
+    /// The day slot `i`'s unit code is read on (its bucket's version is the one in force then).
+    fn entry_of(&self, i: u32) -> Day {
+        match self.slots.get(i as usize) {
+            Some(s) if s.entry_off != ENTRY_FAR => s.main + Day::from(s.entry_off),
+            _ => self.far_entries.get(&i).copied().unwrap_or(NO_DAY),
+        }
+    }
+
+    /// Set slot `i`'s entry day.
+    fn set_entry(&mut self, i: u32, entry: Day) {
+        let Some(s) = self.slots.get_mut(i as usize) else {
+            return;
+        };
+        let off = if s.main == NO_DAY || entry == NO_DAY {
+            None
+        } else {
+            i16::try_from(entry - s.main)
+                .ok()
+                .filter(|o| *o != ENTRY_FAR)
+        };
+        match off {
+            Some(o) => {
+                s.entry_off = o;
+                self.far_entries.remove(&i);
+            }
+            None => {
+                s.entry_off = ENTRY_FAR;
+                self.far_entries.insert(i, entry);
+            }
+        }
     }
 
     /// Point the buckets at `tree` (re-bucketing every record if the tree was reloaded).
@@ -518,7 +699,7 @@ impl FactIndex {
         let units: Vec<u32> = self
             .slots
             .iter()
-            .map(|s| self.buckets.get(s.bucket as usize).map_or(0, |b| b.unit))
+            .map(|s| self.buckets.get(s.bucket() as usize).map_or(0, |b| b.unit))
             .collect();
         self.rebucket(&units);
     }
@@ -530,8 +711,8 @@ impl FactIndex {
         self.bucket_of.clear();
         self.unit_versions.clear();
         for (i, unit) in units.iter().enumerate().take(self.slots.len()) {
-            let b = self.bucket_for(*unit, self.slots[i].entry);
-            self.slots[i].bucket = b;
+            let b = self.bucket_for(*unit, self.entry_of(i as u32));
+            self.slots[i].set_bucket(b);
             self.buckets[b as usize].extra.push(i as u32);
         }
     }
@@ -544,7 +725,7 @@ impl FactIndex {
         let laid = self.slots[from as usize..to as usize]
             .iter()
             .zip(from..)
-            .filter(move |(s, _)| s.bucket as usize == b)
+            .filter(move |(s, _)| s.bucket() as usize == b)
             .map(|(s, i)| (i, s));
         let extra = bucket
             .extra
@@ -560,7 +741,7 @@ impl FactIndex {
         let sorted = sorted.min(self.slots.len());
         if !self.slots[..sorted]
             .windows(2)
-            .all(|w| w[0].bucket <= w[1].bucket)
+            .all(|w| w[0].bucket() <= w[1].bucket())
         {
             return;
         }
@@ -653,6 +834,7 @@ impl FactIndex {
         let mut dlg = Vec::with_capacity(self.dlg.len());
         let mut dues = Vec::with_capacity(self.dues.len());
         let mut flows = Vec::with_capacity(self.flows.len());
+        let mut far_entries = FxHashMap::default();
         let old_dues = &self.dues;
         // Copy a record's day pairs into the new table; their new position.
         let mut move_pairs = |at: u32, len: u16| {
@@ -668,12 +850,18 @@ impl FactIndex {
             let first = slots.len() as u32;
             for &old in &olds {
                 let mut s = self.slots[old as usize];
-                let (a, len) = (s.hist as usize, usize::from(s.hist_len));
-                s.hist = hist_day.len() as u32;
-                hist_day.extend_from_slice(&self.hist_day[a..a + len]);
-                hist_status.extend_from_slice(&self.hist_status[a..a + len]);
-                s.meas = match kind_of(s.kind) {
-                    RecordKind::Mediation => match self.fees.get(s.meas as usize) {
+                if s.out_of_line() {
+                    let (a, len) = s.hist_at();
+                    s.set_out_of_line(hist_day.len() as u32, len);
+                    hist_day.extend_from_slice(&self.hist_day[a..a + len]);
+                    hist_status.extend_from_slice(&self.hist_status[a..a + len]);
+                }
+                if s.entry_off == ENTRY_FAR {
+                    let e = self.far_entries.get(&old).copied().unwrap_or(NO_DAY);
+                    far_entries.insert(slots.len() as u32, e);
+                }
+                let meas = match kind_of(s.kind()) {
+                    RecordKind::Mediation => match self.fees.get(s.meas() as usize) {
                         Some(fee) => {
                             fees.push(*fee);
                             fees.len() - 1
@@ -681,7 +869,7 @@ impl FactIndex {
                         None => NO_MEAS as usize,
                     },
                     RecordKind::Inspection => {
-                        let mut m = self.ins[s.meas as usize];
+                        let mut m = self.ins[s.meas() as usize];
                         m.dues = move_pairs(m.dues, m.dues_len);
                         let f = m.flows as usize;
                         m.flows = flows.len() as u32;
@@ -690,22 +878,23 @@ impl FactIndex {
                         ins.len() - 1
                     }
                     RecordKind::Democracy => {
-                        dem.push(self.dem[s.meas as usize]);
+                        dem.push(self.dem[s.meas() as usize]);
                         dem.len() - 1
                     }
                     RecordKind::Petition => {
-                        let mut m = self.pet[s.meas as usize];
+                        let mut m = self.pet[s.meas() as usize];
                         m.dues = move_pairs(m.dues, m.dues_len);
                         pet.push(m);
                         pet.len() - 1
                     }
                     RecordKind::Dialogue => {
-                        let mut m = self.dlg[s.meas as usize];
+                        let mut m = self.dlg[s.meas() as usize];
                         m.dues = move_pairs(m.dues, m.dues_len);
                         dlg.push(m);
                         dlg.len() - 1
                     }
                 } as u32;
+                s.set_meas(meas);
                 let new = slots.len() as u32;
                 perm[old as usize] = new;
                 slots.push(s);
@@ -716,6 +905,10 @@ impl FactIndex {
         }
         self.by_id.remap(&perm);
         self.slots = slots;
+        self.far_entries = far_entries;
+        // Most histories are inline: the columns keep only the others.
+        hist_day.shrink_to_fit();
+        hist_status.shrink_to_fit();
         self.hist_day = hist_day;
         self.hist_status = hist_status;
         self.fees = fees;
@@ -783,21 +976,35 @@ impl FactIndex {
         let existing = self.by_id.get(key);
         let old = existing.map(|i| self.slots[i as usize]);
 
-        // History: in place when it fits, else appended.
-        let hist = match old {
-            Some(o) if usize::from(o.hist_len) >= days.len() => o.hist,
-            _ => {
-                let at = self.hist_day.len() as u32;
-                self.hist_day
-                    .resize(self.hist_day.len() + days.len(), NO_DAY);
-                self.hist_status
-                    .resize(self.hist_status.len() + days.len(), 0);
-                at
-            }
+        if self.buckets.len() >= MAX_BUCKETS - 1 || self.slots.len() >= NO_MEAS as usize {
+            return Err("the index is full".into());
+        }
+        let mut slot = Slot {
+            main,
+            kind_meas: u32::from(kind_u8(kind)) << KIND_SHIFT,
+            flags_bucket: 0,
+            hist: [HIST_END; HIST_INLINE],
+            cat,
+            sub,
+            entry_off: 0,
         };
-        for (i, (d, s)) in days.iter().enumerate() {
-            self.hist_day[hist as usize + i] = *d;
-            self.hist_status[hist as usize + i] = *s;
+        // History: inline when it fits; else in place of the old one when that is long enough,
+        // else appended.
+        if !slot.set_inline(&days) {
+            let at = match old.filter(|o| o.out_of_line() && o.hist_at().1 >= days.len()) {
+                Some(o) => o.hist_at().0,
+                None => {
+                    let at = self.hist_day.len();
+                    self.hist_day.resize(at + days.len(), NO_DAY);
+                    self.hist_status.resize(at + days.len(), 0);
+                    at
+                }
+            };
+            for (i, (d, st)) in days.iter().enumerate() {
+                self.hist_day[at + i] = *d;
+                self.hist_status[at + i] = *st;
+            }
+            slot.set_out_of_line(at as u32, days.len());
         }
 
         let m = |name: &str| {
@@ -807,7 +1014,7 @@ impl FactIndex {
                 .map(|(_, v)| *v)
                 .unwrap_or(0.0)
         };
-        let same_kind = old.filter(|o| o.kind == kind_u8(kind));
+        let same_kind = old.filter(|o| o.kind() == kind_u8(kind));
         let mut med_flags = 0u8;
         let meas = match kind {
             RecordKind::Mediation => {
@@ -828,7 +1035,7 @@ impl FactIndex {
                 if fee.to_bits() == 0 {
                     NO_MEAS
                 } else {
-                    let at = same_kind.map(|o| o.meas).filter(|a| *a != NO_MEAS);
+                    let at = same_kind.map(|o| o.meas()).filter(|a| *a != NO_MEAS);
                     put(&mut self.fees, at, fee)
                 }
             }
@@ -838,9 +1045,9 @@ impl FactIndex {
                     "recommendation_due_day",
                     "recommendation_answered_day",
                 );
-                let prev = same_kind.and_then(|o| self.ins.get(o.meas as usize).copied());
+                let prev = same_kind.and_then(|o| self.ins.get(o.meas() as usize).copied());
                 let dues = self.put_pairs(prev.map(|p| (p.dues, p.dues_len)), &pairs);
-                let cells: Vec<FlowCell> = if row.flows.is_empty() {
+                let mut cells: Vec<FlowCell> = if row.flows.is_empty() {
                     Vec::new()
                 } else {
                     serde_json::from_str::<Vec<FlowEntry<'_>>>(&row.flows)
@@ -853,9 +1060,10 @@ impl FactIndex {
                                 value: f.value,
                             })
                         })
-                        .take(usize::from(u16::MAX))
                         .collect()
                 };
+                merge_flows(&mut cells);
+                cells.truncate(usize::from(u16::MAX));
                 let flows = match prev {
                     Some(p) if usize::from(p.flows_len) >= cells.len() => p.flows,
                     _ => {
@@ -871,7 +1079,7 @@ impl FactIndex {
                     dues_len: pairs.len().min(usize::from(u16::MAX)) as u16,
                     flows_len: cells.len() as u16,
                 };
-                put(&mut self.ins, same_kind.map(|o| o.meas), v)
+                put(&mut self.ins, same_kind.map(|o| o.meas()), v)
             }
             RecordKind::Democracy => {
                 let mut v = DemM {
@@ -884,7 +1092,7 @@ impl FactIndex {
                 if let Some((_, s)) = measures.iter().find(|(n, _)| *n == "score") {
                     v.score = s.clamp(0.0, 1000.0) as i16;
                 }
-                put(&mut self.dem, same_kind.map(|o| o.meas), v)
+                put(&mut self.dem, same_kind.map(|o| o.meas()), v)
             }
             RecordKind::Petition => {
                 let day = |name: &str| {
@@ -894,7 +1102,7 @@ impl FactIndex {
                         .map_or(NO_DAY, |(_, v)| *v as Day)
                 };
                 let pairs = day_pairs(&measures, "extension_day", "extended_due_day");
-                let prev = same_kind.and_then(|o| self.pet.get(o.meas as usize).copied());
+                let prev = same_kind.and_then(|o| self.pet.get(o.meas() as usize).copied());
                 let dues = self.put_pairs(prev.map(|p| (p.dues, p.dues_len)), &pairs);
                 let mut flags = 0u8;
                 for (name, f) in [
@@ -923,11 +1131,11 @@ impl FactIndex {
                     outcome: code("outcome:"),
                     reason: code("not_accepted:"),
                 };
-                put(&mut self.pet, same_kind.map(|o| o.meas), v)
+                put(&mut self.pet, same_kind.map(|o| o.meas()), v)
             }
             RecordKind::Dialogue => {
                 let pairs = day_pairs(&measures, "commitment_due_day", "commitment_done_day");
-                let prev = same_kind.and_then(|o| self.dlg.get(o.meas as usize).copied());
+                let prev = same_kind.and_then(|o| self.dlg.get(o.meas() as usize).copied());
                 let dues = self.put_pairs(prev.map(|p| (p.dues, p.dues_len)), &pairs);
                 let v = DlgM {
                     participants: m("participants").clamp(0.0, f64::from(u32::MAX)) as u32,
@@ -939,32 +1147,30 @@ impl FactIndex {
                     dues,
                     dues_len: pairs.len().min(usize::from(u16::MAX)) as u16,
                 };
-                put(&mut self.dlg, same_kind.map(|o| o.meas), v)
+                put(&mut self.dlg, same_kind.map(|o| o.meas()), v)
             }
         };
 
-        let bucket = match old {
-            Some(o) if self.buckets[o.bucket as usize].unit == unit && o.entry == entry => o.bucket,
+        if meas > NO_MEAS {
+            return Err("the index is full".into());
+        }
+        slot.set_meas(meas);
+        slot.flags_bucket = u32::from(med_flags) << 24;
+        let bucket = match (old, existing) {
+            (Some(o), Some(i))
+                if self.buckets[o.bucket() as usize].unit == unit && self.entry_of(i) == entry =>
+            {
+                o.bucket()
+            }
             _ => self.bucket_for(unit, entry),
         };
-        let slot = Slot {
-            entry,
-            main,
-            hist,
-            meas,
-            bucket,
-            cat,
-            sub,
-            kind: kind_u8(kind),
-            hist_len: days.len() as u8,
-            flags: med_flags,
-        };
+        slot.set_bucket(bucket);
         match existing {
             Some(i) => {
-                if let Some(o) = old.filter(|o| o.bucket != bucket) {
+                if let Some(o) = old.filter(|o| o.bucket() != bucket) {
                     // Out of the old bucket: its laid range passes over a slot of another
                     // bucket; an extra is taken off the list.
-                    let from = &mut self.buckets[o.bucket as usize];
+                    let from = &mut self.buckets[o.bucket() as usize];
                     if !from.is_laid(i)
                         && let Some(p) = from.extra.iter().position(|s| *s == i)
                     {
@@ -977,16 +1183,37 @@ impl FactIndex {
                     }
                 }
                 self.slots[i as usize] = slot;
+                self.set_entry(i, entry);
             }
             None => {
                 let i = self.slots.len() as u32;
                 self.slots.push(slot);
+                self.set_entry(i, entry);
                 self.by_id.insert(key, i);
                 self.buckets[bucket as usize].extra.push(i);
             }
         }
         Ok(())
     }
+}
+
+/// One cell for the flows of one kind on one day whose values are whole numbers (three
+/// findings on the day of a visit, say): every figure is a sum of those values by day and kind,
+/// and whole numbers below 2^52 add up exactly in any order, so the figures do not change. Other
+/// values (a fraction of a square metre) keep their own cells.
+fn merge_flows(cells: &mut Vec<FlowCell>) {
+    let whole = |v: f64| (0.0..4_503_599_627_370_496.0).contains(&v) && v.fract() == 0.0;
+    cells.sort_by_key(|c| (c.day, c.what));
+    cells.dedup_by(|later, kept| {
+        let same = later.day == kept.day
+            && later.what == kept.what
+            && whole(later.value)
+            && whole(kept.value);
+        if same {
+            kept.value += later.value;
+        }
+        same
+    });
 }
 
 /// The (a, b) day pairs of measures named `a` and `b`, in order (a negative `b`: `NO_DAY`).
@@ -1095,6 +1322,198 @@ mod tests {
             .collect();
         ids.sort_unstable();
         ids
+    }
+
+    /// A mediation numbered `n` with history `hist` ((status, day) pairs), main date `main`,
+    /// entered on `entry`.
+    fn med(n: u64, hist: &[(&str, &str)], main: Option<&str>, entry: &str) -> FactRow {
+        let h: Vec<String> = hist
+            .iter()
+            .map(|(st, on)| format!(r#"{{"status":"{st}","on":"{on}"}}"#))
+            .collect();
+        FactRow {
+            history: format!("[{}]", h.join(",")),
+            main_date: main.map(str::to_string),
+            unit_on: Some(entry.into()),
+            ..row(n, "A", n as i64 + 1)
+        }
+    }
+
+    /// Every day from 2014 to 2040 and the far ends: the index's history gives what the core's
+    /// `status_at` gives on the row's own entries.
+    fn check_histories(idx: &FactIndex, rows: &[FactRow]) {
+        let probe: Vec<Day> = (asof::day(NaiveDate::from_ymd_opt(2014, 1, 1).unwrap())
+            ..asof::day(NaiveDate::from_ymd_opt(2040, 1, 1).unwrap()))
+            .chain([NO_DAY + 1, Day::MAX])
+            .collect();
+        for r in rows {
+            let hist: Vec<HistEntry<'_>> = serde_json::from_str(&r.history).unwrap();
+            let mut want: Vec<(Day, u8)> = hist
+                .iter()
+                .map(|h| {
+                    let st = asof::status_code(RecordKind::Mediation, h.status);
+                    (parse_day(h.on).unwrap(), st)
+                })
+                .collect();
+            want.sort_by_key(|e| e.0);
+            let (days, sts): (Vec<Day>, Vec<u8>) = want.iter().copied().unzip();
+            let slot = idx.slots[idx.slot_of(r.created_seq).unwrap() as usize];
+            let h = idx.history(&slot);
+            assert_eq!(
+                h.entries().collect::<Vec<_>>(),
+                want,
+                "record {}",
+                r.created_seq
+            );
+            for d in &probe {
+                assert_eq!(
+                    h.status_at(*d),
+                    asof::status_at(&days, &sts, *d),
+                    "record {} on day {d}",
+                    r.created_seq
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn histories_read_the_same_inline_or_out_of_line() {
+        let tree = Arc::new(UnitTree::new(vec![unit("A")]));
+        let d = "2025-03-01";
+        let mut rows = vec![
+            // Inline: three entries from the main day.
+            med(
+                0,
+                &[
+                    ("received", d),
+                    ("mediating", "2025-03-04"),
+                    ("successful", "2025-04-01"),
+                ],
+                Some(d),
+                d,
+            ),
+            // Out of line: four entries; one before the main day; one 12 years after it; a
+            // status this build does not know; no main day.
+            med(
+                1,
+                &[
+                    ("received", d),
+                    ("mediating", "2025-03-02"),
+                    ("successful", "2025-03-09"),
+                    ("mediating", "2025-05-01"),
+                ],
+                Some(d),
+                d,
+            ),
+            med(
+                2,
+                &[("received", "2025-02-27"), ("mediating", "2025-03-02")],
+                Some(d),
+                d,
+            ),
+            med(
+                3,
+                &[("received", d), ("mediating", "2037-03-01")],
+                Some(d),
+                d,
+            ),
+            med(
+                4,
+                &[("received", d), ("archived", "2025-03-05")],
+                Some(d),
+                d,
+            ),
+            med(5, &[("received", d)], None, d),
+            // Entered 100 years after its main day (the entry day is kept aside).
+            med(6, &[("received", d)], Some(d), "2125-03-01"),
+            // Same-day entries keep their order; 4,095 days after main still fits inline,
+            // 4,096 does not.
+            med(
+                7,
+                &[("received", d), ("mediating", d), ("stopped", "2036-05-17")],
+                Some(d),
+                d,
+            ),
+            med(
+                8,
+                &[("received", d), ("mediating", d), ("stopped", "2036-05-18")],
+                Some(d),
+                d,
+            ),
+        ];
+        let mut idx = FactIndex::default();
+        idx.apply(&rows, &tree);
+        let inline: Vec<bool> = rows
+            .iter()
+            .map(|r| !idx.slots[idx.slot_of(r.created_seq).unwrap() as usize].out_of_line())
+            .collect();
+        assert_eq!(
+            inline,
+            [true, false, false, false, false, false, true, true, false]
+        );
+        check_histories(&idx, &rows);
+        let entry = |idx: &FactIndex, n: i64| idx.entry_of(idx.slot_of(n).unwrap());
+        assert_eq!(entry(&idx, 1006), parse_day("2125-03-01").unwrap());
+        assert_eq!(entry(&idx, 1005), parse_day(d).unwrap());
+        // Edits move histories in and out of line; compaction and a snapshot keep them.
+        rows[0] = med(
+            0,
+            &[
+                ("received", d),
+                ("mediating", "2025-03-04"),
+                ("successful", "2025-04-01"),
+                ("mediating", "2025-06-01"),
+            ],
+            Some(d),
+            d,
+        );
+        rows[1] = med(
+            1,
+            &[("received", d), ("unsuccessful", "2025-03-20")],
+            Some(d),
+            d,
+        );
+        rows[6] = med(6, &[("received", d)], Some(d), "2025-03-02");
+        idx.apply(&rows, &tree);
+        check_histories(&idx, &rows);
+        assert_eq!(entry(&idx, 1006), parse_day("2025-03-02").unwrap());
+        idx.compact();
+        check_histories(&idx, &rows);
+        assert_eq!(entry(&idx, 1005), parse_day(d).unwrap());
+        // Out of line after the edits: records 0 (4 entries), 2, 3, 4 (2 each), 5 (1), 8 (3):
+        // 14 entries of 4 + 1 bytes.
+        assert_eq!(idx.stats().parts.histories, 14 * 5);
+    }
+
+    #[test]
+    fn flows_of_one_kind_on_one_day_share_a_cell_when_whole() {
+        let c = |day: Day, what: u8, value: f64| FlowCell { day, what, value };
+        let mut cells = vec![
+            c(20, flow::FINDING, 1.0),
+            c(20, flow::FINDING, 1.0),
+            c(21, flow::FINDING, 1.0),
+            c(20, flow::VIOLATION, 1.0),
+            c(20, flow::MONEY_RECOVERED, 5e6),
+            c(20, flow::LAND_RECOVERED, 0.5),
+            c(20, flow::LAND_RECOVERED, 0.25),
+            c(20, flow::MONEY_RECOVERED, 2e6),
+            c(20, flow::FINDING, 1.0),
+        ];
+        merge_flows(&mut cells);
+        let got: Vec<(Day, u8, f64)> = cells.iter().map(|c| (c.day, c.what, c.value)).collect();
+        // Day 20: 1 + 1 + 1 findings, one violation, 5,000,000 + 2,000,000 VND; the fractions
+        // of a square metre stay apart. Day 21: one finding.
+        assert_eq!(
+            got,
+            [
+                (20, flow::FINDING, 3.0),
+                (20, flow::VIOLATION, 1.0),
+                (20, flow::MONEY_RECOVERED, 7e6),
+                (20, flow::LAND_RECOVERED, 0.5),
+                (20, flow::LAND_RECOVERED, 0.25),
+                (21, flow::FINDING, 1.0),
+            ]
+        );
     }
 
     #[test]

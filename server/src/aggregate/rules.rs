@@ -5,7 +5,7 @@
 use danvan_core::RecordKind;
 
 use super::asof::{self, Day, dem, dlg, ins, med, pet};
-use super::index::{FactIndex, NO_DAY, Slot, flag, flow, kind_of, pflag};
+use super::index::{FactIndex, Hist, NO_DAY, Slot, flag, flow, kind_of, pflag};
 use super::types::*;
 
 /// Mediation counters, in [`Acc::med`] order.
@@ -367,11 +367,11 @@ pub(super) fn add_received(acc: &mut Acc, idx: &FactIndex, s: &Slot, w: Window) 
     if s.main == NO_DAY || s.main > w.cut || s.main < w.start {
         return;
     }
-    if kind_of(s.kind) != RecordKind::Mediation {
+    if kind_of(s.kind()) != RecordKind::Mediation {
         return;
     }
-    let (days, sts) = idx.history(s);
-    let Some((st, st_day)) = asof::status_at(days, sts, w.cut) else {
+    let h = idx.history(s);
+    let Some((st, st_day)) = h.status_at(w.cut) else {
         return;
     };
     let open = asof::is_open(RecordKind::Mediation, st);
@@ -387,11 +387,11 @@ pub(super) fn add_received(acc: &mut Acc, idx: &FactIndex, s: &Slot, w: Window) 
 /// trend of cases received and of the success rate, ADR 0015). A result in the window always
 /// counts (its case is new or carried over), so no carried-over test is needed.
 pub(super) fn add_mediation_results(acc: &mut Acc, idx: &FactIndex, s: &Slot, w: Window) {
-    if s.main == NO_DAY || s.main > w.cut || kind_of(s.kind) != RecordKind::Mediation {
+    if s.main == NO_DAY || s.main > w.cut || kind_of(s.kind()) != RecordKind::Mediation {
         return;
     }
-    let (days, sts) = idx.history(s);
-    let Some((st, st_day)) = asof::status_at(days, sts, w.cut) else {
+    let h = idx.history(s);
+    let Some((st, st_day)) = h.status_at(w.cut) else {
         return;
     };
     if st == med::OUT_OF_SCOPE {
@@ -417,16 +417,16 @@ pub(super) fn add_record(acc: &mut Acc, idx: &FactIndex, s: &Slot, w: Window, co
     if s.main == NO_DAY || s.main > w.cut {
         return;
     }
-    let (days, sts) = idx.history(s);
-    let kind = kind_of(s.kind);
-    let Some((st, st_day)) = asof::status_at(days, sts, w.cut) else {
+    let h = idx.history(s);
+    let kind = kind_of(s.kind());
+    let Some((st, st_day)) = h.status_at(w.cut) else {
         return;
     };
     match kind {
-        RecordKind::Mediation => add_mediation(acc, idx, s, w, (days, sts), (st, st_day)),
-        RecordKind::Inspection => add_inspection(acc, idx, s, w, (days, sts), st),
+        RecordKind::Mediation => add_mediation(acc, idx, s, w, h, (st, st_day)),
+        RecordKind::Inspection => add_inspection(acc, idx, s, w, h, st),
         RecordKind::Democracy => add_democracy(acc, idx, s, w, st, commune),
-        RecordKind::Petition => add_petition(acc, idx, s, w, (days, sts), (st, st_day)),
+        RecordKind::Petition => add_petition(acc, idx, s, w, h, (st, st_day)),
         RecordKind::Dialogue => add_dialogue(acc, idx, s, w, st, commune),
     }
 }
@@ -438,7 +438,7 @@ fn add_mediation(
     idx: &FactIndex,
     s: &Slot,
     w: Window,
-    (days, sts): (&[Day], &[u8]),
+    h: Hist<'_>,
     (st, st_day): (u8, Day),
 ) {
     let kind = RecordKind::Mediation;
@@ -457,7 +457,9 @@ fn add_mediation(
     // the period (reopened, or closed again), so every case of the period is either new
     // or carried over and the columns balance.
     let carried = !received
-        && (asof::status_at(days, sts, w.start - 1).is_some_and(|(p, _)| asof::is_open(kind, p))
+        && (h
+            .status_at(w.start - 1)
+            .is_some_and(|(p, _)| asof::is_open(kind, p))
             || st_day >= w.start);
     if !(received || carried) || !(open || result) {
         return;
@@ -511,19 +513,12 @@ fn add_mediation(
 }
 
 /// An inspection activity: new or carried over, its flows and its recommendations' answers in the period.
-fn add_inspection(
-    acc: &mut Acc,
-    idx: &FactIndex,
-    s: &Slot,
-    w: Window,
-    (days, sts): (&[Day], &[u8]),
-    st: u8,
-) {
+fn add_inspection(acc: &mut Acc, idx: &FactIndex, s: &Slot, w: Window, h: Hist<'_>, st: u8) {
     let started = s.main >= w.start;
     let carried = !started
-        && asof::status_at(days, sts, w.start - 1)
+        && h.status_at(w.start - 1)
             .is_some_and(|(p, _)| p != ins::CLOSED && p != asof::UNKNOWN);
-    let im = idx.ins[s.meas as usize];
+    let im = idx.ins[s.meas() as usize];
     let n = &mut acc.ins;
     let mut counted = started || carried;
     if counted {
@@ -581,7 +576,7 @@ fn add_democracy(acc: &mut Acc, idx: &FactIndex, s: &Slot, w: Window, st: u8, co
     if st != dem::SUBMITTED && st != dem::CLOSED {
         return;
     }
-    let dm = idx.dem[s.meas as usize];
+    let dm = idx.dem[s.meas() as usize];
     acc.checks += 1;
     for (a, b) in acc.dem.iter_mut().zip(dm.n) {
         *a += u64::from(b);
@@ -604,17 +599,17 @@ fn add_petition(
     idx: &FactIndex,
     s: &Slot,
     w: Window,
-    (days, sts): (&[Day], &[u8]),
+    h: Hist<'_>,
     (st, st_day): (u8, Day),
 ) {
     let kind = RecordKind::Petition;
-    let pm = idx.pet[s.meas as usize];
+    let pm = idx.pet[s.meas() as usize];
     let pairs = idx.pairs(pm.dues, pm.dues_len);
     let inside = |d: Day| d >= w.start && d <= w.cut;
     let n = &mut acc.pet;
     let mut counted = false;
-    for (d, code) in days.iter().zip(sts) {
-        if *code == pet::ACCEPTED && inside(*d) {
+    for (d, code) in h.entries() {
+        if code == pet::ACCEPTED && inside(d) {
             n[p::ACCEPTED] += 1;
             counted = true;
         }
@@ -639,7 +634,8 @@ fn add_petition(
     let result = !open && st != asof::UNKNOWN && st_day >= w.start;
     let received = s.main >= w.start;
     let carried = !received
-        && asof::status_at(days, sts, w.start - 1).is_some_and(|(p, _)| asof::is_open(kind, p));
+        && h.status_at(w.start - 1)
+            .is_some_and(|(p, _)| asof::is_open(kind, p));
     if (received || carried) && (open || result) {
         counted = true;
         n[if received { p::RECEIVED } else { p::CARRIED }] += 1;
@@ -670,12 +666,11 @@ fn add_petition(
                 pet::RESOLVED | pet::ENFORCED => {
                     n[p::RESOLVED] += 1;
                     // The day it was resolved: its last `resolved` entry by the cut-off.
-                    let resolved = days
-                        .iter()
-                        .zip(sts)
-                        .filter(|(d, c)| **c == pet::RESOLVED && **d <= w.cut)
-                        .map(|(d, _)| *d)
-                        .next_back()
+                    let resolved = h
+                        .entries()
+                        .filter(|(d, c)| *c == pet::RESOLVED && *d <= w.cut)
+                        .map(|(d, _)| d)
+                        .last()
                         .unwrap_or(st_day);
                     let due = due_on(resolved);
                     if due != NO_DAY && resolved <= due {
@@ -706,7 +701,7 @@ fn add_dialogue(acc: &mut Acc, idx: &FactIndex, s: &Slot, w: Window, st: u8, com
     if st != dlg::HELD && st != dlg::CLOSED {
         return;
     }
-    let dm = idx.dlg[s.meas as usize];
+    let dm = idx.dlg[s.meas() as usize];
     let n = &mut acc.dlg;
     let mut counted = false;
     if s.main >= w.start {

@@ -164,31 +164,28 @@ impl Wire for u64 {
     }
 }
 
+/// A slot without its bucket (rebuilt from the unit tree) and entry day (a table of its own).
 impl Wire for Slot {
-    const SIZE: usize = 23;
+    const SIZE: usize = 19;
     fn put(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.entry.to_le_bytes());
         out.extend_from_slice(&self.main.to_le_bytes());
-        out.extend_from_slice(&self.hist.to_le_bytes());
-        out.extend_from_slice(&self.meas.to_le_bytes());
+        out.extend_from_slice(&self.kind_meas.to_le_bytes());
+        out.push(self.flags());
+        for h in self.hist {
+            out.extend_from_slice(&h.to_le_bytes());
+        }
         out.extend_from_slice(&self.cat.to_le_bytes());
         out.extend_from_slice(&self.sub.to_le_bytes());
-        out.push(self.kind);
-        out.push(self.hist_len);
-        out.push(self.flags);
     }
     fn get(b: &mut Cur<'_>) -> Self {
         Slot {
-            entry: b.i32(),
             main: b.i32(),
-            hist: b.u32(),
-            meas: b.u32(),
+            kind_meas: b.u32(),
+            flags_bucket: u32::from(b.u8()) << 24,
+            hist: [b.u16(), b.u16(), b.u16()],
             cat: b.u16(),
             sub: b.u16(),
-            kind: b.u8(),
-            hist_len: b.u8(),
-            flags: b.u8(),
-            bucket: 0,
+            entry_off: 0,
         }
     }
 }
@@ -461,10 +458,11 @@ impl FactIndex {
             body.table(ids.iter().map(|e| e.1))?;
         }
         body.table(self.slots.iter().copied())?;
+        body.table((0..self.slots.len() as u32).map(|i| self.entry_of(i)))?;
         body.table(
             self.slots
                 .iter()
-                .map(|s| self.buckets.get(s.bucket as usize).map_or(0, |b| b.unit)),
+                .map(|s| self.buckets.get(s.bucket() as usize).map_or(0, |b| b.unit)),
         )?;
         body.table(self.hist_day.iter().copied())?;
         body.table(self.hist_status.iter().copied())?;
@@ -561,6 +559,7 @@ impl FactIndex {
         let by_id = IdMap::from_sorted(numbers.into_iter().zip(id_slots))
             .ok_or_else(|| bad("snapshot ids out of order"))?;
         let slots: Vec<Slot> = body.table()?;
+        let entries: Vec<Day> = body.table()?;
         let slot_units: Vec<u32> = body.table()?;
         let mut idx = FactIndex {
             slots,
@@ -586,6 +585,12 @@ impl FactIndex {
         }
         if body.crc.finalize() != crc {
             return Err(bad("snapshot checksum mismatch"));
+        }
+        if entries.len() != idx.slots.len() {
+            return Err(bad("snapshot entry days do not match its records"));
+        }
+        for (i, e) in entries.into_iter().enumerate() {
+            idx.set_entry(i as u32, e);
         }
         idx.check()?;
         if slot_units.len() != idx.slots.len()
@@ -623,12 +628,18 @@ impl FactIndex {
         let within = |at: u32, len: u16, total: usize| at as usize + usize::from(len) <= total;
         let nd = self.dues.len();
         for s in &self.slots {
-            let meas = s.meas as usize;
-            let ok = within(s.hist, u16::from(s.hist_len), self.hist_day.len())
+            let meas = s.meas() as usize;
+            let hist_ok = if s.out_of_line() {
+                let (at, len) = s.hist_at();
+                at + len <= self.hist_day.len()
+            } else {
+                s.main != NO_DAY
+            };
+            let ok = hist_ok
                 && code(s.cat, &self.cats)
                 && code(s.sub, &self.subs)
-                && match s.kind {
-                    0 => s.meas == NO_MEAS || meas < self.fees.len(),
+                && match s.kind() {
+                    0 => s.meas() == NO_MEAS || meas < self.fees.len(),
                     1 => self.ins.get(meas).is_some_and(|m| {
                         within(m.dues, m.dues_len, nd)
                             && within(m.flows, m.flows_len, self.flows.len())
@@ -660,7 +671,10 @@ impl FactIndex {
         // Days read from dates (the others are figures, any value goes).
         let (lo, hi) = (asof::day(NaiveDate::MIN), asof::day(NaiveDate::MAX));
         let date = |d: Day| d == NO_DAY || (lo..=hi).contains(&d);
-        if !(self.slots.iter().all(|s| date(s.entry) && date(s.main))
+        let inline_days =
+            |s: &Slot| s.out_of_line() || self.history(s).entries().all(|(d, _)| date(d));
+        if !((0..n as u32).all(|i| date(self.entry_of(i)))
+            && self.slots.iter().all(|s| date(s.main) && inline_days(s))
             && self.hist_day.iter().all(|d| date(*d))
             && self.flows.iter().all(|f| date(f.day)))
         {
