@@ -228,12 +228,66 @@ pub(super) mod flow {
     }
 }
 
-/// One dated flow of a record.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct FlowCell {
+/// One dated flow of a record, as read from its fact row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Flow {
     pub day: Day,
     pub what: u8,
     pub value: f64,
+}
+
+/// One dated flow of a record as the index keeps it (8 bytes): its day, its kind, and its
+/// value — a whole number below 2^28 in place (counts, most sums of money), any other in
+/// [`FactIndex::flow_values`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FlowCell {
+    pub day: Day,
+    /// Kind (top 3 bits), value kept aside ([`FLOW_ASIDE`]), the value or where it is kept
+    /// (low 28 bits).
+    what_value: u32,
+}
+
+const FLOW_ASIDE: u32 = 1 << 28;
+const FLOW_VALUE: u32 = FLOW_ASIDE - 1;
+
+impl FlowCell {
+    /// Its kind ([`flow`]).
+    #[inline]
+    pub fn what(&self) -> u8 {
+        (self.what_value >> 29) as u8
+    }
+
+    /// Its value.
+    #[inline]
+    pub fn value(&self, idx: &FactIndex) -> f64 {
+        let v = self.what_value & FLOW_VALUE;
+        if self.what_value & FLOW_ASIDE == 0 {
+            f64::from(v)
+        } else {
+            idx.flow_values.get(v as usize).copied().unwrap_or(0.0)
+        }
+    }
+
+    /// Where its value is in [`FactIndex::flow_values`], if it is kept there.
+    fn aside(&self) -> Option<usize> {
+        (self.what_value & FLOW_ASIDE != 0).then_some((self.what_value & FLOW_VALUE) as usize)
+    }
+
+    /// The cell of `f`, its value kept aside in `values` unless it fits in place.
+    fn new(f: &Flow, values: &mut Vec<f64>) -> FlowCell {
+        let what = u32::from(f.what) << 29;
+        let fits = f.value >= 0.0 && f.value <= f64::from(FLOW_VALUE) && f.value.fract() == 0.0;
+        let what_value = if fits && f.value.to_bits() != (-0.0f64).to_bits() {
+            what | f.value as u32
+        } else {
+            values.push(f.value);
+            what | FLOW_ASIDE | (values.len() - 1) as u32
+        };
+        FlowCell {
+            day: f.day,
+            what_value,
+        }
+    }
 }
 
 /// Democracy measures: item outcomes, counts, open remediation items, score.
@@ -500,6 +554,8 @@ pub(super) struct FactIndex {
     pub dues: Vec<(Day, Day)>,
     /// Inspection flows (findings, recommendations sent, recoveries…), each on its day.
     pub flows: Vec<FlowCell>,
+    /// Flow values that do not fit in their cell.
+    pub flow_values: Vec<f64>,
     pub units: Interner,
     pub cats: Interner,
     pub subs: Interner,
@@ -612,7 +668,8 @@ impl FactIndex {
                 + self.pet.capacity() * size_of::<PetM>()
                 + self.dlg.capacity() * size_of::<DlgM>()
                 + self.dues.capacity() * size_of::<(Day, Day)>()
-                + self.flows.capacity() * size_of::<FlowCell>()) as u64,
+                + self.flows.capacity() * size_of::<FlowCell>()
+                + self.flow_values.capacity() * 8) as u64,
             buckets: self
                 .buckets
                 .iter()
@@ -834,6 +891,7 @@ impl FactIndex {
         let mut dlg = Vec::with_capacity(self.dlg.len());
         let mut dues = Vec::with_capacity(self.dues.len());
         let mut flows = Vec::with_capacity(self.flows.len());
+        let mut flow_values = Vec::new();
         let mut far_entries = FxHashMap::default();
         let old_dues = &self.dues;
         // Copy a record's day pairs into the new table; their new position.
@@ -873,7 +931,19 @@ impl FactIndex {
                         m.dues = move_pairs(m.dues, m.dues_len);
                         let f = m.flows as usize;
                         m.flows = flows.len() as u32;
-                        flows.extend_from_slice(&self.flows[f..f + usize::from(m.flows_len)]);
+                        for cell in &self.flows[f..f + usize::from(m.flows_len)] {
+                            flows.push(match cell.aside() {
+                                Some(_) => FlowCell::new(
+                                    &Flow {
+                                        day: cell.day,
+                                        what: cell.what(),
+                                        value: cell.value(self),
+                                    },
+                                    &mut flow_values,
+                                ),
+                                None => *cell,
+                            });
+                        }
                         ins.push(m);
                         ins.len() - 1
                     }
@@ -918,6 +988,7 @@ impl FactIndex {
         self.dlg = dlg;
         self.dues = dues;
         self.flows = flows;
+        self.flow_values = flow_values;
         self.sorted = self.slots.len();
     }
 
@@ -1047,14 +1118,14 @@ impl FactIndex {
                 );
                 let prev = same_kind.and_then(|o| self.ins.get(o.meas() as usize).copied());
                 let dues = self.put_pairs(prev.map(|p| (p.dues, p.dues_len)), &pairs);
-                let mut cells: Vec<FlowCell> = if row.flows.is_empty() {
+                let mut read: Vec<Flow> = if row.flows.is_empty() {
                     Vec::new()
                 } else {
                     serde_json::from_str::<Vec<FlowEntry<'_>>>(&row.flows)
                         .map_err(|e| format!("flows: {e}"))?
                         .iter()
                         .filter_map(|f| {
-                            Some(FlowCell {
+                            Some(Flow {
                                 day: parse_day(f.on)?,
                                 what: flow::of(f.name)?,
                                 value: f.value,
@@ -1062,8 +1133,12 @@ impl FactIndex {
                         })
                         .collect()
                 };
-                merge_flows(&mut cells);
-                cells.truncate(usize::from(u16::MAX));
+                merge_flows(&mut read);
+                read.truncate(usize::from(u16::MAX));
+                let cells: Vec<FlowCell> = read
+                    .iter()
+                    .map(|f| FlowCell::new(f, &mut self.flow_values))
+                    .collect();
                 let flows = match prev {
                     Some(p) if usize::from(p.flows_len) >= cells.len() => p.flows,
                     _ => {
@@ -1201,7 +1276,7 @@ impl FactIndex {
 /// findings on the day of a visit, say): every figure is a sum of those values by day and kind,
 /// and whole numbers below 2^52 add up exactly in any order, so the figures do not change. Other
 /// values (a fraction of a square metre) keep their own cells.
-fn merge_flows(cells: &mut Vec<FlowCell>) {
+fn merge_flows(cells: &mut Vec<Flow>) {
     let whole = |v: f64| (0.0..4_503_599_627_370_496.0).contains(&v) && v.fract() == 0.0;
     cells.sort_by_key(|c| (c.day, c.what));
     cells.dedup_by(|later, kept| {
@@ -1487,7 +1562,7 @@ mod tests {
 
     #[test]
     fn flows_of_one_kind_on_one_day_share_a_cell_when_whole() {
-        let c = |day: Day, what: u8, value: f64| FlowCell { day, what, value };
+        let c = |day: Day, what: u8, value: f64| Flow { day, what, value };
         let mut cells = vec![
             c(20, flow::FINDING, 1.0),
             c(20, flow::FINDING, 1.0),
@@ -1514,6 +1589,48 @@ mod tests {
                 (21, flow::FINDING, 1.0),
             ]
         );
+    }
+
+    #[test]
+    fn flow_values_are_kept_exactly_in_place_or_aside() {
+        let mut idx = FactIndex::default();
+        let big = f64::from(FLOW_VALUE);
+        let values = [
+            0.0,
+            1.0,
+            49e6,
+            big,
+            big + 1.0,
+            0.5,
+            -3.0,
+            1e12,
+            -0.0,
+            f64::NAN,
+        ];
+        let cells: Vec<FlowCell> = values
+            .iter()
+            .map(|v| {
+                let f = Flow {
+                    day: 7,
+                    what: flow::LAND_RECOVERED,
+                    value: *v,
+                };
+                FlowCell::new(&f, &mut idx.flow_values)
+            })
+            .collect();
+        // Whole numbers up to 2^28 - 1 in place; the other six aside.
+        let aside: Vec<bool> = cells.iter().map(|c| c.aside().is_some()).collect();
+        assert_eq!(
+            aside,
+            [
+                false, false, false, false, true, true, true, true, true, true
+            ]
+        );
+        assert_eq!(idx.flow_values.len(), 6);
+        for (c, v) in cells.iter().zip(values) {
+            assert_eq!((c.day, c.what()), (7, flow::LAND_RECOVERED));
+            assert_eq!(c.value(&idx).to_bits(), v.to_bits(), "value {v}");
+        }
     }
 
     #[test]

@@ -537,14 +537,15 @@ fn add_inspection(acc: &mut Acc, idx: &FactIndex, s: &Slot, w: Window, h: Hist<'
             continue;
         }
         counted = true;
-        let whole = cell.value.max(0.0).round() as u64;
-        match cell.what {
+        let value = cell.value(idx);
+        let whole = value.max(0.0).round() as u64;
+        match cell.what() {
             flow::FINDING => n[i::FINDINGS] += whole,
             flow::VIOLATION => n[i::VIOLATIONS] += whole,
             flow::RECOMMENDATION_SENT => n[i::RECOMMENDATIONS] += whole,
             flow::PERSONS_DISCIPLINED => n[i::PERSONS] += whole,
-            flow::MONEY_RECOVERED => acc.money += cell.value,
-            flow::LAND_RECOVERED => acc.land += cell.value,
+            flow::MONEY_RECOVERED => acc.money += value,
+            flow::LAND_RECOVERED => acc.land += value,
             _ => {}
         }
     }

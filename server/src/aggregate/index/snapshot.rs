@@ -278,17 +278,15 @@ impl Wire for DlgM {
 }
 
 impl Wire for FlowCell {
-    const SIZE: usize = 13;
+    const SIZE: usize = 8;
     fn put(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.day.to_le_bytes());
-        out.push(self.what);
-        out.extend_from_slice(&self.value.to_le_bytes());
+        out.extend_from_slice(&self.what_value.to_le_bytes());
     }
     fn get(b: &mut Cur<'_>) -> Self {
         FlowCell {
             day: b.i32(),
-            what: b.u8(),
-            value: b.f64(),
+            what_value: b.u32(),
         }
     }
 }
@@ -473,6 +471,7 @@ impl FactIndex {
         body.table(self.dlg.iter().copied())?;
         body.table(self.dues.iter().copied())?;
         body.table(self.flows.iter().copied())?;
+        body.table(self.flow_values.iter().copied())?;
         let BodyWriter { w, len, crc, .. } = body;
         let mut file = w.into_inner().map_err(|e| e.into_error())?;
         let crc = crc.finalize();
@@ -572,6 +571,7 @@ impl FactIndex {
             dlg: body.table()?,
             dues: body.table()?,
             flows: body.table()?,
+            flow_values: body.table()?,
             units,
             cats,
             subs,
@@ -664,9 +664,16 @@ impl FactIndex {
         if self
             .flows
             .iter()
-            .any(|f| f.what > flow::PERSONS_DISCIPLINED)
+            .any(|f| f.what() > flow::PERSONS_DISCIPLINED)
         {
             return Err(bad("snapshot flow of an unknown kind"));
+        }
+        if self
+            .flows
+            .iter()
+            .any(|f| f.aside().is_some_and(|v| v >= self.flow_values.len()))
+        {
+            return Err(bad("snapshot flow value outside its table"));
         }
         // Days read from dates (the others are figures, any value goes).
         let (lo, hi) = (asof::day(NaiveDate::MIN), asof::day(NaiveDate::MAX));
