@@ -758,20 +758,39 @@ impl FactIndex {
             .iter()
             .map(|s| self.buckets.get(s.bucket() as usize).map_or(0, |b| b.unit))
             .collect();
-        self.rebucket(&units);
+        self.rebucket(&units, self.sorted);
     }
 
-    /// Put every record (of unit `units[slot]`) in its bucket under the current tree.
-    fn rebucket(&mut self, units: &[u32]) {
-        self.sorted = 0;
+    /// Put every record (of unit `units[slot]`) in its bucket under the current tree. The
+    /// first `sorted` slots, if they are still in bucket order (each bucket's records one run:
+    /// buckets are numbered in slot order, so their numbers do not decrease), are covered by
+    /// their buckets' ranges; the other records are listed as their buckets' extras.
+    fn rebucket(&mut self, units: &[u32], sorted: usize) {
         self.buckets.clear();
         self.bucket_of.clear();
         self.unit_versions.clear();
-        for (i, unit) in units.iter().enumerate().take(self.slots.len()) {
+        let n = self.slots.len().min(units.len());
+        for (i, unit) in units.iter().enumerate().take(n) {
             let b = self.bucket_for(*unit, self.entry_of(i as u32));
             self.slots[i].set_bucket(b);
-            self.buckets[b as usize].extra.push(i as u32);
         }
+        let sorted = sorted.min(n);
+        let laid = self.slots[..sorted]
+            .windows(2)
+            .all(|w| w[0].bucket() <= w[1].bucket());
+        let from = if laid { sorted } else { 0 };
+        for (i, s) in self.slots[..from].iter().enumerate() {
+            let b = &mut self.buckets[s.bucket() as usize];
+            if b.laid.0 == b.laid.1 {
+                b.laid = (i as u32, i as u32 + 1);
+            } else {
+                b.laid.1 = i as u32 + 1;
+            }
+        }
+        for (i, s) in self.slots.iter().enumerate().take(n).skip(from) {
+            self.buckets[s.bucket() as usize].extra.push(i as u32);
+        }
+        self.sorted = from;
     }
 
     /// The records of bucket `b`, by slot number: its laid range (less the records that moved
@@ -789,33 +808,6 @@ impl FactIndex {
             .iter()
             .filter_map(|i| self.slots.get(*i as usize).map(|s| (*i, s)));
         laid.chain(extra)
-    }
-
-    /// Take the first `sorted` slots as laid out in bucket order (each bucket's records one
-    /// contiguous run, as [`Self::rebucket`] numbers buckets in slot order): their buckets'
-    /// ranges cover them instead of their extras. Nothing changes when they are not.
-    fn lay_out(&mut self, sorted: usize) {
-        let sorted = sorted.min(self.slots.len());
-        if !self.slots[..sorted]
-            .windows(2)
-            .all(|w| w[0].bucket() <= w[1].bucket())
-        {
-            return;
-        }
-        for bucket in &mut self.buckets {
-            debug_assert!(bucket.laid.0 == bucket.laid.1);
-            let n = bucket
-                .extra
-                .iter()
-                .take_while(|i| (**i as usize) < sorted)
-                .count();
-            if let Some(&first) = bucket.extra.first().filter(|_| n > 0) {
-                bucket.laid = (first, first + n as u32);
-                // The rest in a list of its own size: the range is what saves the memory.
-                bucket.extra = bucket.extra.split_off(n);
-            }
-        }
-        self.sorted = sorted;
     }
 
     /// The bucket of records of `unit` entered on `entry`: the unit's version the record was
@@ -1689,5 +1681,12 @@ mod tests {
         assert!(idx.buckets.iter().all(|b| b.extra.is_empty()));
         let laid: usize = idx.buckets.iter().map(Bucket::len_bound).sum();
         assert_eq!(laid, 7);
+
+        // A reloaded tree with the same versions keeps the layout (as a snapshot read does).
+        idx.use_tree(&Arc::new(UnitTree::new(vec![unit("A"), unit("B")])));
+        assert_eq!(idx.unsorted(), 0);
+        assert!(idx.buckets.iter().all(|b| b.extra.is_empty()));
+        assert_eq!(members(&idx, "A"), [0, 1, 2, 4]);
+        assert_eq!(members(&idx, "B"), [3, 5, 6]);
     }
 }

@@ -601,9 +601,8 @@ impl FactIndex {
             return Err(bad("snapshot record units do not match its records"));
         }
         idx.tree = Some(Arc::clone(tree));
-        idx.rebucket(&slot_units);
         // Still laid out in bucket order if the tree is the one it was compacted under.
-        idx.lay_out(sorted as usize);
+        idx.rebucket(&slot_units, sorted as usize);
         Ok((idx, header))
     }
 
